@@ -1,0 +1,144 @@
+package audit
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Result is one audit: what was read, under which policy, as of when, the
+// findings, and whether the data behind it was complete. Reports render a
+// Result; the JSON report is a Result plus a schema version, and reads back
+// into one. Its JSON tags are part of the report schema.
+type Result struct {
+	AsOf   time.Time `json:"asOf"`
+	Source Source    `json:"source"`
+	Policy Policy    `json:"policy"`
+
+	// Complete is false when any object could not be read; Incomplete then
+	// says where reading stopped. An incomplete Result never counts as clean.
+	Complete   bool   `json:"complete"`
+	Incomplete string `json:"incompleteReason,omitempty"`
+
+	Summary  Summary   `json:"summary"`
+	Findings []Finding `json:"findings"`
+	// LocalCertificates says, for every local certificate read, where the
+	// tenant has it registered: the answer to "is this cert registered
+	// anywhere?".
+	LocalCertificates []LocalCertStatus `json:"localCertificates,omitempty"`
+	Warnings          []string          `json:"warnings,omitempty"`
+}
+
+// Source says where the tenant data came from.
+type Source struct {
+	// Kind is "snapshot", "live" or "demo".
+	Kind     string    `json:"kind"`
+	Path     string    `json:"path,omitempty"`
+	TenantID string    `json:"tenantId,omitempty"`
+	Cloud    string    `json:"cloud,omitempty"`
+	TakenAt  time.Time `json:"takenAt,omitzero"`
+}
+
+// Summary counts what was read and found.
+type Summary struct {
+	Applications        int `json:"applications"`
+	ServicePrincipals   int `json:"servicePrincipals"`
+	KeyCredentials      int `json:"keyCredentials"`
+	PasswordCredentials int `json:"passwordCredentials"`
+	LocalCertificates   int `json:"localCertificates"`
+	Deployments         int `json:"deployments"`
+	// Findings counts every finding, including those a display filter
+	// hides; BySeverity breaks it down.
+	Findings   int            `json:"findings"`
+	BySeverity map[string]int `json:"bySeverity"`
+	// Hidden counts the findings below --min-severity, left out of
+	// Findings but counted above.
+	Hidden int `json:"hiddenBelowMinSeverity,omitempty"`
+}
+
+// LocalCertStatus reports one local certificate and where it is registered.
+type LocalCertStatus struct {
+	Source       string      `json:"source"`
+	Subject      string      `json:"subject"`
+	Thumbprints  Thumbprints `json:"thumbprints"`
+	NotAfter     time.Time   `json:"notAfter"`
+	HasKey       bool        `json:"hasPrivateKey"`
+	RegisteredOn []ObjectRef `json:"registeredOn"`
+}
+
+// Policy holds the thresholds the checks apply.
+type Policy struct {
+	// WarnDays: a credential ending within this many days is expiring.
+	WarnDays int `json:"warnDays"`
+	// MaxCertDays and MaxSecretDays: longest acceptable lifetime.
+	MaxCertDays   int `json:"maxCertDays"`
+	MaxSecretDays int `json:"maxSecretDays"`
+	// MinRSABits: smallest acceptable RSA modulus.
+	MinRSABits int `json:"minRsaBits"`
+}
+
+// DefaultPolicy is the policy appaudit applies unless told otherwise. The
+// lifetimes follow the CISA SCuBA baseline for Entra ID.
+func DefaultPolicy() Policy {
+	return Policy{WarnDays: 30, MaxCertDays: 365, MaxSecretDays: 180, MinRSABits: 2048}
+}
+
+// Worst is the highest severity among the findings, or 0 when there are none.
+func (r *Result) Worst() Severity {
+	var w Severity
+	for i := range r.Findings {
+		w = max(w, r.Findings[i].Severity)
+	}
+	return w
+}
+
+// SortFindings orders findings worst first, then by object, check and
+// credential, so that reports are stable.
+func SortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(objectKey(a.App), objectKey(b.App)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Check, b.Check); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Fingerprint, b.Fingerprint)
+	})
+}
+
+func objectKey(r *ObjectRef) string {
+	if r == nil {
+		return "\uffff" // findings about local files alone go last
+	}
+	return r.DisplayName + "\x00" + r.AppID + "\x00" + string(r.Kind)
+}
+
+// FilterMinSeverity drops the findings below min from r.Findings and counts
+// them in Summary.Hidden. The counts by severity keep every finding, and the
+// exit code is decided before filtering.
+func (r *Result) FilterMinSeverity(min Severity) {
+	kept := r.Findings[:0]
+	for _, f := range r.Findings {
+		if f.Severity >= min {
+			kept = append(kept, f)
+		} else {
+			r.Summary.Hidden++
+		}
+	}
+	r.Findings = kept
+}
+
+// CountFindings recomputes Summary.Findings and Summary.BySeverity.
+func (r *Result) CountFindings() {
+	r.Summary.Findings = len(r.Findings)
+	r.Summary.BySeverity = make(map[string]int, 5)
+	for _, s := range Severities() {
+		r.Summary.BySeverity[s.String()] = 0
+	}
+	for i := range r.Findings {
+		r.Summary.BySeverity[r.Findings[i].Severity.String()]++
+	}
+}
