@@ -1,0 +1,60 @@
+// Package reports renders one audit.Result in one format. Every format is a
+// Reporter in a file of its own, listed once in Formats, which drives the
+// -o flag's help, its validation and the dispatch.
+//
+// Reporters never decide exit codes, never filter or re-sort findings (the
+// caller hands them a Result that is already filtered and sorted), and
+// treat every string that came from the tenant or the user's files as
+// hostile: it is escaped or neutralised for the format at hand.
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/appaudit/appaudit/audit"
+)
+
+// SchemaVersion is the version of the JSON report schema
+// (docs/json-schema.md). Other structured formats carry it too.
+const SchemaVersion = "1"
+
+// Options are what a reporter may need to know beyond the Result.
+type Options struct {
+	// Color enables ANSI colours (terminal formats only).
+	Color bool
+	// ToolVersion is appaudit's version, recorded in reports.
+	ToolVersion string
+}
+
+// Reporter writes one Result in one format.
+type Reporter interface {
+	Write(w io.Writer, r *audit.Result) error
+}
+
+// Format is one output format.
+type Format struct {
+	Name        string
+	Description string
+	// Extension is the usual file extension, without the dot.
+	Extension string
+	New       func(Options) Reporter
+}
+
+// Formats lists every format appaudit writes, in the order help shows them.
+func Formats() []Format {
+	return []Format{}
+}
+
+// Lookup finds a format by name.
+func Lookup(name string) (Format, error) {
+	var names []string
+	for _, f := range Formats() {
+		if f.Name == name {
+			return f, nil
+		}
+		names = append(names, f.Name)
+	}
+	return Format{}, fmt.Errorf("reports: unknown format %q (want one of %s)", name, strings.Join(names, ", "))
+}
