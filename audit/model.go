@@ -128,8 +128,12 @@ type KeyCredential struct {
 	End                 time.Time // zero when Graph gave none
 	CustomKeyIdentifier []byte
 
-	// Cert is the certificate body, when Graph returned key (or a local
-	// file supplied it); nil otherwise.
+	// Key is the certificate body (DER) exactly as Graph returned it in
+	// key, nil when Graph returned null. Kept so that a snapshot written
+	// from a live read holds what was read.
+	Key []byte
+	// Cert is the certificate summarised from Key; nil when Key is nil or
+	// not a certificate.
 	Cert *Certificate
 	// CertError says why a key that Graph did return could not be read as
 	// a certificate.
@@ -144,7 +148,7 @@ type KeyCredential struct {
 // it once per credential. A key that does not parse as a certificate is
 // recorded in CertError, not fatal: Symmetric keys are not certificates.
 func (k *KeyCredential) Identify(keyDER []byte) {
-	k.Cert, k.CertError = nil, ""
+	k.Key, k.Cert, k.CertError = keyDER, nil, ""
 	if len(keyDER) > 0 && k.Type != TypeSymmetric {
 		c, err := ParseCertificate(keyDER)
 		if err == nil {
