@@ -186,10 +186,10 @@ func (s *scan) rotatedOneSide(d *Deployment, deployed *Certificate, tp Thumbprin
 	var msg string
 	if deployed.NotBefore.After(s.issued(k)) {
 		msg = fmt.Sprintf("the deployment is ahead: %s signs with a newer certificate for %s (%s, issued %s) that was never uploaded to %s, which has only the older one (%s, registered until %s). Upload the deployed certificate to the app",
-			d.Source, CommonName(deployed.Subject), tp, day(deployed.NotBefore), newest.obj.ref, regTP, dayOrUnknown(k.End))
+			d.Source, CommonName(deployed.Subject), shortThumb(tp), day(deployed.NotBefore), newest.obj.ref, shortThumb(regTP), dayOrUnknown(k.End))
 	} else {
 		msg = fmt.Sprintf("the app registration is ahead: %s has a newer certificate for %s (%s, from %s), but %s still signs with an older one (%s) that is no longer registered. Deploy the certificate the app now has",
-			newest.obj.ref, CommonName(deployed.Subject), regTP, dayOrUnknown(s.issued(k)), d.Source, tp)
+			newest.obj.ref, CommonName(deployed.Subject), shortThumb(regTP), dayOrUnknown(s.issued(k)), d.Source, shortThumb(tp))
 	}
 	s.emit(CheckCertRotatedOneSide, 0, &newest.obj.ref, s.credRef(newest), local, "%s%s", msg, s.identityNote(k))
 }
@@ -398,11 +398,11 @@ func (s *scan) localCerts() {
 			g := same[0]
 			s.emit(CheckLocalCertUnregistered, SeverityMedium, &g.obj.ref, s.credRef(g), local,
 				"%s (%s, %s) is registered on no app, but %s has a certificate with the same subject (%s, until %s): if this is its successor, upload it before switching the deployment",
-				lc.Source, lc.Cert.Subject, tp, g.obj.ref, shortThumb(s.thumbprints(g.primary())), dayOrUnknown(g.primary().End))
+				lc.Source, lc.Cert.Subject, shortThumb(tp), g.obj.ref, shortThumb(s.thumbprints(g.primary())), dayOrUnknown(g.primary().End))
 			continue
 		}
 		s.emit(CheckLocalCertUnregistered, 0, nil, nil, local, "%s (%s, %s) is registered on no application or service principal in this tenant",
-			lc.Source, lc.Cert.Subject, tp)
+			lc.Source, lc.Cert.Subject, shortThumb(tp))
 	}
 }
 
@@ -464,9 +464,9 @@ func lifetime(start, end time.Time) (int, bool) {
 
 func describeCert(c *Certificate, tp Thumbprints) string {
 	if c != nil {
-		return fmt.Sprintf("certificate %s (%s, valid %s to %s)", describeSubject(c.Subject), tp, day(c.NotBefore), day(c.NotAfter))
+		return fmt.Sprintf("certificate %s (%s, valid %s to %s)", describeSubject(c.Subject), shortThumb(tp), day(c.NotBefore), day(c.NotAfter))
 	}
-	return "the certificate with " + tp.String()
+	return "the certificate with " + shortThumb(tp)
 }
 
 func describeSubject(subject string) string {
