@@ -93,13 +93,13 @@ func (r *Result) Worst() Severity {
 }
 
 // SortFindings orders findings worst first, then by object, check and
-// credential, so that reports are stable.
+// fingerprint, so that reports are stable.
 func SortFindings(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(objectKey(a.App), objectKey(b.App)); c != 0 {
+		if c := compareObjects(a.App, b.App); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(a.Check, b.Check); c != 0 {
@@ -109,11 +109,24 @@ func SortFindings(fs []Finding) {
 	})
 }
 
-func objectKey(r *ObjectRef) string {
-	if r == nil {
-		return "\uffff" // findings about local files alone go last
+// compareObjects orders by display name, appId and kind; findings about
+// local files alone (nil) go last.
+func compareObjects(a, b *ObjectRef) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
 	}
-	return r.DisplayName + "\x00" + r.AppID + "\x00" + string(r.Kind)
+	if c := cmp.Compare(a.DisplayName, b.DisplayName); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.AppID, b.AppID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Kind, b.Kind)
 }
 
 // FilterMinSeverity drops the findings below min from r.Findings and counts

@@ -91,33 +91,48 @@ type scan struct {
 	checks map[string]Check
 
 	objects []*object
-	byAppID map[string][]*object
-	byName  map[string][]*object
-	// byThumb indexes certificate groups by "1:"+SHA-1 and "2:"+SHA-256.
-	byThumb map[string][]*certGroup
-	// local indexes local certificates the same way, to supply bodies
+	// local indexes local certificates by thumbprint, to supply bodies
 	// Graph did not return.
-	local map[string]*LocalCert
+	local map[thumbKey]*LocalCert
 	// covered marks the objects the deployed mapping names.
 	covered map[*object]bool
-	// deployedThumbs marks (by thumbKeys) the certificates a mapping row
-	// signs with; those rows already report on them.
-	deployedThumbs map[string]bool
-	// bySubject indexes client-authentication certificates by lower-case
-	// common name; built on first use.
+	// deployedThumbs marks the certificates a mapping row signs with;
+	// those rows already report on them.
+	deployedThumbs map[thumbKey]bool
+
+	// Indexes built on first use: a tenant audited without a mapping or
+	// local certificates never pays for them.
+	byAppID   map[string][]*object
+	byName    map[string][]*object
+	byThumb   map[thumbKey][]*certGroup
 	bySubject map[string][]*certGroup
+}
+
+// thumbKey is one digest of a certificate, as an index key.
+type thumbKey struct {
+	sha256 bool
+	hex    string
+}
+
+// thumbKeys lists the known digests of t (zero, one or two).
+func thumbKeys(t Thumbprints) []thumbKey {
+	ks := make([]thumbKey, 0, 2)
+	if t.SHA1 != "" {
+		ks = append(ks, thumbKey{hex: t.SHA1})
+	}
+	if t.SHA256 != "" {
+		ks = append(ks, thumbKey{sha256: true, hex: t.SHA256})
+	}
+	return ks
 }
 
 func newScan(t *Tenant, inv *Inventory, p Policy, now time.Time, r *Result) *scan {
 	s := &scan{
 		t: t, inv: inv, p: p, now: now, r: r,
 		checks:         make(map[string]Check),
-		byAppID:        make(map[string][]*object),
-		byName:         make(map[string][]*object),
-		byThumb:        make(map[string][]*certGroup),
-		local:          make(map[string]*LocalCert),
+		local:          make(map[thumbKey]*LocalCert),
 		covered:        make(map[*object]bool),
-		deployedThumbs: make(map[string]bool),
+		deployedThumbs: make(map[thumbKey]bool),
 	}
 	for _, c := range Checks() {
 		s.checks[c.ID] = c
@@ -143,26 +158,52 @@ func newScan(t *Tenant, inv *Inventory, p Policy, now time.Time, r *Result) *sca
 	return s
 }
 
-func thumbKeys(t Thumbprints) []string {
-	var ks []string
-	if t.SHA1 != "" {
-		ks = append(ks, "1:"+t.SHA1)
+// appIndex maps lower-case appIds to their application and service
+// principal objects.
+func (s *scan) appIndex() map[string][]*object {
+	if s.byAppID == nil {
+		s.byAppID = make(map[string][]*object, len(s.objects))
+		for _, o := range s.objects {
+			if o.p.AppID != "" {
+				id := strings.ToLower(o.p.AppID)
+				s.byAppID[id] = append(s.byAppID[id], o)
+			}
+		}
 	}
-	if t.SHA256 != "" {
-		ks = append(ks, "2:"+t.SHA256)
+	return s.byAppID
+}
+
+// nameIndex maps exact display names to objects.
+func (s *scan) nameIndex() map[string][]*object {
+	if s.byName == nil {
+		s.byName = make(map[string][]*object, len(s.objects))
+		for _, o := range s.objects {
+			if o.p.DisplayName != "" {
+				s.byName[o.p.DisplayName] = append(s.byName[o.p.DisplayName], o)
+			}
+		}
 	}
-	return ks
+	return s.byName
+}
+
+// thumbIndex maps digests to the certificate groups registered with them.
+func (s *scan) thumbIndex() map[thumbKey][]*certGroup {
+	if s.byThumb == nil {
+		s.byThumb = make(map[thumbKey][]*certGroup)
+		for _, o := range s.objects {
+			for _, g := range o.groups {
+				for _, k := range thumbKeys(s.thumbprints(g.primary())) {
+					s.byThumb[k] = append(s.byThumb[k], g)
+				}
+			}
+		}
+	}
+	return s.byThumb
 }
 
 func (s *scan) add(ref ObjectRef, p *Principal) {
 	o := &object{ref: ref, p: p}
 	s.objects = append(s.objects, o)
-	if p.AppID != "" {
-		s.byAppID[strings.ToLower(p.AppID)] = append(s.byAppID[strings.ToLower(p.AppID)], o)
-	}
-	if p.DisplayName != "" {
-		s.byName[p.DisplayName] = append(s.byName[p.DisplayName], o)
-	}
 	for i := range p.KeyCredentials {
 		k := &p.KeyCredentials[i]
 		if g := o.groupFor(k); g != nil {
@@ -174,11 +215,7 @@ func (s *scan) add(ref ObjectRef, p *Principal) {
 			}
 			continue
 		}
-		g := &certGroup{obj: o, keys: []*KeyCredential{k}}
-		o.groups = append(o.groups, g)
-		for _, tk := range thumbKeys(s.thumbprints(k)) {
-			s.byThumb[tk] = append(s.byThumb[tk], g)
-		}
+		o.groups = append(o.groups, &certGroup{obj: o, keys: []*KeyCredential{k}})
 	}
 }
 
@@ -213,10 +250,14 @@ func (s *scan) thumbprints(k *KeyCredential) Thumbprints {
 
 // localFor is the local certificate with k's thumbprint, if any.
 func (s *scan) localFor(k *KeyCredential) *LocalCert {
-	for _, tk := range thumbKeys(k.Thumbprints) {
-		if lc := s.local[tk]; lc != nil {
-			return lc
-		}
+	if len(s.local) == 0 {
+		return nil
+	}
+	if lc := s.local[thumbKey{hex: k.Thumbprints.SHA1}]; lc != nil && k.Thumbprints.SHA1 != "" {
+		return lc
+	}
+	if lc := s.local[thumbKey{sha256: true, hex: k.Thumbprints.SHA256}]; lc != nil && k.Thumbprints.SHA256 != "" {
+		return lc
 	}
 	return nil
 }

@@ -112,10 +112,10 @@ func otherDigest(tp Thumbprints) string {
 // which must not name two different apps.
 func (s *scan) resolve(app string) ([]*object, string) {
 	key := strings.TrimSpace(app)
-	if objs := s.byAppID[strings.ToLower(key)]; len(objs) > 0 {
+	if objs := s.appIndex()[strings.ToLower(key)]; len(objs) > 0 {
 		return objs, ""
 	}
-	named := s.byName[key]
+	named := s.nameIndex()[key]
 	appIDs := map[string]bool{}
 	for _, o := range named {
 		appIDs[strings.ToLower(o.p.AppID)] = true
@@ -129,7 +129,7 @@ func (s *scan) resolve(app string) ([]*object, string) {
 		return nil, why
 	case 1:
 		for id := range appIDs {
-			if objs := s.byAppID[id]; len(objs) > 0 {
+			if objs := s.appIndex()[id]; len(objs) > 0 {
 				return objs, ""
 			}
 		}
@@ -204,7 +204,7 @@ func (s *scan) registeredOn(tp Thumbprints, except []*object) []ObjectRef {
 	var refs []ObjectRef
 	seen := map[*object]bool{}
 	for _, k := range thumbKeys(tp) {
-		for _, g := range s.byThumb[k] {
+		for _, g := range s.thumbIndex()[k] {
 			if skip[g.obj] || seen[g.obj] {
 				continue
 			}
@@ -233,9 +233,12 @@ func (s *scan) certChecks(g *certGroup) {
 		return // Symmetric keys are not certificates
 	}
 	o := &g.obj.ref
-	ref := s.credRef(g)
+	ref := func() *CredentialRef { return s.credRef(g) }
 	tp := s.thumbprints(k)
-	what := fmt.Sprintf("certificate %s (%s) on %s", describeSubject(s.subject(k)), shortThumb(tp), o)
+	// what describes the certificate; built only when a check fires.
+	what := func() string {
+		return fmt.Sprintf("certificate %s (%s) on %s", describeSubject(s.subject(k)), shortThumb(tp), o)
+	}
 	note := s.identityNote(k)
 	deployed := len(g.deployedBy) > 0
 	usedBy := ""
@@ -253,15 +256,15 @@ func (s *scan) certChecks(g *certGroup) {
 			sev = SeverityMedium
 			extra = "; another certificate for the same purpose is valid, so this one is a leftover to remove"
 		}
-		s.emit(CheckCertExpired, sev, o, ref, nil, "%s expired on %s (%s ago)%s%s%s",
-			what, day(k.End), plural(daysBetween(k.End, s.now), "day"), usedBy, extra, note)
+		s.emit(CheckCertExpired, sev, o, ref(), nil, "%s expired on %s (%s ago)%s%s%s",
+			what(), day(k.End), plural(daysBetween(k.End, s.now), "day"), usedBy, extra, note)
 	case !k.Start.IsZero() && s.now.Before(k.Start):
 		sev := SeverityMedium
 		if deployed {
 			sev = SeverityHigh
 		}
-		s.emit(CheckCertNotYetValid, sev, o, ref, nil, "%s is registered from %s (in %s)%s%s",
-			what, day(k.Start), plural(daysBetween(s.now, k.Start), "day"), usedBy, note)
+		s.emit(CheckCertNotYetValid, sev, o, ref(), nil, "%s is registered from %s (in %s)%s%s",
+			what(), day(k.Start), plural(daysBetween(s.now, k.Start), "day"), usedBy, note)
 	case !k.End.IsZero() && k.End.Sub(s.now) <= time.Duration(s.p.WarnDays)*24*time.Hour:
 		sev, extra := SeverityMedium, ""
 		if succ := s.successor(g); succ != nil {
@@ -271,8 +274,8 @@ func (s *scan) certChecks(g *certGroup) {
 			sev = SeverityHigh
 			extra = "; no successor is registered"
 		}
-		s.emit(CheckCertExpiring, sev, o, ref, nil, "%s expires on %s (in %s)%s%s%s",
-			what, day(k.End), plural(daysBetween(s.now, k.End), "day"), usedBy, extra, note)
+		s.emit(CheckCertExpiring, sev, o, ref(), nil, "%s expires on %s (in %s)%s%s%s",
+			what(), day(k.End), plural(daysBetween(s.now, k.End), "day"), usedBy, extra, note)
 	}
 
 	if body != nil {
@@ -284,19 +287,19 @@ func (s *scan) certChecks(g *certGroup) {
 			weak = append(weak, "a "+body.SignatureAlgorithm+" signature")
 		}
 		if len(weak) > 0 {
-			s.emit(CheckCertWeakKey, 0, o, ref, nil, "%s has %s%s", what, strings.Join(weak, " and "), note)
+			s.emit(CheckCertWeakKey, 0, o, ref(), nil, "%s has %s%s", what(), strings.Join(weak, " and "), note)
 		}
 	}
 	if life, ok := lifetime(k.Start, k.End); ok && life > s.p.MaxCertDays+1 {
-		s.emit(CheckCertLongLived, 0, o, ref, nil, "%s is registered for %d days (%s to %s); the policy allows %d",
-			what, life, day(k.Start), day(k.End), s.p.MaxCertDays)
+		s.emit(CheckCertLongLived, 0, o, ref(), nil, "%s is registered for %d days (%s to %s); the policy allows %d",
+			what(), life, day(k.Start), day(k.End), s.p.MaxCertDays)
 	}
 	if src == FromNothing {
-		s.emit(CheckCertUnidentified, 0, o, ref, nil, "%s has no certificate body in the data and its customKeyIdentifier (%d bytes) is not a thumbprint: deployments can be matched to it by subject only",
-			what, len(k.CustomKeyIdentifier))
+		s.emit(CheckCertUnidentified, 0, o, ref(), nil, "%s has no certificate body in the data and its customKeyIdentifier (%d bytes) is not a thumbprint: deployments can be matched to it by subject only",
+			what(), len(k.CustomKeyIdentifier))
 	}
 	if s.covered[g.obj] && g.clientAuth() && !deployed && (k.End.IsZero() || s.now.Before(k.End)) {
-		s.emit(CheckCertUnused, 0, o, ref, nil, "%s can authenticate the app, but no row of the deployed mapping signs with it%s", what, note)
+		s.emit(CheckCertUnused, 0, o, ref(), nil, "%s can authenticate the app, but no row of the deployed mapping signs with it%s", what(), note)
 	}
 }
 
@@ -336,7 +339,7 @@ func (s *scan) secretChecks(o *object) {
 	s.emit(CheckSecretPresent, 0, ref, nil, nil, "%s has %s", o.ref, plural(len(secrets), "client secret"))
 	for i := range secrets {
 		pc := &secrets[i]
-		what := fmt.Sprintf("client secret %s on %s", describeSecret(pc), o.ref)
+		what := func() string { return fmt.Sprintf("client secret %s on %s", describeSecret(pc), o.ref) }
 		switch {
 		case !pc.End.IsZero() && !s.now.Before(pc.End):
 			sev, extra := SeverityHigh, ""
@@ -344,18 +347,18 @@ func (s *scan) secretChecks(o *object) {
 				sev, extra = SeverityLow, "; another secret is valid, so this one is a leftover to remove"
 			}
 			s.emit(CheckSecretExpired, sev, ref, secretRef(pc), nil, "%s expired on %s (%s ago)%s",
-				what, day(pc.End), plural(daysBetween(pc.End, s.now), "day"), extra)
+				what(), day(pc.End), plural(daysBetween(pc.End, s.now), "day"), extra)
 		case !pc.End.IsZero() && pc.End.Sub(s.now) <= time.Duration(s.p.WarnDays)*24*time.Hour:
 			sev, extra := SeverityMedium, ""
 			if otherSecret(secrets, i, func(p *PasswordCredential) bool { return p.End.IsZero() || p.End.After(pc.End) }) {
 				sev, extra = SeverityLow, "; a secret that outlives it is already registered"
 			}
 			s.emit(CheckSecretExpiring, sev, ref, secretRef(pc), nil, "%s expires on %s (in %s)%s",
-				what, day(pc.End), plural(daysBetween(s.now, pc.End), "day"), extra)
+				what(), day(pc.End), plural(daysBetween(s.now, pc.End), "day"), extra)
 		}
 		if life, ok := lifetime(pc.Start, pc.End); ok && life > s.p.MaxSecretDays+1 {
 			s.emit(CheckSecretLongLived, 0, ref, secretRef(pc), nil, "%s is valid for %d days (%s to %s); the policy allows %d",
-				what, life, day(pc.Start), day(pc.End), s.p.MaxSecretDays)
+				what(), life, day(pc.Start), day(pc.End), s.p.MaxSecretDays)
 		}
 	}
 }
