@@ -11,9 +11,12 @@ import (
 // Result; the JSON report is a Result plus a schema version, and reads back
 // into one. Its JSON tags are part of the report schema.
 type Result struct {
-	AsOf   time.Time `json:"asOf"`
-	Source Source    `json:"source"`
-	Policy Policy    `json:"policy"`
+	// Command is the command that produced the Result: scan, doctor or
+	// preflight.
+	Command string    `json:"command"`
+	AsOf    time.Time `json:"asOf"`
+	Source  Source    `json:"source"`
+	Policy  Policy    `json:"policy"`
 
 	// Complete is false when any object could not be read; Incomplete then
 	// says where reading stopped. An incomplete Result never counts as clean.

@@ -18,6 +18,7 @@ func Run(t *Tenant, inv *Inventory, p Policy, now time.Time) *Result {
 		inv = &Inventory{}
 	}
 	r := &Result{
+		Command:    "scan",
 		AsOf:       now.UTC(),
 		Source:     Source{TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt},
 		Policy:     p,

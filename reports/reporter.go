@@ -44,7 +44,10 @@ type Format struct {
 
 // Formats lists every format appaudit writes, in the order help shows them.
 func Formats() []Format {
-	return []Format{}
+	return []Format{
+		{Name: "table", Description: "a table for terminals, worst first", Extension: "txt", New: newTable},
+		{Name: "json", Description: "the canonical, versioned JSON report (docs/json-schema.md)", Extension: "json", New: newJSON},
+	}
 }
 
 // Lookup finds a format by name.
@@ -57,4 +60,24 @@ func Lookup(name string) (Format, error) {
 		names = append(names, f.Name)
 	}
 	return Format{}, fmt.Errorf("reports: unknown format %q (want one of %s)", name, strings.Join(names, ", "))
+}
+
+// OutputSpec is one -o value: a format, and the file to write it to (empty
+// for stdout).
+type OutputSpec struct {
+	Format Format
+	Path   string
+}
+
+// ParseOutputSpec reads "FORMAT" or "FORMAT=FILE".
+func ParseOutputSpec(s string) (OutputSpec, error) {
+	name, path, hasPath := strings.Cut(s, "=")
+	f, err := Lookup(strings.ToLower(strings.TrimSpace(name)))
+	if err != nil {
+		return OutputSpec{}, err
+	}
+	if hasPath && strings.TrimSpace(path) == "" {
+		return OutputSpec{}, fmt.Errorf("reports: %s= names no file (write -o %s=report.%s, or -o %s for stdout)", name, f.Name, f.Extension, f.Name)
+	}
+	return OutputSpec{Format: f, Path: path}, nil
 }
