@@ -5,10 +5,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -175,3 +177,7 @@ func runOpenSSL(t *testing.T, bin string, args ...string) {
 		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }
+
+func b64(der []byte) string { return base64.StdEncoding.EncodeToString(der) }
+
+func itoa(n int) string { return strconv.Itoa(n) }
