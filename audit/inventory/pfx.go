@@ -80,6 +80,10 @@ const pkcs12NoKey = "pkcs12: private key missing"
 // fails for want of the right password, with the empty password (folders
 // often mix protected and unprotected files).
 func parsePFX(path string, data []byte, opts Options) (*bundle, error) {
+	if n := pfxIterations(data); n > maxPFXIterations {
+		return nil, errorf(path, 0, "re-export it with the usual settings (OpenSSL and Windows use about 2,000)",
+			"the PFX file asks for %d key-derivation iterations, more than the %d appaudit allows", n, maxPFXIterations)
+	}
 	passwords := []string{opts.PFXPassword}
 	if opts.PFXPassword != "" {
 		passwords = append(passwords, "")
@@ -256,4 +260,91 @@ func pbmac1(content []byte, password string) ([]byte, error) {
 	md.MacSalt = salt
 	md.Iterations = iterations
 	return asn1.Marshal(md)
+}
+
+// maxPFXIterations bounds the key-derivation work one PFX file may ask
+// for, summed over its MAC and its encrypted parts: OpenSSL and Windows
+// write about 2,000 per part, the most cautious tools some hundred
+// thousand. A file asking for more (a damaged or hostile one) would keep
+// appaudit busy for minutes.
+const maxPFXIterations = 4_000_000
+
+// pfxIterations adds up the iteration counts a PFX file declares in the
+// clear: its MAC's, and those of every password-based encryption or key
+// derivation (PKCS #12 PBE, PBKDF2) whose parameters can be read without
+// the password. A count too large to parse counts as over the limit.
+func pfxIterations(data []byte) int {
+	var pfx pfxPDU
+	if _, err := asn1.Unmarshal(data, &pfx); err != nil {
+		return 0
+	}
+	total := 0
+	add := func(n int) {
+		if total += n; total > maxPFXIterations || n < 0 {
+			total = maxPFXIterations + 1
+		}
+	}
+	if len(pfx.MacData.FullBytes) > 0 {
+		add(nthInt(pfx.MacData.Bytes, 2, 1))
+	}
+	var walk func(b []byte, depth int)
+	walk = func(b []byte, depth int) {
+		for len(b) > 0 && depth < 32 && total <= maxPFXIterations {
+			var v asn1.RawValue
+			rest, err := asn1.Unmarshal(b, &v)
+			if err != nil {
+				return
+			}
+			b = rest
+			switch {
+			case v.Class == asn1.ClassUniversal && v.Tag == asn1.TagSequence:
+				var oid asn1.ObjectIdentifier
+				if params, err := asn1.Unmarshal(v.Bytes, &oid); err == nil && isPBE(oid) {
+					var p asn1.RawValue
+					if _, err := asn1.Unmarshal(params, &p); err == nil {
+						add(nthInt(p.Bytes, 1, 0))
+					}
+				}
+				walk(v.Bytes, depth+1)
+			case v.IsCompound:
+				walk(v.Bytes, depth+1)
+			case v.Class == asn1.ClassUniversal && v.Tag == asn1.TagOctetString:
+				walk(v.Bytes, depth+1)
+			}
+		}
+	}
+	walk(pfx.AuthSafe.Content.Bytes, 0)
+	return total
+}
+
+// isPBE reports the algorithms whose parameters hold an iteration count
+// right after the salt: pbeWithSHAAnd* (PKCS #12) and PBKDF2 (PBES2 and
+// PBMAC1 wrap it).
+func isPBE(oid asn1.ObjectIdentifier) bool {
+	pkcs12PBE := asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1}
+	return oid.Equal(oidPBKDF2) || (len(oid) == len(pkcs12PBE)+1 && oid[:len(pkcs12PBE)].Equal(pkcs12PBE))
+}
+
+// nthInt reads the i-th element (0-based) of the contents of a SEQUENCE as
+// an integer: def when there is no such element, -1 when it is not a
+// small integer.
+func nthInt(contents []byte, i, def int) int {
+	for ; ; i-- {
+		if len(contents) == 0 {
+			return def
+		}
+		var v asn1.RawValue
+		rest, err := asn1.Unmarshal(contents, &v)
+		if err != nil {
+			return -1
+		}
+		if i == 0 {
+			var n int
+			if _, err := asn1.Unmarshal(v.FullBytes, &n); err != nil {
+				return -1
+			}
+			return n
+		}
+		contents = rest
+	}
 }

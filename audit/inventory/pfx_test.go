@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"os"
@@ -220,4 +221,46 @@ func TestPFXErrors(t *testing.T) {
 	if _, err := ReadFile(good, Options{PFXPassword: pw}); err != nil {
 		t.Errorf("the right password: %v", err)
 	}
+}
+
+func TestPFXIterationLimit(t *testing.T) {
+	c := certs()
+	for _, enc := range []struct {
+		name string
+		enc  *pkcs12.Encoder
+	}{{"PBES2", pkcs12.Modern2023.WithIterations(1234)}, {"PKCS #12 PBE", pkcs12.LegacyRC2.WithIterations(1234)}} {
+		data, err := enc.enc.Encode(c.leaf.Key, c.leaf.X509, nil, "pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The MAC, the certificates' encryption and the key's.
+		if got := pfxIterations(data); got != 3*1234 {
+			t.Errorf("%s: counted %d iterations, want %d", enc.name, got, 3*1234)
+		}
+	}
+
+	// A file whose MAC asks for millions of iterations is refused before
+	// any of them runs.
+	data, err := pkcs12.Modern2023.Encode(c.leaf.Key, c.leaf.X509, nil, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pfx pfxPDU
+	if _, err := asn1.Unmarshal(data, &pfx); err != nil {
+		t.Fatal(err)
+	}
+	var md pfxMacData
+	if _, err := asn1.Unmarshal(pfx.MacData.FullBytes, &md); err != nil {
+		t.Fatal(err)
+	}
+	md.Iterations = 50_000_000
+	if pfx.MacData.FullBytes, err = asn1.Marshal(md); err != nil {
+		t.Fatal(err)
+	}
+	if data, err = asn1.Marshal(pfx); err != nil {
+		t.Fatal(err)
+	}
+	path := write(t, t.TempDir(), "slow.pfx", data)
+	_, err = ReadFile(path, Options{PFXPassword: "pw"})
+	wantErr(t, err, path+": the PFX file asks for", "key-derivation iterations, more than the 4000000 appaudit allows")
 }
