@@ -98,20 +98,20 @@ func pemBegins(data []byte) []int {
 	return offs
 }
 
-func lineAt(data []byte, off int) int { return 1 + bytes.Count(data[:off], []byte("\n")) }
-
 // parsePEM decodes every block of a PEM file. Each block is decoded within
 // its own span (up to the next BEGIN line), so that a truncated block is
 // reported at its line instead of swallowing the next one.
 func parsePEM(path string, data []byte, begins []int) (*bundle, error) {
 	b := &bundle{path: path}
 	seen := map[string]bool{}
+	line, counted := 1, 0 // the line of begins[i], counted up to offset counted
 	for i, off := range begins {
 		end := len(data)
 		if i+1 < len(begins) {
 			end = begins[i+1]
 		}
-		line := lineAt(data, off)
+		line += bytes.Count(data[counted:off], []byte("\n"))
+		counted = off
 		block, _ := pem.Decode(data[off:end])
 		if block == nil {
 			name := strings.TrimSpace(string(firstLine(data[off:end])))
