@@ -12,7 +12,10 @@ import (
 	"github.com/appaudit/appaudit/audit"
 )
 
-// Options are what reading certificate files needs besides the files.
+// Options are what reading certificate files needs besides the files. One
+// password serves every PFX file; a file it does not open is tried with the
+// empty password too, since folders often mix protected and unprotected
+// files.
 type Options struct {
 	PFXPassword    string // the password of PFX files; never printed anywhere
 	PFXPasswordVar string // the environment variable it came from, for hints ("set APPAUDIT_PFX_PASSWORD")
