@@ -1,0 +1,250 @@
+package inventory
+
+import (
+	"bytes"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/appaudit/appaudit/audit"
+)
+
+// Load reads every cert path (a file, or a folder walked recursively) and
+// the deployed mapping (deployedPath may be ""), into an Inventory.
+//
+// In a walked folder, files named like certificates (.pem .crt .cer .der
+// .pfx .p12) and keys (.key) must parse; other files are read only when
+// they hold a PEM or DER certificate, and skipped otherwise (a .pem that
+// holds no certificate, such as a certificate request, is skipped too), as
+// are folders
+// whose names start with "." (.git, and the ..data folders of Kubernetes
+// secret volumes, whose files appear again through links). Symbolic links
+// are followed; a folder reached twice is walked once, and a file reached
+// twice is read once.
+//
+// A mapping row whose thumbprint names a certificate read from certPaths
+// gets that certificate as Deployment.Cert.
+func Load(certPaths []string, deployedPath string, opts Options) (*audit.Inventory, error) {
+	r := newReader(opts)
+	w := &walker{r: r, seenDirs: map[string]bool{}, seenFiles: map[string]bool{}}
+	for _, p := range certPaths {
+		if err := w.add(p); err != nil {
+			return nil, err
+		}
+	}
+	for _, kp := range w.keyOnly {
+		if !r.consumed[filepath.Clean(kp)] {
+			r.warn(fmt.Sprintf("%s: holds only a private key, and no certificate file is named after it (such as %s.crt): it was not checked",
+				kp, keyBase(filepath.Base(kp))))
+		}
+	}
+
+	var rows []mappingRow
+	var files []*fileResult
+	files = append(files, w.files...)
+	if deployedPath != "" {
+		var err error
+		var ws []string
+		rows, ws, err = readMapping(deployedPath, r.certLoader())
+		if err != nil {
+			return nil, err
+		}
+		r.warn(ws...)
+		for _, row := range rows {
+			if row.file != nil {
+				files = append(files, row.file)
+			}
+		}
+	}
+
+	owners := keyOwners{}
+	for _, f := range files {
+		owners.add(f)
+	}
+	inv := &audit.Inventory{}
+	for _, f := range w.files {
+		inv.Certs = append(inv.Certs, owners.localCerts(f)...)
+	}
+	inv.Deployments = deployments(rows, owners, inv.Certs)
+	inv.Warnings = r.warnings
+	return inv, nil
+}
+
+// keyBase is the name of the certificate file a key file goes with, less
+// its extension: the inverse of siblingKeys.
+func keyBase(name string) string {
+	for _, suffix := range []string{"-key.pem", ".key.pem"} {
+		if strings.HasSuffix(strings.ToLower(name), suffix) {
+			return name[:len(name)-len(suffix)]
+		}
+	}
+	return strings.TrimSuffix(name, filepath.Ext(name))
+}
+
+// deployments completes the mapping rows: the certificate of cert rows,
+// and, for thumbprint rows, the --certs certificate with that thumbprint.
+func deployments(rows []mappingRow, owners keyOwners, certs []audit.LocalCert) []audit.Deployment {
+	out := make([]audit.Deployment, 0, len(rows))
+	for _, row := range rows {
+		d := row.dep
+		if row.file != nil {
+			lc := owners.localCert(row.file, row.leaf)
+			d.Cert = &lc
+			d.Thumbprints = lc.Cert.Thumbprints
+		} else if lc := findCert(certs, d.Thumbprints); lc != nil {
+			c := *lc
+			d.Cert = &c
+			d.Thumbprints = d.Thumbprints.Merge(c.Cert.Thumbprints)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// findCert returns the certificate with thumbprints tp, preferring a leaf.
+func findCert(certs []audit.LocalCert, tp audit.Thumbprints) *audit.LocalCert {
+	var chain *audit.LocalCert
+	for i := range certs {
+		lc := &certs[i]
+		if lc.Cert == nil || !lc.Cert.Thumbprints.Matches(tp) {
+			continue
+		}
+		if !lc.Chain {
+			return lc
+		}
+		if chain == nil {
+			chain = lc
+		}
+	}
+	return chain
+}
+
+// walker reads --certs paths.
+type walker struct {
+	r         *reader
+	files     []*fileResult
+	keyOnly   []string
+	seenDirs  map[string]bool
+	seenFiles map[string]bool
+}
+
+// identity names a file or folder by its real path, so that one reached
+// twice (through a link, or two --certs) is read once.
+func identity(path string) string {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		real = path
+	}
+	if abs, err := filepath.Abs(real); err == nil {
+		return abs
+	}
+	return real
+}
+
+func (w *walker) add(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileError(path, err)
+	}
+	if fi.IsDir() {
+		return w.walk(path)
+	}
+	if w.seenFiles[identity(path)] {
+		return nil
+	}
+	w.seenFiles[identity(path)] = true
+	f, err := w.r.readExplicit(path)
+	if err != nil {
+		return err
+	}
+	w.files = append(w.files, f)
+	return nil
+}
+
+func (w *walker) walk(dir string) error {
+	id := identity(dir)
+	if w.seenDirs[id] {
+		return nil
+	}
+	w.seenDirs[id] = true
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fileError(dir, err)
+	}
+	for _, de := range ents {
+		p := filepath.Join(dir, de.Name())
+		fi, err := os.Stat(p) // follows links
+		if err != nil {
+			if de.Type()&os.ModeSymlink != 0 {
+				w.r.warn(fmt.Sprintf("%s: a symbolic link to nothing; skipped", p))
+				continue
+			}
+			return fileError(p, err)
+		}
+		switch {
+		case fi.IsDir():
+			if strings.HasPrefix(de.Name(), ".") {
+				continue
+			}
+			if err := w.walk(p); err != nil {
+				return err
+			}
+		case fi.Mode().IsRegular():
+			if err := w.walkFile(p, fi); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// walkFile reads one file met in a walked folder.
+func (w *walker) walkFile(path string, fi os.FileInfo) error {
+	id := identity(path)
+	if w.seenFiles[id] {
+		return nil
+	}
+	w.seenFiles[id] = true
+	named := hasExt(path, certExts) || hasExt(path, keyExts)
+	if !named {
+		if fi.Size() == 0 || fi.Size() > MaxCertFileSize {
+			return nil
+		}
+		data, err := readLimited(path, MaxCertFileSize, "certificate file")
+		if err != nil {
+			return err
+		}
+		if !sniffCert(data) {
+			return nil
+		}
+	}
+	f, b, err := w.r.readCertFile(path)
+	if err != nil {
+		return err
+	}
+	if f != nil {
+		w.files = append(w.files, f)
+		return nil
+	}
+	if len(b.keys) > 0 {
+		w.keyOnly = append(w.keyOnly, path)
+		return nil
+	}
+	if named && !hasExt(path, []string{".pem"}) {
+		// A .pem may hold anything PEM (a CSR, a public key, DH
+		// parameters); a .crt or .pfx without a certificate is broken.
+		return noCertError(b)
+	}
+	return nil
+}
+
+// sniffCert reports whether a file of any name holds a certificate.
+func sniffCert(data []byte) bool {
+	if bytes.Contains(data, []byte("-----BEGIN CERTIFICATE-----")) || bytes.Contains(data, []byte("-----BEGIN X509 CERTIFICATE-----")) || bytes.Contains(data, []byte("-----BEGIN TRUSTED CERTIFICATE-----")) {
+		return true
+	}
+	certs, err := x509.ParseCertificates(data)
+	return err == nil && len(certs) > 0
+}
