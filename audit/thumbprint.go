@@ -119,6 +119,10 @@ type ParsedThumbprint struct {
 	Encoding ThumbprintEncoding
 }
 
+// byteSeparators are what people put between the byte pairs of a hex
+// thumbprint.
+var byteSeparators = strings.NewReplacer(":", "", "-", "")
+
 // ErrThumbprint is wrapped by every error ParseThumbprint returns.
 var ErrThumbprint = errors.New("not a certificate thumbprint")
 
@@ -148,7 +152,7 @@ func ParseThumbprint(s string) (ParsedThumbprint, error) {
 		return ParsedThumbprint{}, fmt.Errorf("%w: empty", ErrThumbprint)
 	}
 	// Hex, with separators between byte pairs.
-	if h := strings.NewReplacer(":", "", "-", "").Replace(raw); isHex(h) && (len(h) == 40 || len(h) == 64) {
+	if h := byteSeparators.Replace(raw); isHex(h) && (len(h) == 40 || len(h) == 64) {
 		return fromHex(h, EncodingHex), nil
 	}
 	if digest, enc, ok := decodeBase64Digest(raw); ok {
