@@ -196,14 +196,17 @@ func (v *valueEnd) scan(b []byte) int {
 				continue
 			}
 			// Skip to the next quote or backslash.
-			j := bytes.IndexAny(b[i:], "\"\\")
+			j := bytes.IndexByte(b[i:], '"')
 			if j < 0 {
-				return -1
+				j = len(b) - i
 			}
-			i += j
-			if b[i] == '\\' {
+			if k := bytes.IndexByte(b[i:i+j], '\\'); k >= 0 {
+				i += k
 				v.esc = true
 				continue
+			}
+			if i += j; i == len(b) {
+				return -1
 			}
 			v.str = false
 			if v.depth == 0 {

@@ -84,3 +84,47 @@ func TestInputTruncated(t *testing.T) {
 		t.Error("a truncated value unmarshals")
 	}
 }
+
+// objects generates a JSON array of n small objects without holding it.
+type objects struct {
+	n, i int
+	pend []byte
+}
+
+func (o *objects) Read(p []byte) (int, error) {
+	for len(o.pend) == 0 {
+		switch {
+		case o.i > o.n:
+			return 0, io.EOF
+		case o.i == o.n:
+			o.pend = []byte("]")
+		case o.i == 0:
+			o.pend = []byte(`[{"appId":"a0","keyCredentials":[{"keyId":"k","customKeyIdentifier":"AQIDBAUGBwgJCgsMDQ4PEBESExQ="}]}`)
+		default:
+			o.pend = []byte(",\n" + `{"appId":"a","keyCredentials":[{"keyId":"k","customKeyIdentifier":"AQIDBAUGBwgJCgsMDQ4PEBESExQ="}]}`)
+		}
+		o.i++
+	}
+	n := copy(p, o.pend)
+	o.pend = o.pend[n:]
+	return n, nil
+}
+
+// The decoder's own memory does not grow with the input: 40 MB of
+// objects go through a buffer of a few chunks.
+func TestInputMemoryBound(t *testing.T) {
+	const n = 400_000
+	in := newInput(&objects{n: n}, "gen")
+	in.next()
+	count := 0
+	got, err := in.array(list{}, func(Object) error { count++; return nil })
+	if err != nil || got != n || count != n {
+		t.Fatalf("%d objects, %v", got, err)
+	}
+	if in.offset() < 40_000_000 {
+		t.Fatalf("only %d bytes read", in.offset())
+	}
+	if c := cap(in.buf); c > 4*readChunk {
+		t.Errorf("buffer grew to %d bytes", c)
+	}
+}

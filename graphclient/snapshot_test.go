@@ -233,7 +233,7 @@ func TestKindOfEachObject(t *testing.T) {
 // syntheticTenant is a tenant as a live read gives it: applications and
 // service principals, certificates with and without bodies, identifiers of
 // every kind, secrets.
-func syntheticTenant(t *testing.T) *audit.Tenant {
+func syntheticTenant(t testing.TB) *audit.Tenant {
 	t.Helper()
 	a := audittest.Valid("payroll-api.contoso.com", now, days(60), days(300))
 	b := audittest.Valid("billing.contoso.com", now, days(370), -days(5))
