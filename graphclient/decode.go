@@ -109,7 +109,12 @@ func (in *input) jsonError(raw []byte, start int64, err error) *DecodeError {
 		if syn.Offset >= int64(len(raw)) && strings.Contains(syn.Error(), "unexpected end") {
 			return in.errAt(start+int64(len(raw)), "the input ends inside a value", "the file is cut short: save it again")
 		}
-		return in.errAt(off, "not valid JSON: "+strings.TrimPrefix(syn.Error(), "json: "), hintSyntax)
+		msg := strings.TrimPrefix(syn.Error(), "json: ")
+		if strings.Contains(msg, "in string") {
+			// Name no character: the string may be a secret.
+			msg = "a control character or a bad escape inside a string"
+		}
+		return in.errAt(off, "not valid JSON: "+msg, hintSyntax)
 	case errors.As(err, &typ):
 		want := jsonKind(typ.Type)
 		var path []any
@@ -174,8 +179,9 @@ type list struct {
 
 func (l list) at(i int) string { return l.label + "[" + strconv.Itoa(i) + "]" }
 
-// array reads a JSON array of directory objects, calling each for every
-// object in order, and returns how many there were.
+// array reads a JSON array of directory objects (or null, which holds
+// none), calling each for every object in order, and returns how many there
+// were.
 func (in *input) array(l list, each func(Object) error) (int, error) {
 	c, ok := in.next()
 	if !ok {
@@ -183,6 +189,9 @@ func (in *input) array(l list, each func(Object) error) (int, error) {
 	}
 	if c != '[' {
 		raw, start, _ := in.value()
+		if string(raw) == "null" {
+			return 0, nil
+		}
 		return 0, in.errAt(start, fmt.Sprintf("%s is %s, not a list of objects", l.label, describe(raw)),
 			"Graph writes the objects as an array: \""+l.label+"\": [{...}, ...]")
 	}

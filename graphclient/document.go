@@ -127,7 +127,7 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 	switch key {
 	case "appauditSnapshot":
 		if !snapshot {
-			return in.errAt(start, "an appaudit snapshot, not a Graph collection page", "")
+			return in.errAt(start, "an appaudit snapshot, not a Graph collection page", "read snapshots with --snapshot")
 		}
 		if err := field(&d.version); err != nil {
 			return err
@@ -175,7 +175,8 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 			return e
 		}
 		if k != "" && want != "" && k != want {
-			e := in.errAt(start, fmt.Sprintf("the page lists %ss, but %ss were asked for", k, want), "")
+			e := in.errAt(start, fmt.Sprintf("the page lists %ss, but %ss were asked for", k, want),
+				"request /v1.0/"+string(want)+"s for "+string(want)+"s")
 			e.Field = key
 			return e
 		}

@@ -186,6 +186,10 @@ func TestDecodePage(t *testing.T) {
 		{``, "empty response"},
 	} {
 		_, err := graphclient.DecodePage(strings.NewReader(tc.in), "GET applications", audit.KindApplication, func(graphclient.Object) error { return nil })
+		var de *graphclient.DecodeError
+		if errors.As(err, &de) && de.Hint == "" {
+			t.Errorf("%s: no hint: %v", tc.in, err)
+		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "graphclient: GET applications") {
 			t.Errorf("%s: %v", tc.in, err)
 		}

@@ -339,6 +339,7 @@ func TestSnapshotCompleteness(t *testing.T) {
 		{`{"appauditSnapshot":1,"complete":false}`, false, "says it does not hold the whole tenant"},
 		{`{"appauditSnapshot":1,"applications":[],"servicePrincipals":[]}`, false, "does not say whether"},
 		{`{"applications":[],"complete":true,"appauditSnapshot":1}`, true, ""},
+		{`{"appauditSnapshot":1,"complete":true,"applications":null,"servicePrincipals":null}`, true, ""},
 	} {
 		tn := read(t, "s.json", tc.doc)
 		if tn.Complete != tc.complete || !strings.Contains(tn.IncompleteReason, tc.reason) || (tc.reason == "") != (tn.IncompleteReason == "") {
@@ -400,6 +401,12 @@ func TestSecretsDropped(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "passwordCredentials[0].endDateTime") {
 		t.Errorf("error does not name the field: %v", err)
+	}
+	// A syntax error inside the secret names none of its characters.
+	bad = strings.Replace(in, secret, "Q~s3cr3t", 1)
+	_, err = graphclient.ReadSnapshot(strings.NewReader(bad), "s.json")
+	if err == nil || strings.Contains(err.Error(), "\x01") || strings.Contains(err.Error(), "'") || !strings.Contains(err.Error(), "inside a string") {
+		t.Errorf("error %v", err)
 	}
 }
 
