@@ -58,10 +58,16 @@ func (a *Application) Ref() ObjectRef { return a.Principal.ref(KindApplication) 
 // PreferredTokenSigningKeyThumbprint.
 type ServicePrincipal struct {
 	Principal
+	// AppDisplayName is the name of the application the service principal
+	// is an instance of (Graph's appDisplayName).
+	AppDisplayName                      string
 	ServicePrincipalType                string
 	AppOwnerOrganizationID              string
 	PreferredTokenSigningKeyThumbprint  string
 	PreferredTokenSigningKeyEndDateTime time.Time
+	// AccountDisabled is true when Graph reported accountEnabled false: no
+	// one can sign in as the service principal.
+	AccountDisabled bool
 }
 
 // Ref is the reference findings carry to this service principal.

@@ -1,0 +1,227 @@
+package graphclient
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
+	"github.com/appaudit/appaudit/audit"
+)
+
+// SnapshotVersion is the version of appaudit's snapshot format that
+// WriteSnapshot writes and ReadSnapshot reads; docs/snapshot-format.md
+// describes it.
+const SnapshotVersion = 1
+
+const hintShapes = "appaudit reads a Graph page {\"value\": [...]}, a JSON array as `az ad app list --all` prints, or an appaudit snapshot; see docs/snapshot-format.md"
+
+// tenant builds the Tenant a page or snapshot document describes, its
+// objects already in t.
+func (d *document) tenant(in *input, t *audit.Tenant) error {
+	switch {
+	case d.version > 0:
+		if d.hasValue {
+			return in.errDoc(d, "an appaudit snapshot with a \"value\" list", "a snapshot lists its objects under \"applications\" and \"servicePrincipals\"")
+		}
+		t.TenantID, t.Cloud, t.TakenAt = d.tenantID, d.cloud, d.takenAt
+		switch {
+		case d.complete == nil:
+			t.Complete, t.IncompleteReason = false, in.name+" does not say whether it holds the whole tenant (no \"complete\" member)"
+		case *d.complete:
+			t.Complete = true
+		default:
+			t.IncompleteReason = d.incompleteReason
+			if t.IncompleteReason == "" {
+				t.IncompleteReason = in.name + " says it does not hold the whole tenant"
+			}
+		}
+	case d.hasValue:
+		t.Cloud = cloudOf(d.context)
+		t.Complete = d.nextLink == ""
+		if !t.Complete {
+			list := "az ad app list --all"
+			if d.sawSP || d.contextKind == audit.KindServicePrincipal {
+				list = "az ad sp list --all"
+			}
+			t.IncompleteReason = fmt.Sprintf("%s is one page of a longer listing (it has @odata.nextLink); save the whole listing with `%s` or `appaudit snapshot`", in.name, list)
+		}
+	case d.hasApps || d.hasSPs:
+		return in.errDoc(d, "\"applications\" or \"servicePrincipals\" lists without \"appauditSnapshot\": 1",
+			"an appaudit snapshot starts with \"appauditSnapshot\": 1; write one with `appaudit snapshot`")
+	default:
+		return in.errDoc(d, d.missingValue(), hintShapes+"; for every application: `az ad app list --all > apps.json`")
+	}
+	return nil
+}
+
+// ReadSnapshotFile reads the tenant saved in the file at path; see
+// ReadSnapshot.
+func ReadSnapshotFile(path string) (*audit.Tenant, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("graphclient: %w", err)
+	}
+	defer f.Close()
+	return ReadSnapshot(f, path)
+}
+
+// ReadSnapshot reads a saved tenant from r; name (the file name) is used
+// in messages. It takes any of the shapes docs/snapshot-format.md
+// describes, told apart by content: a Graph collection page, a JSON array
+// of applications or service principals (what `az ad app list --all` and
+// `az ad sp list --all` print), or an appaudit snapshot. UTF-8 with or
+// without a byte order mark and UTF-16 with one (what Windows PowerShell
+// 5.1 writes for `>`) are read.
+//
+// The Tenant is Complete only when the input says it holds the whole
+// listing: an array or a page without @odata.nextLink does, a page with one
+// does not, and a snapshot says so itself. Bad input is a *DecodeError
+// naming the line and column, the object and a hint.
+func ReadSnapshot(r io.Reader, name string) (*audit.Tenant, error) {
+	in := newInput(decodeBOM(r), name)
+	c, ok := in.next()
+	if !ok {
+		if err := in.readErr(); err != nil {
+			return nil, fmt.Errorf("graphclient: reading %s: %w", in.name, err)
+		}
+		return nil, &DecodeError{Name: in.name, Offset: -1, Msg: "empty file",
+			Hint: "save a listing into it: `az ad app list --all > apps.json` or `appaudit snapshot`"}
+	}
+	t := &audit.Tenant{}
+	add := func(o Object) error { o.AddTo(t); return nil }
+	switch c {
+	case '[':
+		if _, err := in.array(list{}, add); err != nil {
+			return nil, err
+		}
+		t.Complete = true
+	case '{':
+		d, err := in.document("", true, add)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.tenant(in, t); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, in.notListing()
+	}
+	if err := in.end(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// notListing is the error for input that starts with neither [ nor {.
+func (in *input) notListing() error {
+	raw, start, err := in.value()
+	if err != nil {
+		return in.readFailure(start, err, "the first value")
+	}
+	if bytes.HasPrefix(raw, []byte("-----BEGIN")) {
+		return in.errAt(start, "a PEM file, not a listing of applications", "give certificate files with --certs; "+hintShapes)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		e := in.jsonError(raw, start, err)
+		e.Msg = "not JSON: " + strings.TrimPrefix(e.Msg, "not valid JSON: ")
+		e.Hint = hintShapes
+		return e
+	}
+	return in.errAt(start, "a JSON "+strings.TrimPrefix(strings.TrimPrefix(describe(raw), "an "), "a ")+", not a listing of applications", hintShapes)
+}
+
+// decodeBOM strips a UTF-8 byte order mark and turns UTF-16 with a byte
+// order mark into UTF-8.
+func decodeBOM(r io.Reader) io.Reader {
+	br := bufio.NewReaderSize(r, readChunk)
+	b, _ := br.Peek(3)
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		_, _ = br.Discard(3)
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		return transform.NewReader(br, unicode.BOMOverride(transform.Nop))
+	}
+	return br
+}
+
+// SnapshotMeta is what a snapshot records besides the tenant.
+type SnapshotMeta struct {
+	// Tool names the program that wrote it, such as "appaudit 1.4.0".
+	Tool string
+}
+
+// snapshotHeader is the start of an appaudit snapshot; the two lists
+// follow it.
+type snapshotHeader struct {
+	Version          int    `json:"appauditSnapshot"`
+	Tool             string `json:"tool,omitempty"`
+	TenantID         string `json:"tenantId,omitempty"`
+	Cloud            string `json:"cloud,omitempty"`
+	TakenAt          string `json:"takenAt,omitempty"`
+	Complete         bool   `json:"complete"`
+	IncompleteReason string `json:"incompleteReason,omitempty"`
+}
+
+// WriteSnapshot writes t to w as an appaudit snapshot, one directory object
+// a line, in Graph's JSON: what was read, certificate bodies included, and
+// no secret (passwordCredentials carry no hint or text). It writes as it
+// goes and holds no more than one object's JSON at a time.
+func WriteSnapshot(w io.Writer, t *audit.Tenant, meta SnapshotMeta) error {
+	if t == nil {
+		return errors.New("graphclient: writing a snapshot: no tenant")
+	}
+	h := snapshotHeader{Version: SnapshotVersion, Tool: meta.Tool, TenantID: t.TenantID, Cloud: t.Cloud,
+		TakenAt: formatDate(t.TakenAt), Complete: t.Complete}
+	if !t.Complete {
+		h.IncompleteReason = t.IncompleteReason
+	}
+	bw := bufio.NewWriterSize(w, readChunk)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(h); err != nil {
+		return fmt.Errorf("graphclient: writing a snapshot: %w", err)
+	}
+	head := bytes.TrimSuffix(bytes.TrimSpace(buf.Bytes()), []byte("}"))
+	_, _ = bw.Write(head)
+
+	list := func(name string, n int, obj func(i int) wireObject) error {
+		_, _ = bw.WriteString(",\n\"" + name + "\": [")
+		for i := range n {
+			buf.Reset()
+			if err := enc.Encode(obj(i)); err != nil {
+				return fmt.Errorf("graphclient: writing %s[%d] of a snapshot: %w", name, i, err)
+			}
+			if i > 0 {
+				_ = bw.WriteByte(',')
+			}
+			_ = bw.WriteByte('\n')
+			_, _ = bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		}
+		if n > 0 {
+			_ = bw.WriteByte('\n')
+		}
+		_, err := bw.WriteString("]")
+		return err
+	}
+	if err := list("applications", len(t.Applications), func(i int) wireObject { return wireApplication(&t.Applications[i]) }); err != nil {
+		return err
+	}
+	if err := list("servicePrincipals", len(t.ServicePrincipals), func(i int) wireObject { return wireServicePrincipal(&t.ServicePrincipals[i]) }); err != nil {
+		return err
+	}
+	_, _ = bw.WriteString("\n}\n")
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("graphclient: writing a snapshot: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,325 @@
+package graphclient
+
+import (
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/appaudit/appaudit/audit"
+)
+
+// The @odata.type values of the two kinds of object appaudit reads.
+const (
+	odataApplication      = "#microsoft.graph.application"
+	odataServicePrincipal = "#microsoft.graph.servicePrincipal"
+)
+
+// wireObject is an application or a service principal as Graph's JSON
+// spells it, reduced to the members appaudit's checks need. Every other
+// member, and every @odata annotation except @odata.type, is skipped
+// unread; that is how a passwordCredential's hint and secretText are
+// dropped: there is nowhere to put them.
+type wireObject struct {
+	ODataType           string         `json:"@odata.type,omitempty"`
+	ID                  string         `json:"id"`
+	AppID               string         `json:"appId"`
+	DisplayName         string         `json:"displayName"`
+	SignInAudience      string         `json:"signInAudience,omitempty"`
+	KeyCredentials      []wireKey      `json:"keyCredentials"`
+	PasswordCredentials []wirePassword `json:"passwordCredentials"`
+
+	// Service principals only.
+	AppDisplayName                      string `json:"appDisplayName,omitempty"`
+	ServicePrincipalType                string `json:"servicePrincipalType,omitempty"`
+	AppOwnerOrganizationID              string `json:"appOwnerOrganizationId,omitempty"`
+	PreferredTokenSigningKeyThumbprint  string `json:"preferredTokenSigningKeyThumbprint,omitempty"`
+	PreferredTokenSigningKeyEndDateTime string `json:"preferredTokenSigningKeyEndDateTime,omitempty"`
+	AccountEnabled                      *bool  `json:"accountEnabled,omitempty"`
+}
+
+// wireKey is Graph's keyCredential. customKeyIdentifier and key are
+// Edm.Binary: base64 strings, or null.
+type wireKey struct {
+	KeyID               string `json:"keyId"`
+	DisplayName         string `json:"displayName,omitempty"`
+	Type                string `json:"type"`
+	Usage               string `json:"usage"`
+	StartDateTime       string `json:"startDateTime,omitempty"`
+	EndDateTime         string `json:"endDateTime,omitempty"`
+	CustomKeyIdentifier string `json:"customKeyIdentifier,omitempty"`
+	Key                 string `json:"key,omitempty"`
+}
+
+// wirePassword is Graph's passwordCredential without hint and secretText,
+// which appaudit never reads.
+type wirePassword struct {
+	KeyID         string `json:"keyId"`
+	DisplayName   string `json:"displayName,omitempty"`
+	StartDateTime string `json:"startDateTime,omitempty"`
+	EndDateTime   string `json:"endDateTime,omitempty"`
+}
+
+// servicePrincipalOnly reports whether the object carries a member only
+// service principals have: how an object without @odata.type, in an array
+// that does not say what it holds, is told apart from an application.
+func (o *wireObject) servicePrincipalOnly() bool {
+	return o.ServicePrincipalType != "" || o.AppOwnerOrganizationID != "" || o.AppDisplayName != "" ||
+		o.PreferredTokenSigningKeyThumbprint != "" || o.PreferredTokenSigningKeyEndDateTime != "" ||
+		o.AccountEnabled != nil
+}
+
+// fieldError is a member of one object that could not be converted. path
+// leads from the object to the member: names and array indexes.
+type fieldError struct {
+	path []any
+	msg  string
+	hint string
+}
+
+// pathString renders a path of member names and array indexes:
+// keyCredentials[1].key.
+func pathString(path []any) string {
+	var b strings.Builder
+	for _, p := range path {
+		switch p := p.(type) {
+		case int:
+			b.WriteString("[" + strconv.Itoa(p) + "]")
+		case string:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(p)
+		}
+	}
+	return b.String()
+}
+
+func (o *wireObject) principal() (audit.Principal, *fieldError) {
+	p := audit.Principal{ObjectID: o.ID, AppID: o.AppID, DisplayName: o.DisplayName}
+	var err *fieldError
+	if p.KeyCredentials, err = convert(o.KeyCredentials, "keyCredentials", (*wireKey).credential); err != nil {
+		return p, err
+	}
+	p.PasswordCredentials, err = convert(o.PasswordCredentials, "passwordCredentials", (*wirePassword).credential)
+	return p, err
+}
+
+// convert turns the wire form of a credential list (member) into the audit
+// one; an empty list is nil.
+func convert[W, A any](ws []W, member string, one func(*W, *A) *fieldError) ([]A, *fieldError) {
+	if len(ws) == 0 {
+		return nil, nil
+	}
+	out := make([]A, len(ws))
+	for i := range ws {
+		if err := one(&ws[i], &out[i]); err != nil {
+			err.path = append([]any{member, i}, err.path...)
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (o *wireObject) application() (audit.Application, *fieldError) {
+	p, err := o.principal()
+	return audit.Application{Principal: p, SignInAudience: o.SignInAudience}, err
+}
+
+func (o *wireObject) servicePrincipal() (audit.ServicePrincipal, *fieldError) {
+	p, err := o.principal()
+	if err != nil {
+		return audit.ServicePrincipal{}, err
+	}
+	sp := audit.ServicePrincipal{
+		Principal:                          p,
+		AppDisplayName:                     o.AppDisplayName,
+		ServicePrincipalType:               o.ServicePrincipalType,
+		AppOwnerOrganizationID:             o.AppOwnerOrganizationID,
+		PreferredTokenSigningKeyThumbprint: o.PreferredTokenSigningKeyThumbprint,
+		AccountDisabled:                    o.AccountEnabled != nil && !*o.AccountEnabled,
+	}
+	sp.PreferredTokenSigningKeyEndDateTime, err = parseDate(o.PreferredTokenSigningKeyEndDateTime, "preferredTokenSigningKeyEndDateTime")
+	return sp, err
+}
+
+func (w *wireKey) credential(k *audit.KeyCredential) *fieldError {
+	*k = audit.KeyCredential{KeyID: w.KeyID, DisplayName: w.DisplayName, Type: w.Type, Usage: w.Usage}
+	var err *fieldError
+	if k.Start, err = parseDate(w.StartDateTime, "startDateTime"); err != nil {
+		return err
+	}
+	if k.End, err = parseDate(w.EndDateTime, "endDateTime"); err != nil {
+		return err
+	}
+	cki, e := decodeBinary(w.CustomKeyIdentifier)
+	if e != nil {
+		return &fieldError{path: []any{"customKeyIdentifier"}, msg: "not base64: " + e.Error(),
+			hint: "Graph writes the identifier's bytes in base64 (for a SHA-1 thumbprint, base64 of its 20 bytes); write that, or null"}
+	}
+	der, e := decodeBinary(w.Key)
+	if e != nil {
+		hint := "key is the certificate's DER in base64, as Graph returns it, or null"
+		if strings.HasPrefix(strings.TrimSpace(w.Key), "-----BEGIN") {
+			hint = "key holds PEM; write only the base64 between the BEGIN and END lines, or null"
+		}
+		return &fieldError{path: []any{"key"}, msg: "not base64: " + e.Error(), hint: hint}
+	}
+	k.CustomKeyIdentifier = cki
+	identify(k, der)
+	return nil
+}
+
+// identify fills k's certificate and thumbprints from the body Graph
+// returned. The body is kept (for snapshots) only when it cannot be secret:
+// a Symmetric credential's key is the shared secret itself, and a key that
+// parses as a private key or a PKCS#12 file holds one, so neither is kept.
+func identify(k *audit.KeyCredential, der []byte) {
+	if k.Type == audit.TypeSymmetric {
+		der = nil
+	}
+	k.Identify(der)
+	if k.Cert == nil && len(der) > 0 && holdsPrivateKey(der) {
+		k.Key = nil
+		k.CertError = "key holds private key material, not a certificate; appaudit keeps none of it"
+	}
+}
+
+// holdsPrivateKey reports whether der is a private key (PKCS#8, PKCS#1,
+// SEC 1) or a PKCS#12 file, which may hold one.
+func holdsPrivateKey(der []byte) bool {
+	if _, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+		return true
+	}
+	if _, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+		return true
+	}
+	if _, err := x509.ParseECPrivateKey(der); err == nil {
+		return true
+	}
+	var pfx struct {
+		Version  int
+		AuthSafe asn1.RawValue
+	}
+	_, err := asn1.Unmarshal(der, &pfx)
+	return err == nil && pfx.Version == 3
+}
+
+func (w *wirePassword) credential(p *audit.PasswordCredential) *fieldError {
+	*p = audit.PasswordCredential{KeyID: w.KeyID, DisplayName: w.DisplayName}
+	var err *fieldError
+	if p.Start, err = parseDate(w.StartDateTime, "startDateTime"); err != nil {
+		return err
+	}
+	p.End, err = parseDate(w.EndDateTime, "endDateTime")
+	return err
+}
+
+// decodeBinary decodes an Edm.Binary value. Graph writes standard base64
+// with padding; unpadded and URL-safe renderings of the same bytes are
+// read too, since they cannot mean anything else. Empty means null.
+func decodeBinary(s string) ([]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err == nil {
+		return b, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, e := enc.DecodeString(s); e == nil {
+			return b, nil
+		}
+	}
+	return nil, err
+}
+
+func encodeBinary(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// Graph writes DateTimeOffset values as RFC 3339 in UTC, with or without
+// fractional seconds; a value without a zone is read as UTC, which is what
+// Graph means by it.
+const dateNoZone = "2006-01-02T15:04:05.999999999"
+
+// parseDate reads a date member; empty (null or absent) is the zero time.
+func parseDate(s, member string) (time.Time, *fieldError) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		var e2 error
+		if t, e2 = time.Parse(dateNoZone, s); e2 != nil {
+			return time.Time{}, &fieldError{path: []any{member}, msg: fmt.Sprintf("%q is not a date", clip(s)),
+				hint: "write RFC 3339 in UTC, as Graph does: 2026-01-31T12:00:00Z"}
+		}
+	}
+	return t.UTC(), nil
+}
+
+func formatDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// clip shortens an input value quoted in a message.
+func clip(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
+}
+
+// wireApplication is a's Graph JSON.
+func wireApplication(a *audit.Application) wireObject {
+	o := wirePrincipal(&a.Principal)
+	o.SignInAudience = a.SignInAudience
+	return o
+}
+
+// wireServicePrincipal is s's Graph JSON.
+func wireServicePrincipal(s *audit.ServicePrincipal) wireObject {
+	o := wirePrincipal(&s.Principal)
+	o.AppDisplayName = s.AppDisplayName
+	o.ServicePrincipalType = s.ServicePrincipalType
+	o.AppOwnerOrganizationID = s.AppOwnerOrganizationID
+	o.PreferredTokenSigningKeyThumbprint = s.PreferredTokenSigningKeyThumbprint
+	o.PreferredTokenSigningKeyEndDateTime = formatDate(s.PreferredTokenSigningKeyEndDateTime)
+	if s.AccountDisabled {
+		o.AccountEnabled = new(bool)
+	}
+	return o
+}
+
+func wirePrincipal(p *audit.Principal) wireObject {
+	o := wireObject{
+		ID: p.ObjectID, AppID: p.AppID, DisplayName: p.DisplayName,
+		KeyCredentials:      make([]wireKey, len(p.KeyCredentials)),
+		PasswordCredentials: make([]wirePassword, len(p.PasswordCredentials)),
+	}
+	for i := range p.KeyCredentials {
+		k := &p.KeyCredentials[i]
+		o.KeyCredentials[i] = wireKey{
+			KeyID: k.KeyID, DisplayName: k.DisplayName, Type: k.Type, Usage: k.Usage,
+			StartDateTime: formatDate(k.Start), EndDateTime: formatDate(k.End),
+			CustomKeyIdentifier: encodeBinary(k.CustomKeyIdentifier), Key: encodeBinary(k.Key),
+		}
+	}
+	for i := range p.PasswordCredentials {
+		s := &p.PasswordCredentials[i]
+		o.PasswordCredentials[i] = wirePassword{KeyID: s.KeyID, DisplayName: s.DisplayName,
+			StartDateTime: formatDate(s.Start), EndDateTime: formatDate(s.End)}
+	}
+	return o
+}
