@@ -225,7 +225,9 @@ func clip(s string) string {
 
 // ThumbprintsFromKeyIdentifier reads a keyCredential's customKeyIdentifier
 // (already base64-decoded). It is usually the 20 raw bytes of the SHA-1
-// digest, but Graph how-tos upload the 40-character hex text instead; other
+// digest, but Graph how-tos upload the 40-character hex text instead, and
+// an uploader who put the hex text itself in the JSON had Graph read it as
+// base64: then the bytes are 30 (or 48) whose base64 is the hex text. Other
 // bytes (PowerShell samples upload arbitrary ones) identify nothing and give
 // unknown thumbprints.
 func ThumbprintsFromKeyIdentifier(b []byte) Thumbprints {
@@ -236,6 +238,10 @@ func ThumbprintsFromKeyIdentifier(b []byte) Thumbprints {
 		return Thumbprints{SHA1: strings.ToUpper(string(b))}
 	case len(b) == 2*sha256.Size && isHex(string(b)):
 		return Thumbprints{SHA256: strings.ToUpper(string(b))}
+	case len(b) == 2*sha1.Size*3/4 || len(b) == 2*sha256.Size*3/4:
+		if text := base64.StdEncoding.EncodeToString(b); isHex(text) {
+			return fromHex(text, EncodingHex).Thumbprints
+		}
 	}
 	return Thumbprints{}
 }
