@@ -231,7 +231,11 @@ func credentialCell(f *audit.Finding) string {
 	c := f.Credential
 	if c == nil {
 		if f.Local != nil {
-			return "deployed:\n" + clipRunes(plainText(f.Local.Source), 24)
+			label := "local file:"
+			if f.Local.App != "" {
+				label = "deployed:"
+			}
+			return label + "\n" + clipRunes(plainText(f.Local.Source), 24)
 		}
 		return "-"
 	}
