@@ -1,0 +1,99 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/appaudit/appaudit/audit"
+)
+
+var update = flag.Bool("update", false, "rewrite the generated sections of README.md")
+
+// The README's check catalogue and flag reference are generated from the
+// code, so they cannot drift: this test fails when they differ, and
+// `go test ./cmd/appaudit -run TestReadmeIsGenerated -update` rewrites them.
+func TestReadmeIsGenerated(t *testing.T) {
+	const path = "../../README.md"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _, _ := testStreams("")
+	readme := string(b)
+	for _, sec := range []struct{ name, body string }{
+		{"checks", catalogueMarkdown()},
+		{"flags", flagsMarkdown(newRootCmd(s))},
+	} {
+		re := regexp.MustCompile(`(?s)(<!-- generated:` + sec.name + ` -->\n).*?(<!-- end:` + sec.name + ` -->)`)
+		if !re.MatchString(readme) {
+			t.Fatalf("README.md has no <!-- generated:%s --> ... <!-- end:%s --> section", sec.name, sec.name)
+		}
+		readme = re.ReplaceAllLiteralString(readme, "<!-- generated:"+sec.name+" -->\n"+sec.body+"<!-- end:"+sec.name+" -->")
+	}
+	if readme == string(b) {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, []byte(readme), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Error("README.md's generated sections are out of date: run go test ./cmd/appaudit -run TestReadmeIsGenerated -update")
+}
+
+func catalogueMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| check | severity | command | AADSTS | fires when |\n|---|---|---|---|---|\n")
+	for _, c := range audit.Checks() {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", c.ID, c.Severity, c.Command, strings.Join(c.AADSTS, ", "), mdCell(c.Description))
+	}
+	return b.String()
+}
+
+func flagsMarkdown(root *cobra.Command) string {
+	var b strings.Builder
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+			return
+		}
+		if c.Runnable() && c != root && c.HasAvailableLocalFlags() {
+			fmt.Fprintf(&b, "#### `%s`\n\n%s\n\n| flag | default | meaning |\n|---|---|---|\n", c.CommandPath(), c.Short)
+			c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+				if f.Hidden || f.Name == "help" {
+					return
+				}
+				name := "`--" + f.Name + "`"
+				if f.Shorthand != "" {
+					name = "`-" + f.Shorthand + "`, " + name
+				}
+				def := f.DefValue
+				if def == "[]" || def == "false" || def == "" {
+					def = ""
+				} else {
+					def = "`" + strings.Trim(def, "[]") + "`"
+				}
+				_, usage := pflag.UnquoteUsage(f)
+				fmt.Fprintf(&b, "| %s | %s | %s |\n", name, def, mdCell(usage))
+			})
+			b.WriteString("\n")
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	return b.String()
+}
+
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at link time (-ldflags "-X main.version=v1.2.3"); when it
+// is not, the module version from the build info is used.
+var version = ""
+
+func appVersion() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " (" + s.Value[:12] + ")"
+		}
+	}
+	return v + " " + info.GoVersion
+}
+
+// run builds the command tree, runs it, prints any error on stderr as one
+// line, and returns the exit code for main.
+func run(ctx context.Context, args []string, s *streams) int {
+	root := newRootCmd(s)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(err)
+	var e *exitError
+	if err != nil && (!errors.As(err, &e) || e.err != nil) {
+		fmt.Fprintf(s.ErrOut, "appaudit: %v\n", err)
+	}
+	return code
+}
+
+func newRootCmd(s *streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "appaudit",
+		Short: "Audit Entra ID app credentials against what is deployed, before sign-ins fail",
+		Long: `appaudit reads a tenant's app registrations and service principals (live
+from Microsoft Graph, or from a snapshot), holds their certificate and secret
+credentials against what is actually deployed (local certificate files and a
+mapping of apps to thumbprints), and says which apps will fail to sign in
+with AADSTS700027 and friends, why, and what to do.
+
+appaudit only reads: it never writes to a tenant.`,
+		Version:       appVersion(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.ErrOut)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageErr("%v (see --help)", err)
+	})
+	root.AddCommand(
+		newScanCmd(s, nil),
+		&cobra.Command{Use: "exit-codes", Short: "What appaudit's exit codes mean", Long: exitCodesHelp},
+	)
+	return root
+}
+
+// noArgs rejects positional arguments with a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErr("%s takes no arguments, got %q (see --help)", cmd.CommandPath(), args[0])
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/inventory"
+)
+
+// scanOptions are the flags of `appaudit scan`.
+type scanOptions struct {
+	source sourceOptions
+	local  localOptions
+	out    outputOptions
+	policy policyOptions
+	Quiet  bool
+}
+
+// localOptions say what is deployed: certificate files and the mapping.
+type localOptions struct {
+	Certs          []string
+	Deployed       string
+	PFXPasswordEnv string
+}
+
+func (o *localOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&o.Certs, "certs", nil, "local certificate `PATH`: a PEM, DER or PFX file, or a folder to walk (repeatable)")
+	f.StringVar(&o.Deployed, "deployed", "", "`FILE` mapping each app (appId or display name) to the cert file or thumbprint it signs with (CSV or YAML)")
+	f.StringVar(&o.PFXPasswordEnv, "pfx-password-env", "APPAUDIT_PFX_PASSWORD", "environment `VARIABLE` holding the password of PFX files")
+}
+
+func (o *localOptions) given() bool { return len(o.Certs) > 0 || o.Deployed != "" }
+
+func (o *localOptions) load(s *streams) (*audit.Inventory, error) {
+	if !o.given() {
+		return &audit.Inventory{}, nil
+	}
+	inv, err := inventory.Load(o.Certs, o.Deployed, inventory.Options{
+		PFXPassword:    s.Getenv(o.PFXPasswordEnv),
+		PFXPasswordVar: o.PFXPasswordEnv,
+	})
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	return inv, nil
+}
+
+// policyOptions are the thresholds, the exit threshold and the clock.
+type policyOptions struct {
+	WarnDays      int
+	MaxCertDays   int
+	MaxSecretDays int
+	MinSeverity   string
+	FailOn        string
+	AsOf          string
+
+	minSeverity audit.Severity
+	failOn      audit.Severity // 0: never fail on findings
+	now         time.Time
+}
+
+func (o *policyOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	d := audit.DefaultPolicy()
+	f.IntVar(&o.WarnDays, "warn-days", d.WarnDays, "report credentials ending within `N` days as expiring")
+	f.IntVar(&o.MaxCertDays, "max-cert-days", d.MaxCertDays, "longest acceptable certificate lifetime in `DAYS`")
+	f.IntVar(&o.MaxSecretDays, "max-secret-days", d.MaxSecretDays, "longest acceptable client secret lifetime in `DAYS`")
+	f.StringVar(&o.MinSeverity, "min-severity", "info", "show only findings at or above `SEVERITY` (does not change the exit code)")
+	f.StringVar(&o.FailOn, "fail-on", "high", "exit 1 when a finding is at or above `SEVERITY` (critical, high, medium, low, info, or none)")
+	f.StringVar(&o.AsOf, "as-of", "", "audit as of `TIME` (RFC 3339 or YYYY-MM-DD) instead of now, for reproducible reports")
+}
+
+func (o *policyOptions) validate(now time.Time) error {
+	var err error
+	if o.minSeverity, err = audit.ParseSeverity(o.MinSeverity); err != nil {
+		return usageErr("--min-severity: %v", strings.TrimPrefix(err.Error(), "audit: "))
+	}
+	if strings.EqualFold(o.FailOn, "none") {
+		o.failOn = 0
+	} else if o.failOn, err = audit.ParseSeverity(o.FailOn); err != nil {
+		return usageErr("--fail-on: %v, or none", strings.TrimPrefix(err.Error(), "audit: "))
+	}
+	for _, v := range []struct {
+		name string
+		n    int
+	}{{"--warn-days", o.WarnDays}, {"--max-cert-days", o.MaxCertDays}, {"--max-secret-days", o.MaxSecretDays}} {
+		if v.n < 0 {
+			return usageErr("%s must not be negative, got %d", v.name, v.n)
+		}
+	}
+	o.now = now
+	if o.AsOf != "" {
+		t, err := parseTime(o.AsOf)
+		if err != nil {
+			return usageErr("--as-of: %v", err)
+		}
+		o.now = t
+	}
+	return nil
+}
+
+func (o *policyOptions) policy() audit.Policy {
+	p := audit.DefaultPolicy()
+	p.WarnDays, p.MaxCertDays, p.MaxSecretDays = o.WarnDays, o.MaxCertDays, o.MaxSecretDays
+	return p
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read %q as a time: use RFC 3339 (2026-01-31T12:00:00Z) or a date (2026-01-31)", s)
+}
+
+// exitFor decides the exit code from the whole Result, before any display
+// filter: incomplete beats findings.
+func (o *policyOptions) exitFor(r *audit.Result) int {
+	if !r.Complete {
+		return exitIncomplete
+	}
+	if o.failOn != 0 && r.Worst() >= o.failOn {
+		return exitFindings
+	}
+	return exitOK
+}
+
+func newScanCmd(s *streams, runF func(context.Context, *scanOptions) error) *cobra.Command {
+	opts := &scanOptions{}
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Audit the tenant's credentials against local certificates and the deployed mapping",
+		Long: `Audit every application and service principal of the tenant: expired,
+expiring and not-yet-valid certificates and secrets, weak keys, lifetimes
+beyond policy; and, with --certs and --deployed, the deployed certificate of
+each app against what the app has registered: not registered, rotated on one
+side only, wrong usage, wrong private key, unused.`,
+		Example: `  appaudit scan --demo
+  appaudit scan --snapshot tenant.json --certs ./certs --deployed deployed.csv
+  appaudit scan --snapshot tenant.json -o json --output-file report.json --fail-on critical`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return scanRun(cmd.Context(), s, opts)
+		},
+	}
+	opts.source.addFlags(cmd)
+	opts.local.addFlags(cmd)
+	opts.policy.addFlags(cmd)
+	opts.out.addFlags(cmd)
+	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on stderr but errors")
+	return cmd
+}
+
+func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
+	if err := opts.source.validate(); err != nil {
+		return err
+	}
+	if opts.source.Demo && opts.local.given() {
+		return usageErr("--demo brings its own certificates and mapping: drop --certs and --deployed")
+	}
+	if err := opts.policy.validate(time.Now()); err != nil {
+		return err
+	}
+	outs, err := opts.out.parse()
+	if err != nil {
+		return err
+	}
+	tenant, inv, src, err := opts.source.loadTenant(ctx, s, opts.policy.now)
+	if err != nil {
+		return err
+	}
+	if inv == nil {
+		if inv, err = opts.local.load(s); err != nil {
+			return err
+		}
+	}
+	r := audit.Run(tenant, inv, opts.policy.policy(), opts.policy.now)
+	r.Source = src
+	code := opts.policy.exitFor(r)
+	r.FilterMinSeverity(opts.policy.minSeverity)
+	if err := writeOutputs(s, outs, r); err != nil {
+		return err
+	}
+	if !opts.Quiet {
+		for _, w := range r.Warnings {
+			fmt.Fprintf(s.ErrOut, "appaudit: warning: %s\n", w)
+		}
+	}
+	if !r.Complete {
+		return incompleteErr(fmt.Errorf("audit incomplete: %s", r.Incomplete))
+	}
+	return silentExit(code)
+}
