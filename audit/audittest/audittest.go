@@ -10,8 +10,10 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
@@ -210,4 +212,50 @@ func Secret(keyID string, start, end time.Time) audit.PasswordCredential {
 // Tenant is a complete tenant holding apps.
 func Tenant(apps ...audit.Application) *audit.Tenant {
 	return &audit.Tenant{TenantID: "00000000-0000-0000-0000-00000000cafe", Complete: true, Applications: apps}
+}
+
+// LargeTenant is n applications with 2 or 3 certificates each and a client
+// secret on every third, shaped like a large tenant's listing: the
+// certificates carry no body (key null, as on Graph list pages) and a SHA-1
+// customKeyIdentifier, dated relative to now so that the checks fire
+// often. One credential in bodyEvery carries its certificate body instead
+// (0: none). Benchmarks of every stage build their tenant with it.
+func LargeTenant(n int, now time.Time, bodyEvery int) *audit.Tenant {
+	var bodies []*Cert
+	if bodyEvery > 0 {
+		for i := range 16 {
+			bodies = append(bodies, Valid(fmt.Sprintf("app-%d.contoso.com", i), now, Days(100+i), Days(200+i)))
+		}
+	}
+	t := &audit.Tenant{TenantID: "00000000-0000-0000-0000-00000000cafe", Cloud: "public", TakenAt: now, Complete: true,
+		Applications: make([]audit.Application, n)}
+	cred := 0
+	for i := range n {
+		appID := fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i)
+		a := &t.Applications[i]
+		a.AppID, a.ObjectID, a.DisplayName, a.SignInAudience = appID, "o"+appID, fmt.Sprintf("app %d", i), "AzureADMyOrg"
+		for c := range 2 + i%2 {
+			cred++
+			keyID := fmt.Sprintf("%s-%d", appID, c)
+			if bodyEvery > 0 && cred%bodyEvery == 0 {
+				a.KeyCredentials = append(a.KeyCredentials, bodies[cred%len(bodies)].KeyCredential(keyID, audit.UsageVerify, true))
+				continue
+			}
+			var seed [8]byte
+			binary.LittleEndian.PutUint64(seed[:], uint64(cred))
+			sum := sha1.Sum(seed[:])
+			k := audit.KeyCredential{
+				KeyID: keyID, DisplayName: fmt.Sprintf("CN=app-%d", i),
+				Type: audit.TypeAsymmetricX509Cert, Usage: audit.UsageVerify,
+				Start: now.Add(-Days(300 - 40*c)), End: now.Add(Days(-20 + 50*c + i%60)),
+				CustomKeyIdentifier: sum[:],
+			}
+			k.Identify(nil)
+			a.KeyCredentials = append(a.KeyCredentials, k)
+		}
+		if i%3 == 0 {
+			a.PasswordCredentials = []audit.PasswordCredential{Secret(appID+"-s", now.Add(-Days(100)), now.Add(Days(i%400)))}
+		}
+	}
+	return t
 }
