@@ -77,10 +77,13 @@ type diag struct {
 	clientID, clientIDFrom string
 	appObjs                []*object
 
-	// named are the certificates the assertion's thumbprint headers name;
-	// signer is the certificate whose key made the signature, when known.
-	named  []audit.Thumbprints
-	signer *audit.Certificate
+	// named are the certificates the evidence names: the assertion's
+	// thumbprint headers (the first headerNamed), then the error's
+	// thumbprint. signer is the certificate whose key made the signature,
+	// when known.
+	named       []audit.Thumbprints
+	headerNamed int
+	signer      *audit.Certificate
 
 	values map[string]string
 }
@@ -267,8 +270,9 @@ func orUnknown(s string) string {
 	return s
 }
 
-// finish completes the Result: local certificate statuses, counts,
-// fingerprints and order.
+// finish completes the Result: counts, fingerprints, order, and where the
+// local certificates that matter are registered: the one the client signs
+// with, and those the evidence names.
 func (d *diag) finish() {
 	r, locals := d.r, d.x.locals
 	if t := d.in.Tenant; t != nil {
@@ -286,6 +290,9 @@ func (d *diag) finish() {
 		}
 		r.Summary.LocalCertificates++
 		tp := lc.Cert.Thumbprints
+		if !d.relevant(lc) {
+			continue
+		}
 		r.LocalCertificates = append(r.LocalCertificates, audit.LocalCertStatus{
 			Source: lc.Source, Subject: lc.Cert.Subject, Thumbprints: tp,
 			NotAfter: lc.Cert.NotAfter, HasKey: lc.HasKey, RegisteredOn: d.x.registeredOn(tp),
@@ -296,6 +303,18 @@ func (d *diag) finish() {
 	}
 	audit.SortFindings(r.Findings)
 	r.CountFindings()
+}
+
+func (d *diag) relevant(lc *audit.LocalCert) bool {
+	if d.in.Cert != nil && lc.Source == d.in.Cert.Source {
+		return true
+	}
+	for _, tp := range d.named {
+		if lc.Cert.Thumbprints.Matches(tp) {
+			return true
+		}
+	}
+	return d.signer != nil && lc.Cert.Thumbprints.Matches(d.signer.Thumbprints)
 }
 
 // causePriority orders the doctor's checks for the verdict: when several

@@ -15,6 +15,7 @@ func (d *diag) errorChecks() {
 		return
 	}
 	where := d.in.Error.Name
+	d.headerNamed = len(d.named)
 	var parts []string
 	var primary *audit.AADSTSCode
 	for _, code := range e.Codes {
@@ -39,6 +40,7 @@ func (d *diag) errorChecks() {
 			msg += fmt.Sprintf("; the thumbprint it reports (%q) is not a 40- or 64-digit thumbprint", clipRunes(e.Thumbprint, 80))
 		} else {
 			tp = p.Thumbprints
+			d.named = append(d.named, tp)
 			msg += "; the client signed with " + d.describe(tp)
 		}
 	}
@@ -73,8 +75,8 @@ func orNone(s string) string {
 // errorThumbprint holds the thumbprint the error reports against the app
 // it names. An assertion with the same thumbprint was checked already.
 func (d *diag) errorThumbprint(tp audit.Thumbprints) {
-	for _, n := range d.named {
-		if n.Matches(tp) && d.a != nil {
+	for _, n := range d.named[:d.headerNamed] {
+		if n.Matches(tp) {
 			return
 		}
 	}
