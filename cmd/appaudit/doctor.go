@@ -192,8 +192,11 @@ func doctorRun(ctx context.Context, s *streams, opts *doctorOptions) error {
 	if opts.source.Demo {
 		return doctorDemo(s, opts, outs)
 	}
-	if err := opts.source.validate(); err != nil {
-		return err
+	readTenant := opts.ctx.sourceGiven(doctorContext...)
+	if readTenant {
+		if err := opts.source.validate(); err != nil {
+			return err
+		}
 	}
 	in := &doctor.Input{ClientID: opts.ctx.get("client-id"), TenantID: opts.ctx.get("tenant"), Now: opts.policy.now}
 	if c := opts.ctx.get("cloud"); c != "" {
@@ -209,7 +212,7 @@ func doctorRun(ctx context.Context, s *streams, opts *doctorOptions) error {
 		return err
 	}
 	var src audit.Source
-	if opts.ctx.sourceGiven(doctorContext...) {
+	if readTenant {
 		tenant, _, tsrc, err := opts.source.loadTenant(ctx, s, opts.policy.now)
 		if err != nil {
 			return err
