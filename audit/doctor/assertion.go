@@ -510,10 +510,11 @@ func (d *diag) checkIssuerSubject() {
 	if issString && subString && !strings.EqualFold(iss, sub) {
 		problems = append(problems, fmt.Sprintf("iss (%q) and sub (%q) differ, which Entra answers with AADSTS50048", clipRunes(iss, 60), clipRunes(sub, 60)))
 	}
-	// The client ID from another source than the assertion itself.
-	client, from := d.clientID, d.clientIDFrom
-	if strings.HasPrefix(from, "the assertion") {
-		client = ""
+	// The client ID the user or the error gives; the request's client_id
+	// is request-client-id-mismatch's.
+	client, from := d.in.ClientID, "--client-id"
+	if client == "" && d.errR != nil && d.errR.AppID != "" {
+		client, from = d.errR.AppID, "the error"
 	}
 	if client != "" {
 		for _, c := range []struct{ name, v string }{{"iss", iss}, {"sub", sub}} {

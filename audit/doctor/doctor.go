@@ -185,11 +185,15 @@ func (d *diag) warn(format string, args ...any) {
 	d.r.Warnings = append(d.r.Warnings, fmt.Sprintf(format, args...))
 }
 
-// appRef is the application the request authenticates as, when the
-// tenant has it: the application object, else a service principal.
+// appRef is the application the request authenticates as: its
+// application object, else a service principal, when the tenant has it;
+// else the client ID alone, when it is known.
 func (d *diag) appRef() *audit.ObjectRef {
 	if len(d.appObjs) == 0 {
-		return nil
+		if d.clientID == "" {
+			return nil
+		}
+		return &audit.ObjectRef{Kind: audit.KindApplication, AppID: d.clientID}
 	}
 	ref := d.appObjs[0].ref
 	for _, o := range d.appObjs {
@@ -409,11 +413,38 @@ func (d *diag) verdict() *audit.Verdict {
 		v.Text = "possible cause: "
 	}
 	v.Cause = best.Check
+	if best.Check == audit.CheckErrorAADSTS {
+		v.Text += d.errorCause()
+		return v
+	}
 	v.Text += lowerFirst(best.Title) + " (" + best.Check + ")"
 	if failures > 1 {
 		v.Text += fmt.Sprintf("; %s found", plural(failures-1, "other problem"))
 	}
 	return v
+}
+
+// errorCause is the verdict when only the error itself says what went
+// wrong: its code, and Entra's reason or else the usual cause.
+func (d *diag) errorCause() string {
+	code := d.errR.Codes[len(d.errR.Codes)-1]
+	var known *audit.AADSTSCode
+	for _, c := range d.errR.Codes {
+		if a, ok := audit.LookupAADSTS(c); ok && c != "AADSTS70002" {
+			code, known = c, &a
+		}
+	}
+	s := code
+	if known != nil {
+		s += " (" + lowerFirst(known.Meaning) + ")"
+	}
+	switch {
+	case d.errR.Reason != "":
+		s += fmt.Sprintf(", as Entra says: %q", clipRunes(d.errR.Reason, 100))
+	case known != nil:
+		s += "; usually " + known.Causes[0]
+	}
+	return s + " (" + audit.CheckErrorAADSTS + ")"
 }
 
 // predicts reports whether f's check predicts one of the codes.

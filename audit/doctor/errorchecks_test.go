@@ -57,7 +57,13 @@ func TestErrorChecks(t *testing.T) {
 	})
 	t.Run("no tenant: the local file is still named", func(t *testing.T) {
 		r := diagnose(t, errorInput(keyNotFound(w.billing.Thumbprints().SHA1, payrollID, now), nil, old))
-		want(t, r, audit.CheckErrorAADSTS, audit.SeverityHigh, "local file certs/old.pem", "for app "+payrollID)
+		f := want(t, r, audit.CheckErrorAADSTS, audit.SeverityHigh, "local file certs/old.pem", "for app "+payrollID)
+		if f != nil && (f.App == nil || f.App.AppID != payrollID || f.App.DisplayName != "") {
+			t.Errorf("without a tenant the finding is about the client ID alone: %+v", f.App)
+		}
+		if r.Verdict.Text != `most likely cause: AADSTS700027 (client assertion failed signature validation), as Entra says: "The key was not found" (error-aadsts)` {
+			t.Errorf("verdict %q", r.Verdict.Text)
+		}
 		none(t, r, audit.CheckErrorThumbprintUnknown)
 		none(t, r, audit.CheckAppNotInTenant)
 	})
@@ -79,7 +85,8 @@ func TestErrorChecks(t *testing.T) {
 		r := diagnose(t, errorInput(`{"error":"invalid_client","error_description":"AADSTS700024: Client assertion is not within its valid time range. AADSTS9999999: something new.","error_codes":[700024,9999999]}`, nil))
 		want(t, r, audit.CheckErrorAADSTS, audit.SeverityHigh, "AADSTS700024 (client assertion is not within its valid time range)",
 			"AADSTS9999999 (a code appaudit does not know: https://login.microsoftonline.com/error?code=9999999)", "usual causes: a stale or reused assertion")
-		if r.Verdict.Cause != audit.CheckErrorAADSTS || !strings.HasPrefix(r.Verdict.Text, "most likely cause") {
+		if r.Verdict.Cause != audit.CheckErrorAADSTS ||
+			r.Verdict.Text != "most likely cause: AADSTS700024 (client assertion is not within its valid time range); usually a stale or reused assertion (built once and cached past its exp) (error-aadsts)" {
 			t.Errorf("verdict %+v: with nothing else, the error is named", r.Verdict)
 		}
 	})
