@@ -565,13 +565,16 @@ func (d *diag) requestEndpoint() (endpoint, bool) {
 	return ep, ok && ep.version != ""
 }
 
-// cloudName is the tenant's cloud, as far as anything says.
+// cloudName is the tenant's cloud, as far as anything says; a name
+// appaudit does not know says nothing.
 func (d *diag) cloudName() (string, string) {
-	switch {
-	case d.in.Cloud != "":
-		return d.in.Cloud, "--cloud"
-	case d.x.t != nil && d.x.t.Cloud != "":
-		return d.x.t.Cloud, "the tenant data"
+	if c, err := ParseCloud(d.in.Cloud); err == nil {
+		return c, "--cloud"
+	}
+	if d.x.t != nil {
+		if c, err := ParseCloud(d.x.t.Cloud); err == nil {
+			return c, "the tenant data"
+		}
 	}
 	if ep, ok := d.requestEndpoint(); ok {
 		if c := cloudOfHost(ep.host); c != "" {

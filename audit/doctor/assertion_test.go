@@ -386,6 +386,7 @@ func TestClaims(t *testing.T) {
 		{name: "a public endpoint for a tenant said to be in China", claims: claims(), setup: func(in *Input) { in.Cloud = "china" },
 			check: audit.CheckAssertionAudience, sev: audit.SeverityCritical, parts: []string{"china cloud (from --cloud)"},
 			values: map[string]string{"aud": "https://login.chinacloudapi.cn/" + testTenant + "/oauth2/v2.0/token"}},
+		{name: "a cloud name appaudit does not know says nothing", claims: claims(), setup: func(in *Input) { in.Tenant.Cloud = "AzureGermanCloud" }},
 		{name: "the authorize endpoint", claims: with(claims(), "aud", "https://login.microsoftonline.com/"+testTenant+"/oauth2/v2.0/authorize"),
 			check: audit.CheckAssertionAudience, sev: audit.SeverityCritical, parts: []string{"not a token endpoint"}},
 		{name: "the client ID as aud", claims: with(claims(), "aud", payrollID),
