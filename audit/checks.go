@@ -50,7 +50,7 @@ const (
 
 // Checks is the whole catalogue, in the order documentation lists it.
 func Checks() []Check {
-	return scanChecks()
+	return append(append(scanChecks(), doctorChecks()...), preflightChecks()...)
 }
 
 // LookupCheck finds a check by ID.

@@ -25,6 +25,8 @@ type Result struct {
 
 	Summary  Summary   `json:"summary"`
 	Findings []Finding `json:"findings"`
+	// Verdict is the conclusion of doctor and preflight; nil for scan.
+	Verdict *Verdict `json:"verdict,omitempty"`
 	// LocalCertificates says, for every local certificate read, where the
 	// tenant has it registered: the answer to "is this cert registered
 	// anywhere?".

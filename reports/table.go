@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -55,10 +56,31 @@ func (t *tableReporter) Write(w io.Writer, r *audit.Result) error {
 			ew.printf("  %s\n", wrapIndent(plainText(s), tableMessageWidth+20, "    "))
 		}
 	}
+	if r.Verdict != nil {
+		t.verdict(ew, r.Verdict)
+	}
 	if !r.Complete {
 		ew.printf("\n%s\n", t.paint(audit.SeverityCritical, incompleteBanner(r)))
 	}
 	return ew.err
+}
+
+// verdict prints the conclusion of doctor and preflight, and the exact
+// values to use, one a line and unwrapped so that they can be copied.
+func (t *tableReporter) verdict(ew *errWriter, v *audit.Verdict) {
+	text := wrapIndent("Verdict: "+plainText(v.Text), tableMessageWidth+20, "  ")
+	if v.Cause != "" {
+		text = t.paint(audit.SeverityHigh, text)
+	}
+	ew.printf("\n%s\n", text)
+	names := make([]string, 0, len(v.Values))
+	for k := range v.Values {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		ew.printf("  %-22s %s\n", plainText(k), plainText(v.Values[k]))
+	}
 }
 
 func incompleteBanner(r *audit.Result) string {

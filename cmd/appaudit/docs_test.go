@@ -29,6 +29,7 @@ func TestReadmeIsGenerated(t *testing.T) {
 	readme := string(b)
 	for _, sec := range []struct{ name, body string }{
 		{"checks", catalogueMarkdown()},
+		{"aadsts", aadstsMarkdown()},
 		{"flags", flagsMarkdown(newRootCmd(s))},
 	} {
 		re := regexp.MustCompile(`(?s)(<!-- generated:` + sec.name + ` -->\n).*?(<!-- end:` + sec.name + ` -->)`)
@@ -54,6 +55,19 @@ func catalogueMarkdown() string {
 	b.WriteString("| check | severity | command | AADSTS | fires when |\n|---|---|---|---|---|\n")
 	for _, c := range audit.Checks() {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", c.ID, c.Severity, c.Command, strings.Join(c.AADSTS, ", "), mdCell(c.Description))
+	}
+	return b.String()
+}
+
+func aadstsMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| code | meaning | checks that detect a cause |\n|---|---|---|\n")
+	for _, c := range audit.AADSTSCodes() {
+		var ids []string
+		for _, ch := range audit.ChecksFor(c.Code) {
+			ids = append(ids, "`"+ch.ID+"`")
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", c.Code, mdCell(c.Meaning), strings.Join(ids, ", "))
 	}
 	return b.String()
 }

@@ -67,6 +67,9 @@ appaudit only reads: it never writes to a tenant.`,
 	})
 	root.AddCommand(
 		newScanCmd(s, nil),
+		newDoctorCmd(s, nil),
+		newPreflightCmd(s, nil),
+		newExplainCmd(s, nil),
 		&cobra.Command{Use: "exit-codes", Short: "What appaudit's exit codes mean", Long: exitCodesHelp},
 	)
 	return root

@@ -1,0 +1,465 @@
+package doctor
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/appaudit/appaudit/audit"
+)
+
+// Evidence is one piece of what the user has, as read from a file or
+// stdin: Name (the file, or "stdin") is used in messages.
+type Evidence struct {
+	Name string
+	Data []byte
+}
+
+// Input is the evidence and the context of one diagnosis. Any of the three
+// pieces of evidence may be nil, but not all of them.
+type Input struct {
+	// Assertion is a client assertion JWT.
+	Assertion *Evidence
+	// Request is a captured token request: a form body, a raw HTTP
+	// request or a curl command line.
+	Request *Evidence
+	// Error is an AADSTS error: the JSON response or its description.
+	Error *Evidence
+
+	// ClientID is the application (client) ID the request authenticates
+	// as, when the user knows it.
+	ClientID string
+	// TenantID is the tenant the request goes to: its ID or a domain.
+	TenantID string
+	// Cloud is public, usgov, usgovdod or china (see ParseCloud); empty
+	// when not known.
+	Cloud string
+	// Cert is the certificate the client signs with (--cert), if given.
+	Cert *audit.LocalCert
+	// LocalCerts are other local certificates to identify thumbprints by.
+	LocalCerts []audit.LocalCert
+	// Tenant is the tenant to cross-check against; nil when none was read,
+	// and then the Result's warnings say what could not be checked.
+	Tenant *audit.Tenant
+
+	// Now is the time to judge validity by when the error gives no
+	// timestamp.
+	Now time.Time
+}
+
+// The clock skew the time checks allow: undocumented by Entra, 5 minutes
+// is the common assumption.
+const clockSkew = 5 * time.Minute
+
+// diag is one diagnosis under way.
+type diag struct {
+	in     *Input
+	r      *audit.Result
+	checks map[string]audit.Check
+	x      *index
+
+	req  *Request
+	errR *ErrorResponse
+	// a is the client assertion, nil when there is none or it is
+	// malformed; aName says where it came from.
+	a       *Assertion
+	aName   string
+	aErrMsg string
+
+	// at is the time of the request: the error's timestamp, else Now.
+	at        time.Time
+	atIsError bool
+
+	// clientID is the client the request authenticates as, and where
+	// that came from.
+	clientID, clientIDFrom string
+	appObjs                []*object
+
+	// named are the certificates the evidence names: the assertion's
+	// thumbprint headers (the first headerNamed), then the error's
+	// thumbprint. signer is the certificate whose key made the signature,
+	// when known.
+	named       []audit.Thumbprints
+	headerNamed int
+	signer      *audit.Certificate
+
+	values map[string]string
+}
+
+// Diagnose explains a failing sign-in from the evidence, cross-checked
+// against the tenant and the local certificates. It returns an error only
+// for evidence it cannot read at all (an empty file, a request or an
+// error text with nothing it recognises); a malformed assertion is a
+// finding. It reads no files, no network and no clock.
+//
+// The Result (Command "doctor") holds the findings, worst first, and a
+// Verdict naming the most likely cause; Complete is the tenant's.
+func Diagnose(in *Input) (*audit.Result, error) {
+	if in.Assertion == nil && in.Request == nil && in.Error == nil {
+		return nil, errors.New("doctor: no evidence: give a client assertion, a token request or an AADSTS error")
+	}
+	d := newDiag(in, "doctor")
+	if in.Request != nil {
+		req, err := ParseRequest(in.Request.Data)
+		if err != nil {
+			return nil, fmt.Errorf("doctor: %s: %v", in.Request.Name, err)
+		}
+		d.req = req
+	}
+	if in.Error != nil {
+		e, err := ParseError(in.Error.Data)
+		if err != nil {
+			return nil, fmt.Errorf("doctor: %s: %v", in.Error.Name, err)
+		}
+		d.errR = e
+		if !e.Timestamp.IsZero() {
+			d.at, d.atIsError = e.Timestamp, true
+		}
+	}
+	raw := d.assertionText()
+	if raw != "" {
+		d.parseAssertion(raw)
+	}
+	d.resolveClient()
+	d.requestChecks()
+	d.assertionChecks()
+	d.errorChecks()
+	d.appCheck()
+	if in.Tenant == nil {
+		d.warn("no tenant was read (give --snapshot, or sign in to Graph): the client ID, the thumbprints and their registration on the app were not checked against the tenant")
+	}
+	d.finish()
+	d.r.Verdict = d.verdict()
+	return d.r, nil
+}
+
+func newDiag(in *Input, command string) *diag {
+	locals := in.LocalCerts
+	if in.Cert != nil {
+		locals = append([]audit.LocalCert{*in.Cert}, locals...)
+	}
+	d := &diag{
+		in: in, x: newIndex(in.Tenant, locals), at: in.Now.UTC(),
+		checks: map[string]audit.Check{}, values: map[string]string{},
+		r: &audit.Result{
+			Command: command, AsOf: in.Now.UTC(), Policy: audit.DefaultPolicy(),
+			Complete: true, Findings: []audit.Finding{},
+		},
+	}
+	for _, c := range audit.Checks() {
+		d.checks[c.ID] = c
+	}
+	if t := in.Tenant; t != nil {
+		d.r.Source = audit.Source{TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}
+		d.r.Complete, d.r.Incomplete = t.Complete, t.IncompleteReason
+		if !t.Complete && d.r.Incomplete == "" {
+			d.r.Incomplete = "the tenant data is marked incomplete"
+		}
+	} else {
+		d.r.Source = audit.Source{Kind: "none"}
+	}
+	return d
+}
+
+// emit records a finding of check id with the catalogue's fixed fields; sev
+// 0 is the check's default.
+func (d *diag) emit(id string, sev audit.Severity, cred *audit.CredentialRef, local *audit.LocalRef, format string, args ...any) {
+	c, ok := d.checks[id]
+	if !ok {
+		panic("doctor: check " + id + " is not in the catalogue") // a programming error, caught by tests
+	}
+	if sev == 0 {
+		sev = c.Severity
+	}
+	d.r.Findings = append(d.r.Findings, audit.Finding{
+		Check: id, Severity: sev, Title: c.Title,
+		App: d.appRef(), Credential: cred, Local: local,
+		Message: fmt.Sprintf(format, args...), Remediation: c.Remediation,
+		AADSTS: c.AADSTS, Reference: c.Reference,
+	})
+}
+
+func (d *diag) warn(format string, args ...any) {
+	d.r.Warnings = append(d.r.Warnings, fmt.Sprintf(format, args...))
+}
+
+// appRef is the application the request authenticates as: its
+// application object, else a service principal, when the tenant has it;
+// else the client ID alone, when it is known.
+func (d *diag) appRef() *audit.ObjectRef {
+	if len(d.appObjs) == 0 {
+		if d.clientID == "" {
+			return nil
+		}
+		return &audit.ObjectRef{Kind: audit.KindApplication, AppID: d.clientID}
+	}
+	ref := d.appObjs[0].ref
+	for _, o := range d.appObjs {
+		if o.ref.Kind == audit.KindApplication {
+			ref = o.ref
+			break
+		}
+	}
+	return &ref
+}
+
+// atText says when the request was made, for messages: "the time of the
+// request, 2026-06-15 11:59:58 UTC (the error's timestamp)".
+func (d *diag) atText() string {
+	if d.atIsError {
+		return "the time of the request, " + stamp(d.at) + " (the error's timestamp)"
+	}
+	return "the time of the request, taken as now, " + stamp(d.at)
+}
+
+// resolveClient decides which client the request authenticates as: the
+// --client-id given, else the request's client_id, else the assertion's
+// iss, else the app the error names.
+func (d *diag) resolveClient() {
+	type cand struct{ id, from string }
+	cands := []cand{{d.in.ClientID, "--client-id"}}
+	if d.req != nil {
+		id, _ := d.req.Get("client_id")
+		cands = append(cands, cand{id, "the request's client_id"}, cand{d.req.BasicClientID, "the request's Basic credentials"})
+	}
+	if d.a != nil {
+		iss, _, _ := d.a.ClaimString("iss")
+		sub, _, _ := d.a.ClaimString("sub")
+		cands = append(cands, cand{iss, "the assertion's iss"}, cand{sub, "the assertion's sub"})
+	}
+	if d.errR != nil {
+		cands = append(cands, cand{d.errR.AppID, "the error"})
+	}
+	for _, c := range cands {
+		if id := strings.TrimSpace(c.id); id != "" {
+			d.clientID, d.clientIDFrom = id, c.from
+			break
+		}
+	}
+	d.appObjs = d.x.app(d.clientID)
+}
+
+// appCheck reports a client ID the tenant does not have.
+func (d *diag) appCheck() {
+	if d.x.t == nil {
+		return
+	}
+	ids := []string{d.clientID}
+	if d.errR != nil && d.errR.AppID != "" && !strings.EqualFold(d.errR.AppID, d.clientID) {
+		ids = append(ids, d.errR.AppID)
+	}
+	for _, id := range ids {
+		if id == "" || len(d.x.app(id)) > 0 {
+			continue
+		}
+		sev, extra := audit.Severity(0), ""
+		if !d.x.t.Complete {
+			sev, extra = audit.SeverityMedium, " in the part of the tenant that was read (the tenant data is incomplete)"
+		}
+		from := d.clientIDFrom
+		if id != d.clientID {
+			from = "the error"
+		}
+		d.emit(audit.CheckAppNotInTenant, sev, nil, nil, "the client ID %s (from %s) is no application or service principal%s of tenant %s: Entra answers AADSTS700016 when the request goes to a tenant that does not know the app",
+			id, from, extra, orUnknown(d.x.t.TenantID))
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(ID unknown)"
+	}
+	return s
+}
+
+// finish completes the Result: counts, fingerprints, order, and where the
+// local certificates that matter are registered: the one the client signs
+// with, and those the evidence names.
+func (d *diag) finish() {
+	r, locals := d.r, d.x.locals
+	if t := d.in.Tenant; t != nil {
+		r.Summary.Applications = len(t.Applications)
+		r.Summary.ServicePrincipals = len(t.ServicePrincipals)
+		for _, o := range d.x.objs {
+			r.Summary.KeyCredentials += len(o.p.KeyCredentials)
+			r.Summary.PasswordCredentials += len(o.p.PasswordCredentials)
+		}
+	}
+	for i := range locals {
+		lc := &locals[i]
+		if lc.Cert == nil || lc.Chain {
+			continue
+		}
+		r.Summary.LocalCertificates++
+		tp := lc.Cert.Thumbprints
+		if !d.relevant(lc) {
+			continue
+		}
+		r.LocalCertificates = append(r.LocalCertificates, audit.LocalCertStatus{
+			Source: lc.Source, Subject: lc.Cert.Subject, Thumbprints: tp,
+			NotAfter: lc.Cert.NotAfter, HasKey: lc.HasKey, RegisteredOn: d.x.registeredOn(tp),
+		})
+	}
+	for i := range r.Findings {
+		r.Findings[i].SetFingerprint()
+	}
+	audit.SortFindings(r.Findings)
+	r.CountFindings()
+}
+
+func (d *diag) relevant(lc *audit.LocalCert) bool {
+	if d.in.Cert != nil && lc.Source == d.in.Cert.Source {
+		return true
+	}
+	for _, tp := range d.named {
+		if lc.Cert.Thumbprints.Matches(tp) {
+			return true
+		}
+	}
+	return d.signer != nil && lc.Cert.Thumbprints.Matches(d.signer.Thumbprints)
+}
+
+// causePriority orders the doctor's checks for the verdict: when several
+// findings are failures, the one whose check comes first is named as the
+// most likely cause. The order follows what Entra must get past first:
+// a request it can read, a credential in it, a readable assertion for an
+// app it knows, a header it takes, a certificate the app has and that is
+// valid, a signature that verifies, then the claims; the AADSTS error
+// itself comes last, as the symptom.
+func causePriority() []string {
+	return []string{
+		audit.CheckRequestMissingParameter,
+		audit.CheckRequestNoCredential,
+		audit.CheckRequestSecretAndAssertion,
+		audit.CheckRequestAssertionType,
+		audit.CheckAssertionMalformed,
+		audit.CheckAppNotInTenant,
+		audit.CheckRequestClientIDMismatch,
+		audit.CheckAssertionHeaderUnsupported,
+		audit.CheckAssertionAlg,
+		audit.CheckAssertionNoThumbprint,
+		audit.CheckAssertionThumbprintEncoding,
+		audit.CheckAssertionThumbprintUnknown,
+		audit.CheckErrorThumbprintUnknown,
+		audit.CheckAssertionKeyExpired,
+		audit.CheckErrorThumbprintExpired,
+		audit.CheckAssertionSignature,
+		audit.CheckAssertionIssuerSubject,
+		audit.CheckAssertionAudience,
+		audit.CheckAssertionTime,
+		audit.CheckAssertionJTIMissing,
+		audit.CheckRequestScopeDefault,
+		audit.CheckRequestOBOAssertion,
+		audit.CheckErrorAADSTS,
+	}
+}
+
+// verdict names the most likely cause. Candidates are the findings at
+// medium or above. Those whose check predicts a code the error response
+// gave come first; then the more severe; then causePriority decides. The
+// error-aadsts finding (the symptom) is named only when nothing else is.
+func (d *diag) verdict() *audit.Verdict {
+	var codes []string
+	if d.errR != nil {
+		codes = d.errR.Codes
+	}
+	rank := map[string]int{}
+	for i, id := range causePriority() {
+		rank[id] = i
+	}
+	var best *audit.Finding
+	better := func(f, than *audit.Finding) bool {
+		if than == nil {
+			return true
+		}
+		if (f.Check == audit.CheckErrorAADSTS) != (than.Check == audit.CheckErrorAADSTS) {
+			return than.Check == audit.CheckErrorAADSTS
+		}
+		if fm, tm := predicts(f, codes), predicts(than, codes); fm != tm {
+			return fm
+		}
+		if f.Severity != than.Severity {
+			return f.Severity > than.Severity
+		}
+		return rank[f.Check] < rank[than.Check]
+	}
+	failures := 0
+	for i := range d.r.Findings {
+		f := &d.r.Findings[i]
+		if f.Severity < audit.SeverityMedium {
+			continue
+		}
+		failures++
+		if better(f, best) {
+			best = f
+		}
+	}
+	v := &audit.Verdict{Values: d.values}
+	if len(v.Values) == 0 {
+		v.Values = nil
+	}
+	switch {
+	case best == nil:
+		v.Text = "no cause of failure found in the evidence"
+		if n := len(d.r.Warnings); n > 0 {
+			v.Text += fmt.Sprintf(" (%s could not be checked: see the warnings)", plural(n, "thing"))
+		}
+		return v
+	case best.Severity >= audit.SeverityHigh:
+		v.Text = "most likely cause: "
+	default:
+		v.Text = "possible cause: "
+	}
+	v.Cause = best.Check
+	if best.Check == audit.CheckErrorAADSTS {
+		v.Text += d.errorCause()
+		return v
+	}
+	v.Text += lowerFirst(best.Title) + " (" + best.Check + ")"
+	if failures > 1 {
+		v.Text += fmt.Sprintf("; %s found", plural(failures-1, "other problem"))
+	}
+	return v
+}
+
+// errorCause is the verdict when only the error itself says what went
+// wrong: its code, and Entra's reason or else the usual cause.
+func (d *diag) errorCause() string {
+	code := d.errR.Codes[len(d.errR.Codes)-1]
+	var known *audit.AADSTSCode
+	for _, c := range d.errR.Codes {
+		if a, ok := audit.LookupAADSTS(c); ok && c != "AADSTS70002" {
+			code, known = c, &a
+		}
+	}
+	s := code
+	if known != nil {
+		s += " (" + lowerFirst(known.Meaning) + ")"
+	}
+	switch {
+	case d.errR.Reason != "":
+		s += fmt.Sprintf(", as Entra says: %q", clipRunes(d.errR.Reason, 100))
+	case known != nil:
+		s += "; usually " + known.Causes[0]
+	}
+	return s + " (" + audit.CheckErrorAADSTS + ")"
+}
+
+// predicts reports whether f's check predicts one of the codes.
+func predicts(f *audit.Finding, codes []string) bool {
+	for _, c := range codes {
+		if slices.Contains(f.AADSTS, c) {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}

@@ -1,0 +1,121 @@
+package doctor
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/appaudit/appaudit/audit"
+)
+
+// errorChecks explains the AADSTS error and holds the thumbprint it reports
+// against the tenant and the local certificates.
+func (d *diag) errorChecks() {
+	e := d.errR
+	if e == nil {
+		return
+	}
+	where := d.in.Error.Name
+	d.headerNamed = len(d.named)
+	var parts []string
+	var primary *audit.AADSTSCode
+	for _, code := range e.Codes {
+		c, ok := audit.LookupAADSTS(code)
+		if !ok {
+			parts = append(parts, fmt.Sprintf("%s (a code appaudit does not know: https://login.microsoftonline.com/error?code=%s)", code, strings.TrimPrefix(code, "AADSTS")))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", code, lowerFirst(c.Meaning)))
+		if code != "AADSTS70002" { // a wrapper: the code after it says more
+			primary = &c
+		}
+	}
+	msg := fmt.Sprintf("%s: Entra answered %s", where, strings.Join(parts, ", "))
+	if e.Reason != "" {
+		msg += fmt.Sprintf(", with the reason %q", clipRunes(e.Reason, 120))
+	}
+	var tp audit.Thumbprints
+	if e.Thumbprint != "" {
+		p, err := audit.ParseThumbprint(e.Thumbprint)
+		if err != nil {
+			msg += fmt.Sprintf("; the thumbprint it reports (%q) is not a 40- or 64-digit thumbprint", clipRunes(e.Thumbprint, 80))
+		} else {
+			tp = p.Thumbprints
+			d.named = append(d.named, tp)
+			msg += "; the client signed with " + d.describe(tp)
+		}
+	}
+	if e.AppID != "" {
+		msg += "; for app " + e.AppID
+	}
+	if !e.FoundKeyEnd.IsZero() {
+		msg += fmt.Sprintf("; the key Entra found is registered from %s to %s", dayOr(e.FoundKeyStart), day(e.FoundKeyEnd))
+	}
+	if !e.Timestamp.IsZero() {
+		msg += "; at " + stamp(e.Timestamp)
+	}
+	if e.TraceID != "" || e.CorrelationID != "" {
+		msg += fmt.Sprintf(" (trace ID %s, correlation ID %s)", orNone(e.TraceID), orNone(e.CorrelationID))
+	}
+	if primary != nil && e.Reason == "" {
+		msg += "; usual causes: " + strings.Join(primary.Causes, "; ")
+	}
+	d.emit(audit.CheckErrorAADSTS, 0, nil, d.localFor([]audit.Thumbprints{tp}), "%s", msg)
+	if tp.Known() {
+		d.errorThumbprint(tp)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// errorThumbprint holds the thumbprint the error reports against the app
+// it names. An assertion with the same thumbprint was checked already.
+func (d *diag) errorThumbprint(tp audit.Thumbprints) {
+	for _, n := range d.named[:d.headerNamed] {
+		if n.Matches(tp) {
+			return
+		}
+	}
+	objs := d.appObjs
+	app := d.appRef()
+	if id := d.errR.AppID; id != "" && !strings.EqualFold(id, d.clientID) {
+		objs = d.x.app(id)
+		app = nil
+		if len(objs) > 0 {
+			r := objs[0].ref
+			app = &r
+		}
+	}
+	what := "the thumbprint in " + d.in.Error.Name + " names " + d.describe(tp)
+	reg := d.x.register(objs, tp, d.at)
+	local := d.localFor([]audit.Thumbprints{tp})
+	emit := func(id string, sev audit.Severity, cred *audit.CredentialRef, format string, args ...any) {
+		d.emit(id, sev, cred, local, format, args...)
+		d.r.Findings[len(d.r.Findings)-1].App = app
+	}
+	switch reg.state {
+	case regValid:
+		d.warn("the thumbprint in %s is registered as a valid Verify key on %s in this tenant data: check that the request went to this tenant and cloud, and that the data is current", d.in.Error.Name, reg.usable.obj.ref)
+	case regOutside:
+		s, e := d.x.window(reg.usable.key)
+		emit(audit.CheckErrorThumbprintExpired, 0, d.x.credRef(*reg.usable), "%s, registered on %s from %s to %s, which does not cover %s",
+			what, reg.usable.obj.ref, dayOr(s), dayOr(e), d.atText())
+	case regWrongUsage:
+		emit(audit.CheckErrorThumbprintUnknown, 0, d.x.credRef(reg.hits[0]), "%s, which %s has registered only as %s: Entra checks client assertions against AsymmetricX509Cert keys with usage Verify",
+			what, reg.hits[0].obj.ref, usages(reg.hits))
+	case regNotFound:
+		msg := what + ", which is registered on no key of " + app.String()
+		switch {
+		case len(reg.elsewhere) > 0:
+			msg += "; it is registered on " + refs(reg.elsewhere) + " instead"
+		case d.x.t.Complete:
+			msg += "; it is registered on no app of this tenant"
+		}
+		msg += "; " + d.x.verifyKeys(objs, d.at) + d.x.rotationHint(objs, d.x.cert(tp))
+		emit(audit.CheckErrorThumbprintUnknown, 0, nil, "%s", msg)
+	}
+}

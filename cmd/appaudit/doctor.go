@@ -1,0 +1,376 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/doctor"
+	"github.com/appaudit/appaudit/audit/inventory"
+	"github.com/appaudit/appaudit/reports"
+)
+
+// doctorOptions are the flags of `appaudit doctor`.
+type doctorOptions struct {
+	source sourceOptions
+	reportOptions
+
+	Assertion string
+	Request   string
+	Error     string
+	Certs     []string
+
+	// ctx reads the context flags (--client-id, --tenant, --cloud,
+	// --cert), which the tenant source may define itself.
+	ctx contextFlags
+}
+
+// contextFlags are the string flags a command shares with the tenant
+// source: registered by the command only when the source flags do not
+// define them already, and read by name either way.
+type contextFlags struct {
+	cmd *cobra.Command
+	// source are the flags the tenant source registered.
+	source []string
+}
+
+// addSource registers the tenant source's flags and remembers which they
+// are.
+func (c *contextFlags) addSource(cmd *cobra.Command, src *sourceOptions) {
+	c.cmd = cmd
+	before := map[string]bool{}
+	cmd.Flags().VisitAll(func(f *pflag.Flag) { before[f.Name] = true })
+	src.addFlags(cmd)
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if !before[f.Name] {
+			c.source = append(c.source, f.Name)
+		}
+	})
+}
+
+// add registers a context flag unless the source has it.
+func (c *contextFlags) add(name, usage string) {
+	if c.cmd.Flags().Lookup(name) == nil {
+		c.cmd.Flags().String(name, "", usage)
+	}
+}
+
+func (c *contextFlags) get(name string) string {
+	if f := c.cmd.Flags().Lookup(name); f != nil {
+		return strings.TrimSpace(f.Value.String())
+	}
+	return ""
+}
+
+// sourceGiven reports whether any tenant source flag other than the
+// context ones was given: only then does doctor read a tenant.
+func (c *contextFlags) sourceGiven(context ...string) bool {
+	for _, name := range c.source {
+		if !slices.Contains(context, name) && c.cmd.Flags().Changed(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// reportOptions are what doctor and preflight share: the reports, the
+// thresholds of the verdict and the exit code, the PFX password and
+// --quiet.
+type reportOptions struct {
+	out    outputOptions
+	policy policyOptions
+	// PFXPasswordEnv names the variable holding the password of PFX files.
+	PFXPasswordEnv string
+	Quiet          bool
+}
+
+// addFlags registers the shared flags; --fail-on defaults to failOn and
+// failOnMeans says what reaching it means.
+func (o *reportOptions) addFlags(cmd *cobra.Command, failOn, failOnMeans string) {
+	f := cmd.Flags()
+	f.StringVar(&o.PFXPasswordEnv, "pfx-password-env", "APPAUDIT_PFX_PASSWORD", "environment `VARIABLE` holding the password of PFX files")
+	f.StringVar(&o.policy.MinSeverity, "min-severity", "info", "show only findings at or above `SEVERITY` (does not change the exit code)")
+	f.StringVar(&o.policy.FailOn, "fail-on", failOn, "exit 1 when "+failOnMeans+" at or above `SEVERITY` (critical, high, medium, low, info, or none)")
+	f.StringVar(&o.policy.AsOf, "as-of", "", "judge validity as of `TIME` (RFC 3339 or YYYY-MM-DD) instead of now")
+	o.out.addFlags(cmd)
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing on stderr but errors")
+}
+
+// prepare checks the thresholds and the -o flags.
+func (o *reportOptions) prepare() ([]reports.OutputSpec, error) {
+	if err := o.policy.validate(time.Now()); err != nil {
+		return nil, err
+	}
+	return o.out.parse()
+}
+
+func (o *reportOptions) inventoryOptions(s *streams) inventory.Options {
+	return inventory.Options{PFXPassword: s.Getenv(o.PFXPasswordEnv), PFXPasswordVar: o.PFXPasswordEnv}
+}
+
+// finish decides the exit code before filtering, writes the reports and
+// the warnings, and returns the code.
+func (o *reportOptions) finish(s *streams, outs []reports.OutputSpec, r *audit.Result) error {
+	code := o.policy.exitFor(r)
+	r.FilterMinSeverity(o.policy.minSeverity)
+	if err := writeOutputs(s, outs, r); err != nil {
+		return err
+	}
+	if !o.Quiet {
+		for _, w := range r.Warnings {
+			fmt.Fprintf(s.ErrOut, "appaudit: warning: %s\n", w)
+		}
+	}
+	if !r.Complete {
+		return incompleteErr(fmt.Errorf("tenant data incomplete: %s", r.Incomplete))
+	}
+	return silentExit(code)
+}
+
+var doctorContext = []string{"client-id", "tenant", "cloud", "cert"}
+
+func newDoctorCmd(s *streams, runF func(context.Context, *doctorOptions) error) *cobra.Command {
+	opts := &doctorOptions{}
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Explain a failing sign-in from the client assertion, the token request or the AADSTS error",
+		Long: `Name the cause of a failing certificate sign-in from the evidence you have:
+the client assertion (--assertion), the captured token request (--request:
+a form body, a raw HTTP request from a proxy, or a curl command line) and
+the AADSTS error (--error: the JSON response or its error_description
+text). Each can be a file or - for stdin.
+
+The evidence is checked against what Entra accepts, and cross-checked
+against the tenant (--snapshot, or a live source, read only when given)
+and local certificates (--cert, the one the client signs with, and
+--certs): which certificate a thumbprint is, where it is registered, and
+whether its key made the signature. The report ends with the most likely
+cause and, where the fix is mechanical, the corrected value.
+
+Client secrets and other secrets in a request are never printed, nor are
+tokens.`,
+		Example: `  appaudit doctor --demo
+  appaudit doctor --assertion assertion.jwt --cert certs/app.pem --tenant contoso.onmicrosoft.com
+  appaudit doctor --error error.json --snapshot tenant.json --certs ./certs
+  pbpaste | appaudit doctor --request - --snapshot tenant.json -o json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return doctorRun(cmd.Context(), s, opts)
+		},
+	}
+	opts.ctx.addSource(cmd, &opts.source)
+	f := cmd.Flags()
+	f.StringVar(&opts.Assertion, "assertion", "", "the client assertion JWT: a `FILE`, or - for stdin")
+	f.StringVar(&opts.Request, "request", "", "the captured token request: a `FILE` (form body, raw HTTP request or curl command line), or - for stdin")
+	f.StringVar(&opts.Error, "error", "", "the AADSTS error response (JSON or its error_description text): a `FILE`, or - for stdin")
+	opts.ctx.add("client-id", "the application (client) `ID` the request authenticates as")
+	opts.ctx.add("tenant", "the tenant the request goes to: its `ID` or a domain")
+	opts.ctx.add("cloud", "the tenant's `CLOUD`: public, usgov, usgovdod or china")
+	opts.ctx.add("cert", "the certificate `FILE` the client signs with (PEM, DER or PFX)")
+	f.StringArrayVar(&opts.Certs, "certs", nil, "other local certificates to identify thumbprints by: a `PATH` to a file or a folder to walk (repeatable)")
+	opts.reportOptions.addFlags(cmd, "high", "the most likely cause is")
+	return cmd
+}
+
+func doctorRun(ctx context.Context, s *streams, opts *doctorOptions) error {
+	outs, err := opts.prepare()
+	if err != nil {
+		return err
+	}
+	if opts.source.Demo {
+		return doctorDemo(s, opts, outs)
+	}
+	readTenant := opts.ctx.sourceGiven(doctorContext...)
+	if readTenant {
+		if err := opts.source.validate(); err != nil {
+			return err
+		}
+	}
+	in := &doctor.Input{ClientID: opts.ctx.get("client-id"), TenantID: opts.ctx.get("tenant"), Now: opts.policy.now}
+	if c := opts.ctx.get("cloud"); c != "" {
+		if in.Cloud, err = doctor.ParseCloud(c); err != nil {
+			return usageErr("--cloud: %v", strings.TrimPrefix(err.Error(), "doctor: "))
+		}
+	}
+	if err := readAllEvidence(s, in, opts); err != nil {
+		return err
+	}
+	var warnings []string
+	if in.Cert, in.LocalCerts, warnings, err = opts.localCerts(s); err != nil {
+		return err
+	}
+	var src audit.Source
+	if readTenant {
+		tenant, _, tsrc, err := opts.source.loadTenant(ctx, s, opts.policy.now)
+		if err != nil {
+			return err
+		}
+		in.Tenant, src = tenant, tsrc
+	}
+	r, err := doctor.Diagnose(in)
+	if err != nil {
+		return inputErr(err)
+	}
+	if in.Tenant != nil {
+		r.Source = src
+	}
+	r.Warnings = append(warnings, r.Warnings...)
+	return opts.finish(s, outs, r)
+}
+
+// readAllEvidence reads --assertion, --request and --error; at most one
+// of them may be stdin.
+func readAllEvidence(s *streams, in *doctor.Input, opts *doctorOptions) error {
+	evidence := []struct {
+		flag, path string
+		into       **doctor.Evidence
+	}{{"--assertion", opts.Assertion, &in.Assertion}, {"--request", opts.Request, &in.Request}, {"--error", opts.Error, &in.Error}}
+	stdin := 0
+	for _, e := range evidence {
+		if e.path == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return usageErr("only one of --assertion, --request and --error can be read from stdin (-)")
+	}
+	for _, e := range evidence {
+		if e.path == "" {
+			continue
+		}
+		ev, err := readEvidence(s, e.flag, e.path)
+		if err != nil {
+			return err
+		}
+		*e.into = ev
+	}
+	if in.Assertion == nil && in.Request == nil && in.Error == nil {
+		return usageErr("doctor needs evidence: give --assertion, --request or --error (a file, or - for stdin), or try --demo")
+	}
+	return nil
+}
+
+// maxEvidence bounds an evidence file: a token request or an error
+// response is a few kilobytes.
+const maxEvidence = 1 << 20
+
+// readEvidence reads one piece of evidence from a file or stdin.
+func readEvidence(s *streams, flag, path string) (*doctor.Evidence, error) {
+	name := path
+	var rd io.Reader
+	if path == "-" {
+		name, rd = "stdin", s.In
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, inputErr(fmt.Errorf("doctor: %s %s: %w (give a file, or - for stdin)", flag, path, unwrapPath(err)))
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			return nil, usageErr("doctor: %s %s is a folder, not a file", flag, path)
+		}
+		rd = f
+	}
+	b, err := io.ReadAll(io.LimitReader(rd, maxEvidence+1))
+	switch {
+	case err != nil:
+		return nil, inputErr(fmt.Errorf("doctor: reading %s %s: %w", flag, name, unwrapPath(err)))
+	case len(b) > maxEvidence:
+		return nil, usageErr("doctor: %s %s is larger than the %d KiB evidence can be", flag, name, maxEvidence>>10)
+	case len(strings.TrimSpace(string(b))) == 0:
+		return nil, usageErr("doctor: %s %s is empty", flag, name)
+	}
+	return &doctor.Evidence{Name: name, Data: b}, nil
+}
+
+// unwrapPath drops the "open PATH:" prefix the message already gives.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// localCerts reads --cert (its leaf certificate) and --certs.
+func (o *doctorOptions) localCerts(s *streams) (*audit.LocalCert, []audit.LocalCert, []string, error) {
+	iopts := o.inventoryOptions(s)
+	var warnings []string
+	var cert *audit.LocalCert
+	if path := o.ctx.get("cert"); path != "" {
+		c, err := readLeaf(path, iopts, &warnings)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		cert = c
+	}
+	if len(o.Certs) == 0 {
+		return cert, nil, warnings, nil
+	}
+	inv, err := inventory.Load(o.Certs, "", iopts)
+	if err != nil {
+		return nil, nil, nil, inputErr(err)
+	}
+	return cert, inv.Certs, append(warnings, inv.Warnings...), nil
+}
+
+// readLeaf reads the certificate a client signs with from a file: its
+// first certificate that is not part of a chain.
+func readLeaf(path string, opts inventory.Options, warnings *[]string) (*audit.LocalCert, error) {
+	opts.Warn = func(w string) { *warnings = append(*warnings, w) }
+	certs, err := inventory.ReadFile(path, opts)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	for i := range certs {
+		if !certs[i].Chain {
+			return &certs[i], nil
+		}
+	}
+	return &certs[0], nil
+}
+
+// doctorDemo diagnoses the built-in sign-ins, one report after another.
+func doctorDemo(s *streams, opts *doctorOptions, outs []reports.OutputSpec) error {
+	if opts.Assertion != "" || opts.Request != "" || opts.Error != "" || len(opts.Certs) > 0 || opts.ctx.get("cert") != "" {
+		return usageErr("--demo brings its own evidence and certificates: drop --assertion, --request, --error, --cert and --certs")
+	}
+	for _, o := range outs {
+		if o.Path != "" {
+			return usageErr("--demo prints its reports on stdout: drop the file from -o %s=%s", o.Format.Name, o.Path)
+		}
+	}
+	worst := exitOK
+	cases := doctor.DemoCases(opts.policy.now)
+	for i, c := range cases {
+		r, err := doctor.Diagnose(&c.Input)
+		if err != nil {
+			return fmt.Errorf("demo case %d: %w", i+1, err) // a bug: the demo builds its own evidence
+		}
+		r.Source = audit.Source{Kind: "demo", TenantID: c.Input.Tenant.TenantID, Cloud: c.Input.Tenant.Cloud, TakenAt: c.Input.Tenant.TakenAt}
+		worst = max(worst, opts.policy.exitFor(r))
+		r.FilterMinSeverity(opts.policy.minSeverity)
+		if outs[0].Format.Name == "table" {
+			fmt.Fprintf(s.Out, "%s\nDemo %d of %d: %s\n%s\n\n", strings.Repeat("=", 78), i+1, len(cases), c.Title, strings.Repeat("=", 78))
+		}
+		if err := writeOutputs(s, outs, r); err != nil {
+			return err
+		}
+		if outs[0].Format.Name == "table" && i < len(cases)-1 {
+			fmt.Fprintln(s.Out)
+		}
+	}
+	return silentExit(worst)
+}

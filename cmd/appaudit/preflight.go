@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/doctor"
+	"github.com/appaudit/appaudit/audit/inventory"
+)
+
+// preflightOptions are the flags of `appaudit preflight`.
+type preflightOptions struct {
+	source sourceOptions
+	reportOptions
+
+	App string
+	Key string
+	Old string
+
+	// ctx reads --cert, which the tenant source may define itself.
+	ctx contextFlags
+}
+
+func newPreflightCmd(s *streams, runF func(context.Context, *preflightOptions) error) *cobra.Command {
+	opts := &preflightOptions{}
+	cmd := &cobra.Command{
+		Use:   "preflight --app ID --cert FILE [--key FILE]",
+		Short: "Check, before a rotation, that a deployment can switch to a new certificate",
+		Long: `Before a deployment switches to a new certificate, check that the switch
+will work: the certificate is registered on the app (or its service
+principal) as an AsymmetricX509Cert with usage Verify; its registered window
+is open now and for the next --warn-days; its private key belongs to it
+(from --key, or the PFX or PEM file itself); the old certificate (--old)
+stays registered so that both overlap during the roll-out; and which keys
+remain valid after the old one ends. Prints the x5t and x5t#S256 headers a
+client signing with the certificate will send.
+
+preflight exits 0 only when the switch is safe: no finding at or above
+--fail-on, which defaults to medium, so that what appaudit could not check
+(a private key it was not given) does not pass as safe.`,
+		Example: `  appaudit preflight --snapshot tenant.json --app 00000000-0000-4000-a000-000000000001 --cert new.pfx --old old.pem
+  appaudit preflight --snapshot tenant.json --app "Payroll API" --cert new.crt --key new.key -o json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return preflightRun(cmd.Context(), s, opts)
+		},
+	}
+	opts.ctx.addSource(cmd, &opts.source)
+	f := cmd.Flags()
+	f.StringVar(&opts.App, "app", "", "the app to switch: its appId or exact display `NAME` (required)")
+	opts.ctx.add("cert", "the new certificate `FILE`: PEM, DER or PFX (required)")
+	f.StringVar(&opts.Key, "key", "", "the private key `FILE` the deployment will sign with, when not in the certificate file")
+	f.StringVar(&opts.Old, "old", "", "the certificate the deployment signs with today: a `FILE`, or its thumbprint")
+	f.IntVar(&opts.policy.WarnDays, "warn-days", audit.DefaultPolicy().WarnDays, "the new certificate's window must stay open for `N` more days")
+	opts.reportOptions.addFlags(cmd, "medium", "a finding that makes the switch unsafe is")
+	return cmd
+}
+
+func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error {
+	certPath := opts.ctx.get("cert")
+	switch {
+	case strings.TrimSpace(opts.App) == "":
+		return usageErr("preflight needs --app: the appId or display name of the app to switch")
+	case certPath == "":
+		return usageErr("preflight needs --cert: the new certificate file")
+	case opts.source.Demo:
+		return usageErr("preflight needs certificate files, which the demo does not have on disk: use --snapshot")
+	}
+	if err := opts.source.validate(); err != nil {
+		return err
+	}
+	outs, err := opts.prepare()
+	if err != nil {
+		return err
+	}
+	iopts := opts.inventoryOptions(s)
+	var warnings []string
+	var cert *audit.LocalCert
+	if opts.Key != "" {
+		c, err := inventory.ReadPair(certPath, opts.Key, iopts)
+		if err != nil {
+			return inputErr(err)
+		}
+		cert = &c
+	} else if cert, err = readLeaf(certPath, iopts, &warnings); err != nil {
+		return err
+	}
+	in := &doctor.PreflightInput{App: opts.App, Cert: *cert, WarnDays: opts.policy.WarnDays, FailOn: opts.policy.failOn, Now: opts.policy.now}
+	if opts.Old != "" {
+		tp, src, err := readOld(opts.Old, iopts, &warnings)
+		if err != nil {
+			return err
+		}
+		in.Old, in.OldSource = &tp, src
+	}
+	tenant, _, src, err := opts.source.loadTenant(ctx, s, opts.policy.now)
+	if err != nil {
+		return err
+	}
+	in.Tenant = tenant
+	r := doctor.Preflight(in)
+	r.Source = src
+	r.Warnings = append(warnings, r.Warnings...)
+	return opts.finish(s, outs, r)
+}
+
+// readOld reads --old: a certificate file, or a thumbprint in any
+// rendering.
+func readOld(v string, opts inventory.Options, warnings *[]string) (audit.Thumbprints, string, error) {
+	if _, err := os.Stat(v); err == nil {
+		c, err := readLeaf(v, opts, warnings)
+		if err != nil {
+			return audit.Thumbprints{}, "", err
+		}
+		return c.Cert.Thumbprints, v, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return audit.Thumbprints{}, "", usageErr("--old %s: %v", v, unwrapPath(err))
+	}
+	p, err := audit.ParseThumbprint(v)
+	if err != nil {
+		return audit.Thumbprints{}, "", usageErr("--old %q is neither a certificate file nor a thumbprint (SHA-1 or SHA-256 hex, or an x5t value)", v)
+	}
+	return p.Thumbprints, "--old", nil
+}
