@@ -2,15 +2,12 @@ package graphclient_test
 
 import (
 	"bytes"
-	"crypto/sha1"
-	"encoding/binary"
-	"fmt"
 	"runtime"
 	"testing"
 
 	"github.com/appaudit/appaudit/audit"
-	"github.com/appaudit/appaudit/audit/audittest"
 	"github.com/appaudit/appaudit/graphclient"
+	"github.com/appaudit/appaudit/graphclient/graphtest"
 )
 
 // benchTenant is n applications with 2 or 3 certificates each and a secret
@@ -18,42 +15,7 @@ import (
 // bodyEvery carries its certificate body (0: none, as on list pages).
 func benchTenant(b *testing.B, n, bodyEvery int) *audit.Tenant {
 	b.Helper()
-	var bodies []*audittest.Cert
-	if bodyEvery > 0 {
-		for i := range 16 {
-			bodies = append(bodies, audittest.Valid(fmt.Sprintf("app-%d.contoso.com", i), now, days(100+i), days(200+i)))
-		}
-	}
-	t := &audit.Tenant{TenantID: "00000000-0000-0000-0000-00000000cafe", Cloud: "public", TakenAt: now, Complete: true,
-		Applications: make([]audit.Application, n)}
-	cred := 0
-	for i := range n {
-		appID := fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i)
-		a := &t.Applications[i]
-		a.AppID, a.ObjectID, a.DisplayName, a.SignInAudience = appID, "o"+appID, fmt.Sprintf("app %d", i), "AzureADMyOrg"
-		for c := range 2 + i%2 {
-			cred++
-			if bodyEvery > 0 && cred%bodyEvery == 0 {
-				a.KeyCredentials = append(a.KeyCredentials, bodies[cred%len(bodies)].KeyCredential(fmt.Sprintf("%s-%d", appID, c), audit.UsageVerify, true))
-				continue
-			}
-			var seed [8]byte
-			binary.LittleEndian.PutUint64(seed[:], uint64(cred))
-			sum := sha1.Sum(seed[:])
-			k := audit.KeyCredential{
-				KeyID: fmt.Sprintf("%s-%d", appID, c), DisplayName: fmt.Sprintf("CN=app-%d", i),
-				Type: audit.TypeAsymmetricX509Cert, Usage: audit.UsageVerify,
-				Start: now.Add(-days(300 - 40*c)), End: now.Add(days(-20 + 50*c + i%60)),
-				CustomKeyIdentifier: sum[:],
-			}
-			k.Identify(nil)
-			a.KeyCredentials = append(a.KeyCredentials, k)
-		}
-		if i%3 == 0 {
-			a.PasswordCredentials = []audit.PasswordCredential{audittest.Secret(appID+"-s", now.Add(-days(100)), now.Add(days(i%400)))}
-		}
-	}
-	return t
+	return graphtest.Synthetic(graphtest.SyntheticSpec{Applications: n, BodyEvery: bodyEvery, Now: now})
 }
 
 // BenchmarkDecodeSnapshot100k reads an appaudit snapshot of 100,000
