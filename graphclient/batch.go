@@ -1,0 +1,307 @@
+package graphclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/applications"
+	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
+
+	"github.com/appaudit/appaudit/audit"
+)
+
+// batchSize is the most requests Graph takes in one $batch.
+const batchSize = 20
+
+// need is an object whose certificate bodies are to be fetched: its kind,
+// its place in the Tenant being built, and its object ID.
+type need struct {
+	kind  audit.ObjectKind
+	index int
+	id    string
+}
+
+// bodyFetcher fetches certificate bodies with $batch while the listing
+// goes on: the objects come in as their pages are decoded, go out twenty to
+// a $batch, a bounded number of batches at a time, and the bodies are put
+// in place once everything is read.
+type bodyFetcher struct {
+	c    *Client
+	ctx  context.Context
+	size int // requests a batch holds
+	in   chan need
+	jobs chan []need
+	wg   sync.WaitGroup
+
+	mu      sync.Mutex
+	fetched map[need][]audit.KeyCredential
+	failed  int
+	first   string // the first failure, for the warning
+	gone    int    // objects deleted between the listing and the fetch
+	stop    bool   // a failure that no further batch can get past
+}
+
+func (c *Client) newBodyFetcher(ctx context.Context) *bodyFetcher {
+	f := &bodyFetcher{c: c, ctx: ctx, in: make(chan need, 4*batchSize), jobs: make(chan []need),
+		fetched: map[need][]audit.KeyCredential{}, size: batchSize}
+	if l := c.keys.limit; l > 0 && l < f.size {
+		f.size = l // a batch never holds more reads than a minute allows
+	}
+	f.wg.Go(f.dispatch)
+	for range c.cfg.Concurrency {
+		f.wg.Go(func() {
+			for b := range f.jobs {
+				f.fetch(b)
+			}
+		})
+	}
+	return f
+}
+
+// want queues an object.
+func (f *bodyFetcher) want(n need) {
+	f.c.stats.wanted.Add(1)
+	f.in <- n
+}
+
+// dispatch groups the objects into batches and hands them to the
+// workers. It queues as many batches as come, so that the listing never
+// waits for the fetches (which Graph's limit on keyCredentials reads may
+// slow down a lot).
+func (f *bodyFetcher) dispatch() {
+	defer close(f.jobs)
+	var queue [][]need
+	var cur []need
+	in := f.in
+	for in != nil || len(queue) > 0 || len(cur) > 0 {
+		if in == nil && len(queue) == 0 {
+			queue, cur = append(queue, cur), nil
+		}
+		var jobs chan []need
+		var next []need
+		if len(queue) > 0 {
+			jobs, next = f.jobs, queue[0]
+		}
+		select {
+		case n, ok := <-in:
+			if !ok {
+				in = nil
+				continue
+			}
+			if cur = append(cur, n); len(cur) == f.size {
+				queue, cur = append(queue, cur), nil
+			}
+		case jobs <- next:
+			queue = queue[1:]
+		}
+	}
+}
+
+// finish waits for the fetches, puts the bodies in place and returns the
+// warnings to report.
+func (f *bodyFetcher) finish(t *audit.Tenant) []string {
+	close(f.in)
+	f.wg.Wait()
+	for n, keys := range f.fetched {
+		var p *audit.Principal
+		if n.kind == audit.KindServicePrincipal {
+			p = &t.ServicePrincipals[n.index].Principal
+		} else {
+			p = &t.Applications[n.index].Principal
+		}
+		if p.ObjectID == n.id {
+			p.KeyCredentials = keys
+		}
+	}
+	var warnings []string
+	if f.failed > 0 {
+		warnings = append(warnings, fmt.Sprintf("the certificate bodies of %s could not be fetched (%s): their certificates are identified by customKeyIdentifier and display name only",
+			plural(f.failed, "object"), f.first))
+	}
+	if f.gone > 0 {
+		warnings = append(warnings, fmt.Sprintf("%s listed were deleted before their certificate bodies could be fetched; they are audited as listed", plural(f.gone, "object")))
+	}
+	return warnings
+}
+
+func (f *bodyFetcher) fail(n int, why string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failed += n
+	if f.first == "" {
+		f.first = why
+	}
+}
+
+// batchAnswer is one answer inside a $batch response.
+type batchAnswer struct {
+	ID      string            `json:"id"`
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	Body    json.RawMessage   `json:"body"`
+}
+
+// fetch fetches the bodies of one batch of objects, sending again those
+// Graph answers 429, 503 or 504 inside the batch, as the retry policy
+// allows.
+func (f *bodyFetcher) fetch(items []need) {
+	c := f.c
+	pending := items
+	for attempt := 1; len(pending) > 0; attempt++ {
+		f.mu.Lock()
+		stop := f.stop
+		f.mu.Unlock()
+		if stop || f.ctx.Err() != nil {
+			f.fail(len(pending), "the read was stopped")
+			return
+		}
+		if err := c.keys.take(f.ctx, len(pending)); err != nil {
+			f.fail(len(pending), err.Error())
+			return
+		}
+		answers, err := c.sendBatch(f.ctx, pending)
+		if err != nil {
+			if fatal(err) {
+				f.mu.Lock()
+				f.stop = true
+				f.mu.Unlock()
+			}
+			f.fail(len(pending), strings.TrimPrefix(err.Error(), "graphclient: "))
+			return
+		}
+		var again []need
+		var wait time.Duration
+		for i, n := range pending {
+			a, ok := answers[i]
+			switch {
+			case !ok:
+				again = append(again, n) // Graph left it out: ask again
+			case a.Status == http.StatusOK:
+				o, err := DecodeObject(bytes.NewReader(a.Body), fmt.Sprintf("$batch answer for %s %s", kindName(n.kind), n.id), n.kind)
+				if err != nil {
+					f.fail(1, strings.TrimPrefix(err.Error(), "graphclient: "))
+					continue
+				}
+				keys := o.Application.KeyCredentials
+				if n.kind == audit.KindServicePrincipal {
+					keys = o.ServicePrincipal.KeyCredentials
+				}
+				f.mu.Lock()
+				f.fetched[n] = keys
+				f.mu.Unlock()
+				c.stats.fetched.Add(1)
+			case a.Status == http.StatusNotFound:
+				f.mu.Lock()
+				f.gone++
+				f.mu.Unlock()
+			case a.Status == http.StatusTooManyRequests || a.Status == http.StatusServiceUnavailable || a.Status == http.StatusGatewayTimeout:
+				again = append(again, n)
+				d, ok := retryAfter(a.Headers["Retry-After"], c.clock.Now())
+				if !ok {
+					d = c.tr.backoff(attempt)
+				} else {
+					d = c.tr.jitterAfter(d)
+				}
+				wait = max(wait, d)
+				if a.Status == http.StatusTooManyRequests {
+					c.stats.throttled.Add(1)
+				}
+			default:
+				f.fail(1, fmt.Sprintf("Graph answered %d %s for %s %s inside a $batch", a.Status, graphErrorCode(a.Body), kindName(n.kind), n.id))
+			}
+		}
+		if len(again) > 0 {
+			if attempt >= c.tr.policy.MaxAttempts || !c.tr.reserve(wait) {
+				f.fail(len(again), fmt.Sprintf("Graph kept answering 429 or 503 inside $batch after %s", plural(attempt, "attempt")))
+				return
+			}
+			c.stats.retries.Add(1)
+			c.stats.waitNanos.Add(int64(wait))
+			if err := c.clock.Sleep(f.ctx, wait); err != nil {
+				f.fail(len(again), err.Error())
+				return
+			}
+		}
+		pending = again
+	}
+}
+
+// sendBatch sends one $batch of GETs for the bodies of items and returns
+// the answers by the index of the item they answer. The answer is
+// checked: it must be JSON, answer only the requests sent, each once.
+func (c *Client) sendBatch(ctx context.Context, items []need) (map[int]batchAnswer, error) {
+	type request struct {
+		ID     string `json:"id"`
+		Method string `json:"method"`
+		URL    string `json:"url"`
+	}
+	reqs := make([]request, len(items))
+	base := c.ep.Base()
+	for i, n := range items {
+		ri, err := bodyRequest(ctx, c, n)
+		if err != nil {
+			return nil, fmt.Errorf("graphclient: %w", err)
+		}
+		ri.PathParameters["baseurl"] = base
+		u, err := ri.GetUri()
+		if err != nil {
+			return nil, fmt.Errorf("graphclient: %w", err)
+		}
+		reqs[i] = request{ID: strconv.Itoa(i + 1), Method: http.MethodGet, URL: strings.TrimPrefix(u.String(), base)}
+	}
+	body, err := json.Marshal(map[string]any{"requests": reqs})
+	if err != nil {
+		return nil, fmt.Errorf("graphclient: %w", err)
+	}
+	ri := abs.NewRequestInformation()
+	ri.Method = abs.POST
+	ri.UrlTemplate = "{+baseurl}/$batch"
+	ri.Content = body
+	ri.Headers.TryAdd("Content-Type", "application/json")
+	ri.Headers.TryAdd("Accept", "application/json")
+	c.stats.batches.Add(1)
+	data, err := c.send(ctx, ri, "fetching certificate bodies with $batch")
+	if err != nil {
+		return nil, err
+	}
+	var resp struct {
+		Responses []batchAnswer `json:"responses"`
+	}
+	if err := json.Unmarshal(data, &resp); err != nil {
+		return nil, fmt.Errorf("graphclient: the $batch answer is not JSON: %v", err)
+	}
+	if len(resp.Responses) > len(items) {
+		return nil, fmt.Errorf("graphclient: Graph answered a $batch of %d requests with %d answers", len(items), len(resp.Responses))
+	}
+	out := make(map[int]batchAnswer, len(items))
+	for _, a := range resp.Responses {
+		i, err := strconv.Atoi(a.ID)
+		if err != nil || i < 1 || i > len(items) {
+			return nil, fmt.Errorf("graphclient: Graph's $batch answer has an answer (id %q) to a request that was not sent", clip(a.ID))
+		}
+		if _, dup := out[i-1]; dup {
+			return nil, fmt.Errorf("graphclient: Graph's $batch answer answers request %d twice", i)
+		}
+		out[i-1] = a
+	}
+	return out, nil
+}
+
+// bodyRequest is the GET for one object's certificate bodies, from the
+// SDK's request builders: /applications/{id}?$select=id,keyCredentials.
+func bodyRequest(ctx context.Context, c *Client, n need) (*abs.RequestInformation, error) {
+	if n.kind == audit.KindServicePrincipal {
+		return serviceprincipals.NewServicePrincipalsRequestBuilderInternal(map[string]string{}, c.adapter).ByServicePrincipalId(n.id).ToGetRequestInformation(ctx,
+			&serviceprincipals.ServicePrincipalItemRequestBuilderGetRequestConfiguration{QueryParameters: &serviceprincipals.ServicePrincipalItemRequestBuilderGetQueryParameters{Select: bodySelect}})
+	}
+	return applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).ByApplicationId(n.id).ToGetRequestInformation(ctx,
+		&applications.ApplicationItemRequestBuilderGetRequestConfiguration{QueryParameters: &applications.ApplicationItemRequestBuilderGetQueryParameters{Select: bodySelect}})
+}
