@@ -59,6 +59,10 @@ type Options struct {
 	Forbidden bool
 	// PageSize is the page size without $top; 0 is Graph's 100.
 	PageSize int
+	// MaxPageSize, when not 0, caps pages whatever $top asks: Graph may
+	// return fewer objects than $top, and a client must follow the
+	// nextLink all the same.
+	MaxPageSize int
 	// KeysOnList makes list pages carry certificate bodies (key) too.
 	KeysOnList bool
 	// Latency delays every HTTP answer (a $batch once, not per request).
@@ -384,6 +388,9 @@ func (h *Handler) route(u *url.URL) (string, int) {
 	if top <= 0 {
 		top = h.opts.PageSize
 	}
+	if h.opts.MaxPageSize > 0 {
+		top = min(top, h.opts.MaxPageSize)
+	}
 	off, _ := parseSkip(u.Query().Get("$skiptoken"), rel)
 	return rel, off/max(top, 1) + 1
 }
@@ -505,6 +512,9 @@ func (h *Handler) list(root string, u *url.URL, kind audit.ObjectKind, all []*en
 			return errAnswer(http.StatusBadRequest, "Invalid page size specified: '"+t+"'. Must be between 1 and 999 inclusive.")
 		}
 		top = n
+	}
+	if h.opts.MaxPageSize > 0 {
+		top = min(top, h.opts.MaxPageSize)
 	}
 	rel := strings.TrimPrefix(u.Path, "/v1.0")
 	off, ok := parseSkip(q.Get("$skiptoken"), rel)

@@ -55,6 +55,7 @@ func run(args []string) error {
 	token := fs.String("token", "", "accept only this bearer `TOKEN` (default: any)")
 	latency := fs.Duration("latency", 0, "delay every answer by `DURATION`")
 	pageSize := fs.Int("page-size", 100, "page size without $top")
+	maxPage := fs.Int("max-page-size", 0, "largest page whatever $top asks (0: $top decides)")
 	keysOnList := fs.Bool("keys-on-list", false, "return certificate bodies on list pages too")
 	forbidden := fs.Bool("forbidden", false, "answer every read 403, as for an identity without Application.Read.All")
 	var fl faults
@@ -76,7 +77,7 @@ func run(args []string) error {
 	default:
 		return errors.New("give the tenant to serve: --snapshot FILE or --generate N")
 	}
-	h, err := graphtest.NewHandler(t, graphtest.Options{Token: *token, Forbidden: *forbidden, PageSize: *pageSize,
+	h, err := graphtest.NewHandler(t, graphtest.Options{Token: *token, Forbidden: *forbidden, PageSize: *pageSize, MaxPageSize: *maxPage,
 		KeysOnList: *keysOnList, Latency: *latency, Faults: fl})
 	if err != nil {
 		return err
