@@ -27,6 +27,7 @@ type need struct {
 	kind  audit.ObjectKind
 	index int
 	id    string
+	prio  int // 0 first; see bodyPriority
 }
 
 // bodyFetcher fetches certificate bodies with $batch while the listing
@@ -37,6 +38,7 @@ type bodyFetcher struct {
 	c    *Client
 	ctx  context.Context
 	size int // requests a batch holds
+	max  int // objects to fetch at most; 0 is no limit
 	in   chan need
 	jobs chan []need
 	wg   sync.WaitGroup
@@ -47,11 +49,12 @@ type bodyFetcher struct {
 	first   string // the first failure, for the warning
 	gone    int    // objects deleted between the listing and the fetch
 	stop    bool   // a failure that no further batch can get past
+	skipped int    // objects left out by the limit on fetches
 }
 
-func (c *Client) newBodyFetcher(ctx context.Context) *bodyFetcher {
+func (c *Client) newBodyFetcher(ctx context.Context, maxObjects int) *bodyFetcher {
 	f := &bodyFetcher{c: c, ctx: ctx, in: make(chan need, 4*batchSize), jobs: make(chan []need),
-		fetched: map[need][]audit.KeyCredential{}, size: batchSize}
+		fetched: map[need][]audit.KeyCredential{}, size: batchSize, max: max(maxObjects, 0)}
 	if l := c.keys.limit; l > 0 && l < f.size {
 		f.size = l // a batch never holds more reads than a minute allows
 	}
@@ -72,23 +75,32 @@ func (f *bodyFetcher) want(n need) {
 	f.in <- n
 }
 
-// dispatch groups the objects into batches and hands them to the
-// workers. It queues as many batches as come, so that the listing never
+// dispatch groups the objects into batches, the ones that matter most
+// first, and hands them to the workers until the limit on fetches is
+// reached. It queues as many objects as come, so that the listing never
 // waits for the fetches (which Graph's limit on keyCredentials reads may
 // slow down a lot).
 func (f *bodyFetcher) dispatch() {
 	defer close(f.jobs)
-	var queue [][]need
-	var cur []need
+	var queues [3][]need
 	in := f.in
-	for in != nil || len(queue) > 0 || len(cur) > 0 {
-		if in == nil && len(queue) == 0 {
-			queue, cur = append(queue, cur), nil
+	sent := 0
+	for {
+		queued := len(queues[0]) + len(queues[1]) + len(queues[2])
+		room := queued
+		if f.max > 0 {
+			room = min(room, f.max-sent)
 		}
 		var jobs chan []need
 		var next []need
-		if len(queue) > 0 {
-			jobs, next = f.jobs, queue[0]
+		if room > 0 && (queued >= f.size || in == nil) {
+			next = firstOf(&queues, min(room, f.size), false)
+			jobs = f.jobs
+		} else if in == nil {
+			f.mu.Lock()
+			f.skipped = queued
+			f.mu.Unlock()
+			return
 		}
 		select {
 		case n, ok := <-in:
@@ -96,13 +108,26 @@ func (f *bodyFetcher) dispatch() {
 				in = nil
 				continue
 			}
-			if cur = append(cur, n); len(cur) == f.size {
-				queue, cur = append(queue, cur), nil
-			}
+			queues[n.prio] = append(queues[n.prio], n)
 		case jobs <- next:
-			queue = queue[1:]
+			firstOf(&queues, len(next), true)
+			sent += len(next)
 		}
 	}
+}
+
+// firstOf returns the first k objects of the queues, in order of
+// priority, and takes them off when remove is true.
+func firstOf(queues *[3][]need, k int, remove bool) []need {
+	out := make([]need, 0, k)
+	for p := range queues {
+		n := min(k-len(out), len(queues[p]))
+		out = append(out, queues[p][:n]...)
+		if remove {
+			queues[p] = queues[p][n:]
+		}
+	}
+	return out
 }
 
 // finish waits for the fetches, puts the bodies in place and returns the
@@ -125,6 +150,10 @@ func (f *bodyFetcher) finish(t *audit.Tenant) []string {
 	if f.failed > 0 {
 		warnings = append(warnings, fmt.Sprintf("the certificate bodies of %s could not be fetched (%s): their certificates are identified by customKeyIdentifier and display name only",
 			plural(f.failed, "object"), f.first))
+	}
+	if f.skipped > 0 {
+		warnings = append(warnings, fmt.Sprintf("the certificate bodies of %s were not fetched, past the limit of %d objects: their certificates are identified by customKeyIdentifier and display name only (raise the limit, or read fewer apps)",
+			plural(f.skipped, "more object"), f.max))
 	}
 	if f.gone > 0 {
 		warnings = append(warnings, fmt.Sprintf("%s listed were deleted before their certificate bodies could be fetched; they are audited as listed", plural(f.gone, "object")))

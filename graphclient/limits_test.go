@@ -1,6 +1,8 @@
 package graphclient_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +34,8 @@ func TestKeyReadsStayWithinTheLimit(t *testing.T) {
 	srv = fake(t, liveTenant(13), graphtest.Options{})
 	clock = newTestClock()
 	start = clock.Now()
-	c = client(t, srv.URL, clock, func(c *graphclient.Config) { c.KeyReadsPerMinute = 10; c.PageSize = 999 })
+	// One batch at a time: the test clock moves on by every sleeper's wait.
+	c = client(t, srv.URL, clock, func(c *graphclient.Config) { c.KeyReadsPerMinute = 10; c.PageSize = 999; c.Concurrency = 1 })
 	res, err = readLive(t, c, graphclient.ReadOptions{KeyBodies: true})
 	if err != nil || res.Stats.BodiesFetched != 13 {
 		t.Fatalf("%v, %d bodies", err, res.Stats.BodiesFetched)
@@ -42,5 +45,34 @@ func TestKeyReadsStayWithinTheLimit(t *testing.T) {
 	// those have.
 	if d := clock.Now().Sub(start); d != 2*time.Minute || res.Stats.Batches != 2 {
 		t.Errorf("took %v of the clock and %d batches, want 2m0s and 2", d, res.Stats.Batches)
+	}
+}
+
+// With a limit on the objects fetched, those whose certificates nothing
+// else identifies go first, then those with a certificate still valid.
+func TestMaxKeyBodies(t *testing.T) {
+	src := liveTenant(10) // every third certificate has expired
+	for _, i := range []int{7, 8} {
+		k := &src.Applications[i].KeyCredentials[0]
+		k.CustomKeyIdentifier = []byte("chosen by a script")
+		k.Identify(k.Key)
+	}
+	srv := fake(t, src, graphtest.Options{})
+	c := client(t, srv.URL, newTestClock(), func(c *graphclient.Config) { c.PageSize = 999 })
+	res, err := readLive(t, c, graphclient.ReadOptions{KeyBodies: true, MaxKeyBodies: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fetched []string
+	for _, a := range res.Tenant.Applications {
+		if a.KeyCredentials[0].Cert != nil {
+			fetched = append(fetched, a.DisplayName)
+		}
+	}
+	if !slices.Equal(fetched, []string{"App 01", "App 08", "App 09"}) {
+		t.Errorf("fetched %v, want the two unidentified and the first valid", fetched)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "7 more objects were not fetched, past the limit of 3 objects") {
+		t.Errorf("warnings %q", res.Warnings)
 	}
 }

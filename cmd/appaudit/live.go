@@ -29,6 +29,7 @@ type liveOptions struct {
 	Apps                  []string
 	NoServicePrincipals   bool
 	NoKeyFetch            bool
+	KeyFetchMax           int
 	KeyReadsPerMinute     int
 
 	// Set by the command before read: print no progress.
@@ -40,6 +41,11 @@ type liveOptions struct {
 	// configure, in tests, changes the client's configuration.
 	configure func(*graphclient.Config)
 }
+
+// defaultKeyFetchMax is how many objects' certificate bodies are fetched
+// at most unless told otherwise: ten minutes of Graph's 150 keyCredentials
+// reads a minute.
+const defaultKeyFetchMax = 1500
 
 // The environment variables the sign-in modes read.
 const (
@@ -65,6 +71,7 @@ func (o *liveOptions) addFlags(cmd *cobra.Command) {
 	f.StringArrayVar(&o.Apps, "app", nil, "audit only the app with this `APPID` (and its service principal), read directly instead of listing the tenant (repeatable)")
 	f.BoolVar(&o.NoServicePrincipals, "no-service-principals", false, "read applications only, not service principals")
 	f.BoolVar(&o.NoKeyFetch, "no-key-fetch", false, "do not fetch the certificate bodies list pages leave out (faster on large tenants; thumbprints then come from customKeyIdentifier)")
+	f.IntVar(&o.KeyFetchMax, "key-fetch-max", defaultKeyFetchMax, "fetch certificate bodies for `N` objects at most, those that need it most first (about 10 minutes at Graph's limit); 0 for no limit")
 	f.IntVar(&o.KeyReadsPerMinute, "key-reads-per-minute", graphclient.DefaultKeyReadsPerMinute, "most `N` requests a minute that read keyCredentials, Graph's limit per tenant; 0 for no limit")
 }
 
@@ -78,6 +85,7 @@ func (o *liveOptions) given() []string {
 		{"--auth", o.Auth != string(graphclient.AuthDefault)}, {"--tenant", o.Tenant != ""}, {"--cloud", o.Cloud != "public"},
 		{"--graph-url", o.GraphURL != ""}, {"--client-id", o.ClientID != ""}, {"--client-cert", o.ClientCert != ""},
 		{"--app", len(o.Apps) > 0}, {"--no-service-principals", o.NoServicePrincipals}, {"--no-key-fetch", o.NoKeyFetch},
+		{"--key-fetch-max", o.KeyFetchMax != defaultKeyFetchMax},
 		{"--key-reads-per-minute", o.KeyReadsPerMinute != graphclient.DefaultKeyReadsPerMinute},
 	} {
 		if f.set {
@@ -103,8 +111,13 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 			return nil, usageErr("--app %q: an appId is a GUID such as 11111111-2222-3333-4444-555555555555", id)
 		}
 	}
-	if o.KeyReadsPerMinute < 0 {
-		return nil, usageErr("--key-reads-per-minute must not be negative, got %d", o.KeyReadsPerMinute)
+	for _, v := range []struct {
+		name string
+		n    int
+	}{{"--key-reads-per-minute", o.KeyReadsPerMinute}, {"--key-fetch-max", o.KeyFetchMax}} {
+		if v.n < 0 {
+			return nil, usageErr("%s must not be negative, got %d", v.name, v.n)
+		}
 	}
 	if o.ClientCert != "" && mode != graphclient.AuthClientCertificate {
 		return nil, usageErr("--client-cert is for --auth client-certificate, not %s", mode)
@@ -166,7 +179,7 @@ func (o *liveOptions) read(ctx context.Context, s *streams) (*audit.Tenant, audi
 	}
 	stop := o.progress(s, c)
 	res, _ := c.Read(ctx, graphclient.ReadOptions{
-		ServicePrincipals: !o.NoServicePrincipals, KeyBodies: !o.NoKeyFetch, AppIDs: o.Apps})
+		ServicePrincipals: !o.NoServicePrincipals, KeyBodies: !o.NoKeyFetch, MaxKeyBodies: o.KeyFetchMax, AppIDs: o.Apps})
 	stop()
 	if ctx.Err() != nil {
 		return nil, audit.Source{}, incompleteErr(fmt.Errorf("interrupted while reading Graph"))

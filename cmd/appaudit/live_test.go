@@ -318,6 +318,7 @@ func TestLiveUsageErrors(t *testing.T) {
 		{[]string{"--auth", "token", "--client-cert", "x.pem"}, "--client-cert is for --auth client-certificate"},
 		{[]string{"--auth", "client-certificate", "--client-cert", filepath.Join(t.TempDir(), "none.pfx")}, "none.pfx"},
 		{[]string{"--key-reads-per-minute", "-1"}, "must not be negative"},
+		{[]string{"--key-fetch-max", "-1"}, "--key-fetch-max must not be negative"},
 	} {
 		code, out, errOut := runCLI(t, []string{"AZURE_CLIENT_SECRET=super-secret-value"}, append([]string{"scan"}, tc.args...)...)
 		if code != exitUsage || out != "" || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 || strings.Contains(errOut, "super-secret-value") {
