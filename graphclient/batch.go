@@ -1,7 +1,6 @@
 package graphclient
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -32,8 +31,8 @@ type need struct {
 
 // bodyFetcher fetches certificate bodies with $batch while the listing
 // goes on: the objects come in as their pages are decoded, go out twenty to
-// a $batch, a bounded number of batches at a time, and the bodies are put
-// in place once everything is read.
+// a $batch, a bounded number of batches at a time, and each object's
+// keyCredentials are replaced by the fetched ones as they come.
 type bodyFetcher struct {
 	c    *Client
 	ctx  context.Context
@@ -43,8 +42,10 @@ type bodyFetcher struct {
 	jobs chan []need
 	wg   sync.WaitGroup
 
+	// store puts an object's keyCredentials, bodies and all, in place.
+	store func(need, []audit.KeyCredential)
+
 	mu      sync.Mutex
-	fetched map[need][]audit.KeyCredential
 	failed  int
 	first   string // the first failure, for the warning
 	gone    int    // objects deleted between the listing and the fetch
@@ -52,9 +53,9 @@ type bodyFetcher struct {
 	skipped int    // objects left out by the limit on fetches
 }
 
-func (c *Client) newBodyFetcher(ctx context.Context, maxObjects int) *bodyFetcher {
+func (c *Client) newBodyFetcher(ctx context.Context, maxObjects int, store func(need, []audit.KeyCredential)) *bodyFetcher {
 	f := &bodyFetcher{c: c, ctx: ctx, in: make(chan need, 4*batchSize), jobs: make(chan []need),
-		fetched: map[need][]audit.KeyCredential{}, size: batchSize, max: max(maxObjects, 0)}
+		store: store, size: batchSize, max: max(maxObjects, 0)}
 	if l := c.keys.limit; l > 0 && l < f.size {
 		f.size = l // a batch never holds more reads than a minute allows
 	}
@@ -130,22 +131,10 @@ func firstOf(queues *[3][]need, k int, remove bool) []need {
 	return out
 }
 
-// finish waits for the fetches, puts the bodies in place and returns the
-// warnings to report.
-func (f *bodyFetcher) finish(t *audit.Tenant) []string {
+// finish waits for the fetches and returns the warnings to report.
+func (f *bodyFetcher) finish() []string {
 	close(f.in)
 	f.wg.Wait()
-	for n, keys := range f.fetched {
-		var p *audit.Principal
-		if n.kind == audit.KindServicePrincipal {
-			p = &t.ServicePrincipals[n.index].Principal
-		} else {
-			p = &t.Applications[n.index].Principal
-		}
-		if p.ObjectID == n.id {
-			p.KeyCredentials = keys
-		}
-	}
 	var warnings []string
 	if f.failed > 0 {
 		warnings = append(warnings, fmt.Sprintf("the certificate bodies of %s could not be fetched (%s): their certificates are identified by customKeyIdentifier and display name only",
@@ -214,7 +203,7 @@ func (f *bodyFetcher) fetch(items []need) {
 			case !ok:
 				again = append(again, n) // Graph left it out: ask again
 			case a.Status == http.StatusOK:
-				o, err := DecodeObject(bytes.NewReader(a.Body), fmt.Sprintf("$batch answer for %s %s", kindName(n.kind), n.id), n.kind)
+				o, err := decodeObjectBytes(a.Body, fmt.Sprintf("$batch answer for %s %s", kindName(n.kind), n.id), n.kind)
 				if err != nil {
 					f.fail(1, strings.TrimPrefix(err.Error(), "graphclient: "))
 					continue
@@ -223,9 +212,7 @@ func (f *bodyFetcher) fetch(items []need) {
 				if n.kind == audit.KindServicePrincipal {
 					keys = o.ServicePrincipal.KeyCredentials
 				}
-				f.mu.Lock()
-				f.fetched[n] = keys
-				f.mu.Unlock()
+				f.store(n, keys)
 				c.stats.fetched.Add(1)
 			case a.Status == http.StatusNotFound:
 				f.mu.Lock()

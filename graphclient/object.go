@@ -13,7 +13,19 @@ import (
 // returns it, with the same decoder as DecodePage. name says what is being
 // decoded, for messages. Errors in the object are *DecodeError.
 func DecodeObject(r io.Reader, name string, kind audit.ObjectKind) (Object, error) {
-	in := newInput(r, name)
+	return newInput(r, name).decodeObject(kind)
+}
+
+// decodeObjectBytes is DecodeObject over an answer already in memory,
+// read in place: a $batch brings thousands of small objects, and each one
+// deserves no buffer of its own.
+func decodeObjectBytes(b []byte, name string, kind audit.ObjectKind) (Object, error) {
+	in := newInput(nil, name)
+	in.buf, in.err = b[:len(b):len(b)], io.EOF
+	return in.decodeObject(kind)
+}
+
+func (in *input) decodeObject(kind audit.ObjectKind) (Object, error) {
 	c, ok := in.next()
 	if !ok {
 		if err := in.readErr(); err != nil {

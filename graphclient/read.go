@@ -141,9 +141,23 @@ var (
 // come in.
 func (c *Client) readAll(ctx context.Context, opts ReadOptions, res *ReadResult) []error {
 	t := res.Tenant
+	// mu guards the two lists while the bodies fetched go into them.
+	var mu sync.Mutex
 	var bodies *bodyFetcher
 	if opts.KeyBodies {
-		bodies = c.newBodyFetcher(ctx, opts.MaxKeyBodies)
+		bodies = c.newBodyFetcher(ctx, opts.MaxKeyBodies, func(n need, keys []audit.KeyCredential) {
+			mu.Lock()
+			defer mu.Unlock()
+			var p *audit.Principal
+			if n.kind == audit.KindServicePrincipal {
+				p = &t.ServicePrincipals[n.index].Principal
+			} else {
+				p = &t.Applications[n.index].Principal
+			}
+			if p.ObjectID == n.id {
+				p.KeyCredentials = keys
+			}
+		})
 	}
 	now := c.clock.Now()
 	want := func(kind audit.ObjectKind, i int, p *audit.Principal) {
@@ -158,15 +172,21 @@ func (c *Client) readAll(ctx context.Context, opts ReadOptions, res *ReadResult)
 	var appErr, spErr error
 	wg.Go(func() {
 		appErr = c.list(ctx, applicationsCollection, func(o Object) {
+			mu.Lock()
 			t.Applications = append(t.Applications, o.Application)
-			want(audit.KindApplication, len(t.Applications)-1, &o.Application.Principal)
+			i := len(t.Applications) - 1
+			mu.Unlock()
+			want(audit.KindApplication, i, &o.Application.Principal)
 		})
 	})
 	if opts.ServicePrincipals {
 		wg.Go(func() {
 			spErr = c.list(ctx, servicePrincipalsCollection, func(o Object) {
+				mu.Lock()
 				t.ServicePrincipals = append(t.ServicePrincipals, o.ServicePrincipal)
-				want(audit.KindServicePrincipal, len(t.ServicePrincipals)-1, &o.ServicePrincipal.Principal)
+				i := len(t.ServicePrincipals) - 1
+				mu.Unlock()
+				want(audit.KindServicePrincipal, i, &o.ServicePrincipal.Principal)
 			})
 		})
 	}
@@ -178,7 +198,7 @@ func (c *Client) readAll(ctx context.Context, opts ReadOptions, res *ReadResult)
 		}
 	}
 	if bodies != nil {
-		res.Warnings = append(res.Warnings, bodies.finish(t)...)
+		res.Warnings = append(res.Warnings, bodies.finish()...)
 	}
 	return errs
 }
@@ -393,7 +413,7 @@ func (c *Client) getByAppID(ctx context.Context, kind audit.ObjectKind, appID st
 	if err != nil {
 		return Object{}, false, err
 	}
-	o, err := DecodeObject(bytes.NewReader(body), fmt.Sprintf("%s %s", kindName(kind), appID), kind)
+	o, err := decodeObjectBytes(body, fmt.Sprintf("%s %s", kindName(kind), appID), kind)
 	if err != nil {
 		return Object{}, false, err
 	}

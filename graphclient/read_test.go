@@ -579,3 +579,22 @@ func TestTokenReachesLoopbackGraphOnly(t *testing.T) {
 		}
 	}
 }
+
+// Bodies go back into the right list, whichever is longer.
+func TestBodiesOfMoreServicePrincipalsThanApplications(t *testing.T) {
+	src := liveTenant(18) // 6 service principals
+	src.Applications = src.Applications[:2]
+	srv := fake(t, src, graphtest.Options{})
+	res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{ServicePrincipals: true, KeyBodies: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tenant.ServicePrincipals) != 6 || res.Stats.BodiesFetched != 8 {
+		t.Fatalf("%d service principals, %d bodies", len(res.Tenant.ServicePrincipals), res.Stats.BodiesFetched)
+	}
+	for _, sp := range res.Tenant.ServicePrincipals {
+		if sp.KeyCredentials[0].Cert == nil {
+			t.Errorf("%s: no body", sp.DisplayName)
+		}
+	}
+}

@@ -195,6 +195,9 @@ func newEntry(o graphclient.Object) (*entry, error) {
 	if o.Kind == audit.KindServicePrincipal {
 		p = &o.ServicePrincipal.Principal
 	}
+	if !slices.ContainsFunc(p.KeyCredentials, func(k audit.KeyCredential) bool { return k.Key != nil }) {
+		return e, nil // no body to leave out
+	}
 	keys := slices.Clone(p.KeyCredentials)
 	for i := range keys {
 		keys[i].Key = nil
