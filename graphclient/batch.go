@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -253,6 +254,14 @@ func (f *bodyFetcher) fetch(items []need) {
 // sendBatch sends one $batch of GETs for the bodies of items and returns
 // the answers by the index of the item they answer. The answer is
 // checked: it must be JSON, answer only the requests sent, each once.
+//
+// The inner requests come from the SDK's request builders and the POST
+// goes through the kiota request adapter, but not through
+// msgraph-sdk-go-core's BatchRequest: that turns every answer's body into
+// generic maps and back before it can be read, needs the package-level
+// parse node and error registries filled, and does not check the answers
+// against the requests. Here each body goes, as it came, to the same
+// decoder as list pages.
 func (c *Client) sendBatch(ctx context.Context, items []need) (map[int]batchAnswer, error) {
 	type request struct {
 		ID     string `json:"id"`
@@ -271,7 +280,7 @@ func (c *Client) sendBatch(ctx context.Context, items []need) (map[int]batchAnsw
 		if err != nil {
 			return nil, fmt.Errorf("graphclient: %w", err)
 		}
-		reqs[i] = request{ID: strconv.Itoa(i + 1), Method: http.MethodGet, URL: strings.TrimPrefix(u.String(), base)}
+		reqs[i] = request{ID: strconv.Itoa(i + 1), Method: http.MethodGet, URL: decodeOptionNames(strings.TrimPrefix(u.String(), base))}
 	}
 	body, err := json.Marshal(map[string]any{"requests": reqs})
 	if err != nil {
@@ -320,4 +329,22 @@ func bodyRequest(ctx context.Context, c *Client, n need) (*abs.RequestInformatio
 	}
 	return applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).ByApplicationId(n.id).ToGetRequestInformation(ctx,
 		&applications.ApplicationItemRequestBuilderGetRequestConfiguration{QueryParameters: &applications.ApplicationItemRequestBuilderGetQueryParameters{Select: bodySelect}})
+}
+
+// decodeOptionNames writes the query option names of a URL the SDK built
+// ("%24select") as Graph documents them ("$select"), as the SDK's
+// pipeline does for the requests it sends itself.
+func decodeOptionNames(u string) string {
+	path, query, ok := strings.Cut(u, "?")
+	if !ok {
+		return u
+	}
+	opts := strings.Split(query, "&")
+	for i, o := range opts {
+		name, value, _ := strings.Cut(o, "=")
+		if n, err := url.QueryUnescape(name); err == nil && strings.HasPrefix(n, "$") {
+			opts[i] = n + "=" + value
+		}
+	}
+	return path + "?" + strings.Join(opts, "&")
 }

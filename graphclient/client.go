@@ -101,7 +101,10 @@ func NewClient(cfg Config) (*Client, error) {
 	parsers := absser.NewParseNodeFactoryRegistry()
 	parsers.ContentTypeAssociatedFactories["application/json"] = jsonser.NewJsonParseNodeFactory()
 	httpClient := &http.Client{
-		Transport: c.tr,
+		// The SDK's request builders write $select as %24select (RFC 6570);
+		// the SDK's own pipeline decodes query option names before a
+		// request leaves, and so does this one.
+		Transport: khttp.NewCustomTransportWithParentTransport(c.tr, khttp.NewParametersNameDecodingHandler()),
 		// Graph does not redirect these reads; a redirect elsewhere is not
 		// followed.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

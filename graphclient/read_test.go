@@ -152,7 +152,7 @@ func TestReadFetchesBodiesWithBatch(t *testing.T) {
 		total += len(b.Batch)
 		for _, inner := range b.Batch {
 			if !strings.HasPrefix(inner, "GET /applications/obj-") && !strings.HasPrefix(inner, "GET /servicePrincipals/sp-") ||
-				!strings.HasSuffix(inner, "?%24select=id,keyCredentials") {
+				!strings.HasSuffix(inner, "?$select=id,keyCredentials") {
 				t.Errorf("inner request %q", inner)
 			}
 		}
@@ -510,6 +510,11 @@ func TestOnlyReadsEverLeave(t *testing.T) {
 		}
 		switch {
 		case r.Method == http.MethodGet:
+			// Query options go as Graph documents them, as the SDK's own
+			// pipeline sends them.
+			if !strings.Contains(r.URL.RawQuery, "$select=") || strings.Contains(r.URL.RawQuery, "%24") {
+				t.Errorf("GET %s?%s", r.URL.Path, r.URL.RawQuery)
+			}
 		case r.Method == http.MethodPost && r.URL.Path == "/v1.0/$batch":
 			batches++
 			if err := graphclient.CheckReadOnly(r, rec.body[i]); err != nil || strings.Count(string(rec.body[i]), `"method":"GET"`) == 0 {
