@@ -82,6 +82,11 @@ func (c *Client) Read(ctx context.Context, opts ReadOptions) (*ReadResult, error
 		t.TenantID = cr.TenantID()
 	}
 	t.Complete = len(errs) == 0
+	var se *SignInError
+	if len(errs) > 0 && errors.As(errs[0], &se) && len(t.Applications)+len(t.ServicePrincipals) == 0 {
+		// Nothing was read: the sign-in is the whole story.
+		errs = []error{se}
+	}
 	var reasons []string
 	for i, e := range errs {
 		var st, prev *StoppedError

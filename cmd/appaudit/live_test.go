@@ -203,7 +203,7 @@ func TestLiveSignInAndPermission(t *testing.T) {
 		want []string
 	}{
 		{"expired token", []string{"APPAUDIT_ACCESS_TOKEN=" + expired}, srv.URL, exitIncomplete,
-			[]string{"sign-in with token failed", "APPAUDIT_ACCESS_TOKEN expired at", "az account get-access-token"}},
+			[]string{"appaudit: audit incomplete: sign-in with token failed: the token in APPAUDIT_ACCESS_TOKEN expired at", "az account get-access-token"}},
 		{"token Graph refuses", []string{"APPAUDIT_ACCESS_TOKEN=another-token"}, srv.URL, exitIncomplete,
 			[]string{"401", "invalid or expired"}},
 		{"no Application.Read.All", tokenEnv, forbidden.URL, exitIncomplete,
