@@ -36,6 +36,8 @@ const (
 	CheckSecretLongLived       = "secret-long-lived"
 	CheckSecretPresent         = "secret-present"
 	CheckLocalCertUnregistered = "local-cert-unregistered"
+	CheckSAMLCertExpired       = "saml-cert-expired"
+	CheckSAMLCertExpiring      = "saml-cert-expiring"
 )
 
 // Reference pages the checks cite.
@@ -46,6 +48,7 @@ const (
 	refPasswordCred    = "https://learn.microsoft.com/graph/api/resources/passwordcredential"
 	refSCuBA           = "https://github.com/cisagov/ScubaGear/blob/main/PowerShell/ScubaGear/baselines/aad.md"
 	refAddCredentials  = "https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials"
+	refSAMLCerts       = "https://learn.microsoft.com/entra/identity/enterprise-apps/tutorial-manage-certificates-for-federated-single-sign-on"
 )
 
 // Checks is the whole catalogue, in the order documentation lists it.
@@ -71,7 +74,8 @@ func scanChecks() []Check {
 			AADSTS: []string{"AADSTS700027", "AADSTS1000502"},
 			Description: "A keyCredential's endDateTime has passed. Client assertions signed with it fail. " +
 				"Critical when the deployed mapping says an app still signs with it; medium when another " +
-				"certificate for the same purpose is valid on the same object (a leftover of a finished rotation).",
+				"certificate for the same purpose is valid on the same object (a leftover of a finished rotation). " +
+				"A service principal's active SAML signing certificate is reported by saml-cert-expired instead.",
 			Remediation: "Upload a new certificate to the app registration, switch the deployment to it, then remove the expired credential.",
 			Reference:   refCertCredentials,
 		},
@@ -81,7 +85,8 @@ func scanChecks() []Check {
 			AADSTS: []string{"AADSTS700027", "AADSTS1000502"},
 			Description: "A keyCredential ends within --warn-days. High when the deployed mapping says an app signs " +
 				"with it and no successor is registered; low when a successor (another certificate for the same " +
-				"purpose that outlives it) is already registered on the same object.",
+				"purpose that outlives it) is already registered on the same object. A service principal's active SAML " +
+				"signing certificate is reported by saml-cert-expiring instead.",
 			Remediation: "Upload the successor certificate now (both can be registered at once), switch the deployment, then remove the old one.",
 			Reference:   refCertCredentials,
 		},
@@ -204,6 +209,26 @@ func scanChecks() []Check {
 				"not been uploaded yet. CA certificates that came with a chain are not reported.",
 			Remediation: "Upload the certificate to the app that will sign with it before switching any deployment to it.",
 			Reference:   refCertCredentials,
+		},
+		{
+			ID: CheckSAMLCertExpired, Title: "Active SAML signing certificate has expired",
+			Severity: SeverityCritical, Command: "scan",
+			Description: "The certificate a service principal signs SAML responses with (the Sign keyCredential its " +
+				"preferredTokenSigningKeyThumbprint names, with that key's endDateTime) has expired, so the applications " +
+				"that check the signature refuse SAML sign-ins. It is reported here and not as cert-expired: one " +
+				"certificate, its Sign and Verify halves included, gives one finding. Low when the service principal is disabled.",
+			Remediation: "On the enterprise application's Single sign-on page, add a new SAML signing certificate, make it active, and give its certificate or the new federation metadata to the application.",
+			Reference:   refSAMLCerts,
+		},
+		{
+			ID: CheckSAMLCertExpiring, Title: "Active SAML signing certificate expires soon",
+			Severity: SeverityHigh, Command: "scan",
+			Description: "The active SAML signing certificate of a service principal (named by preferredTokenSigningKeyThumbprint) " +
+				"ends within --warn-days. Medium when another signing certificate that outlives it is already registered " +
+				"on the service principal: it still has to be made active and given to the application. It is reported " +
+				"here and not as cert-expiring, so one certificate gives one finding. Low when the service principal is disabled.",
+			Remediation: "Add the next SAML signing certificate now, give it (or the new federation metadata) to the application, and make it active before the current one ends.",
+			Reference:   refSAMLCerts,
 		},
 	}
 }

@@ -50,6 +50,10 @@ type object struct {
 	ref    ObjectRef
 	p      *Principal
 	groups []*certGroup
+	// sp is the service principal, nil for an application; saml is its
+	// active SAML signing certificate, when one of its groups is.
+	sp   *ServicePrincipal
+	saml *certGroup
 }
 
 type certGroup struct {
@@ -154,7 +158,9 @@ func newScan(t *Tenant, inv *Inventory, p Policy, now time.Time, r *Result) *sca
 		s.add(t.Applications[i].Ref(), &t.Applications[i].Principal)
 	}
 	for i := range t.ServicePrincipals {
-		s.add(t.ServicePrincipals[i].Ref(), &t.ServicePrincipals[i].Principal)
+		sp := &t.ServicePrincipals[i]
+		o := s.add(sp.Ref(), &sp.Principal)
+		o.sp, o.saml = sp, s.activeSAML(o, sp)
 	}
 	return s
 }
@@ -202,7 +208,7 @@ func (s *scan) thumbIndex() map[thumbKey][]*certGroup {
 	return s.byThumb
 }
 
-func (s *scan) add(ref ObjectRef, p *Principal) {
+func (s *scan) add(ref ObjectRef, p *Principal) *object {
 	o := &object{ref: ref, p: p}
 	s.objects = append(s.objects, o)
 	for i := range p.KeyCredentials {
@@ -218,6 +224,7 @@ func (s *scan) add(ref ObjectRef, p *Principal) {
 		}
 		o.groups = append(o.groups, &certGroup{obj: o, keys: []*KeyCredential{k}})
 	}
+	return o
 }
 
 // groupFor finds the group k belongs to: same certificate (by thumbprint,

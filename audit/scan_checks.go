@@ -222,6 +222,7 @@ func (s *scan) registered() {
 		for _, g := range o.groups {
 			s.certChecks(g)
 		}
+		s.samlChecks(o)
 		s.secretChecks(o)
 	}
 }
@@ -246,8 +247,9 @@ func (s *scan) certChecks(g *certGroup) {
 		usedBy = "; " + deploymentSources(g.deployedBy) + " signs with it"
 	}
 
+	saml := g == g.obj.saml // samlChecks reports its expiry
 	switch {
-	case !k.End.IsZero() && !s.now.Before(k.End):
+	case !saml && !k.End.IsZero() && !s.now.Before(k.End):
 		sev, extra := SeverityHigh, ""
 		switch {
 		case deployed:
@@ -265,7 +267,7 @@ func (s *scan) certChecks(g *certGroup) {
 		}
 		s.emit(CheckCertNotYetValid, sev, o, ref(), nil, "%s is registered from %s (in %s)%s%s",
 			what(), day(k.Start), plural(daysBetween(s.now, k.Start), "day"), usedBy, note)
-	case !k.End.IsZero() && k.End.Sub(s.now) <= time.Duration(s.p.WarnDays)*24*time.Hour:
+	case !saml && s.endsSoon(k.End):
 		sev, extra := SeverityMedium, ""
 		if succ := s.successor(g); succ != nil {
 			sev = SeverityLow

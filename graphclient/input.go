@@ -41,7 +41,11 @@ func newInput(r io.Reader, name string) *input {
 	if name == "" {
 		name = "input"
 	}
-	return &input{r: r, name: name, buf: make([]byte, 0, readChunk)}
+	in := &input{r: r, name: name}
+	if r != nil {
+		in.buf = make([]byte, 0, readChunk)
+	}
+	return in
 }
 
 // offset is the input offset of the next unread byte.

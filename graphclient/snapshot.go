@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
@@ -157,18 +158,22 @@ func decodeBOM(r io.Reader) io.Reader {
 type SnapshotMeta struct {
 	// Tool names the program that wrote it, such as "appaudit 1.4.0".
 	Tool string
+	// ReadTime is how long reading the tenant took; 0 when not known.
+	ReadTime time.Duration
 }
 
 // snapshotHeader is the start of an appaudit snapshot; the two lists
 // follow it.
 type snapshotHeader struct {
-	Version          int    `json:"appauditSnapshot"`
-	Tool             string `json:"tool,omitempty"`
-	TenantID         string `json:"tenantId,omitempty"`
-	Cloud            string `json:"cloud,omitempty"`
-	TakenAt          string `json:"takenAt,omitempty"`
-	Complete         bool   `json:"complete"`
-	IncompleteReason string `json:"incompleteReason,omitempty"`
+	Version  int    `json:"appauditSnapshot"`
+	Tool     string `json:"tool,omitempty"`
+	TenantID string `json:"tenantId,omitempty"`
+	Cloud    string `json:"cloud,omitempty"`
+	TakenAt  string `json:"takenAt,omitempty"`
+	// ReadSeconds is how long the read took, in seconds.
+	ReadSeconds      float64 `json:"readSeconds,omitempty"`
+	Complete         bool    `json:"complete"`
+	IncompleteReason string  `json:"incompleteReason,omitempty"`
 }
 
 // WriteSnapshot writes t to w as an appaudit snapshot, one directory object
@@ -180,7 +185,7 @@ func WriteSnapshot(w io.Writer, t *audit.Tenant, meta SnapshotMeta) error {
 		return errors.New("graphclient: writing a snapshot: no tenant")
 	}
 	h := snapshotHeader{Version: SnapshotVersion, Tool: meta.Tool, TenantID: t.TenantID, Cloud: t.Cloud,
-		TakenAt: formatDate(t.TakenAt), Complete: t.Complete}
+		TakenAt: formatDate(t.TakenAt), Complete: t.Complete, ReadSeconds: meta.ReadTime.Round(time.Millisecond).Seconds()}
 	if !t.Complete {
 		h.IncompleteReason = t.IncompleteReason
 	}

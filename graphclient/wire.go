@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -322,4 +323,17 @@ func wirePrincipal(p *audit.Principal) wireObject {
 			StartDateTime: formatDate(s.Start), EndDateTime: formatDate(s.End)}
 	}
 	return o
+}
+
+// MarshalJSON writes the object as Graph writes it: camelCase members,
+// Edm.Binary in base64, dates in RFC 3339, certificate bodies in key, and
+// nothing of a secret but its ID, name and dates.
+func (o Object) MarshalJSON() ([]byte, error) {
+	var w wireObject
+	if o.Kind == audit.KindServicePrincipal {
+		w = wireServicePrincipal(&o.ServicePrincipal)
+	} else {
+		w = wireApplication(&o.Application)
+	}
+	return json.Marshal(w)
 }

@@ -48,6 +48,7 @@ func Scenario(now time.Time) (*audit.Tenant, *audit.Inventory) {
 		analytics    = mk("analytics-ingest.contoso.com", -100, 700, func(s *audittest.Spec) { s.Key = audittest.WeakKey() })
 		partner      = mk("partner-gateway.contoso.com", -50, 300)
 		saml         = mk("Microsoft Azure Federated SSO Certificate", -1080, 20)
+		samlExpired  = mk("Microsoft Azure Federated SSO Certificate", -1100, -4)
 		stray        = mk("test-client.local", -1, 90)
 	)
 	// The mail relay's key file holds a key of another certificate.
@@ -85,18 +86,26 @@ func Scenario(now time.Time) (*audit.Tenant, *audit.Inventory) {
 		secret("7b2e0d3f-0014-4d2f-8a00-000000000003", "smtp sender", now.Add(-day(170)), now.Add(day(9))),
 	}
 
-	tenant.ServicePrincipals = []audit.ServicePrincipal{{
-		Principal: audit.Principal{
-			ObjectID: "sp-" + appID(15), AppID: appID(15), DisplayName: "Contoso SAML Portal",
-			KeyCredentials: []audit.KeyCredential{
-				saml.KeyCredential("8c3f1e40-0015-4e30-9b00-000000000001", audit.UsageSign, true),
-				saml.KeyCredential("8c3f1e40-0015-4e30-9b00-000000000002", audit.UsageVerify, true),
+	samlSP := func(n int, name string, c *audittest.Cert) audit.ServicePrincipal {
+		return audit.ServicePrincipal{
+			Principal: audit.Principal{
+				ObjectID: "sp-" + appID(n), AppID: appID(n), DisplayName: name,
+				KeyCredentials: []audit.KeyCredential{
+					c.KeyCredential(fmt.Sprintf("8c3f1e40-%04d-4e30-9b00-000000000001", n), audit.UsageSign, true),
+					c.KeyCredential(fmt.Sprintf("8c3f1e40-%04d-4e30-9b00-000000000002", n), audit.UsageVerify, true),
+				},
 			},
-		},
-		ServicePrincipalType:                "Application",
-		PreferredTokenSigningKeyThumbprint:  saml.Thumbprints().SHA1,
-		PreferredTokenSigningKeyEndDateTime: saml.X509.NotAfter.UTC(),
-	}}
+			ServicePrincipalType:                "Application",
+			PreferredTokenSigningKeyThumbprint:  c.Thumbprints().SHA1,
+			PreferredTokenSigningKeyEndDateTime: c.X509.NotAfter.UTC(),
+		}
+	}
+	// The SAML portal's signing certificate ends soon; the expense
+	// portal's has already ended.
+	tenant.ServicePrincipals = []audit.ServicePrincipal{
+		samlSP(15, "Contoso SAML Portal", saml),
+		samlSP(16, "Contoso Expenses (SAML)", samlExpired),
+	}
 
 	local := func(c *audittest.Cert, file string) audit.LocalCert { return c.LocalCert("demo/certs/" + file) }
 	mailLocal := local(mail, "mail-relay.pem")

@@ -47,6 +47,7 @@ type contextFlags struct {
 // are.
 func (c *contextFlags) addSource(cmd *cobra.Command, src *sourceOptions) {
 	c.cmd = cmd
+	src.live.forDiagnosis = true
 	before := map[string]bool{}
 	cmd.Flags().VisitAll(func(f *pflag.Flag) { before[f.Name] = true })
 	src.addFlags(cmd)

@@ -12,6 +12,7 @@ import (
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/doctor"
 	"github.com/appaudit/appaudit/audit/inventory"
+	"github.com/appaudit/appaudit/graphclient"
 )
 
 // preflightOptions are the flags of `appaudit preflight`.
@@ -40,6 +41,10 @@ is open now and for the next --warn-days; its private key belongs to it
 stays registered so that both overlap during the roll-out; and which keys
 remain valid after the old one ends. Prints the x5t and x5t#S256 headers a
 client signing with the certificate will send.
+
+Read live from Microsoft Graph, preflight reads only the app to switch and
+its service principal when --app is an appId, not the whole tenant (so it
+cannot say which other app has the certificate registered).
 
 preflight exits 0 only when the switch is safe: no finding at or above
 --fail-on, which defaults to medium, so that what appaudit could not check
@@ -101,6 +106,11 @@ func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error
 			return err
 		}
 		in.Old, in.OldSource = &tp, src
+	}
+	if id := strings.TrimSpace(opts.App); graphclient.ValidAppID(id) {
+		// Read live, only the app to switch is needed: read it directly
+		// rather than list the whole tenant.
+		opts.source.live.Apps = []string{id}
 	}
 	tenant, _, src, err := opts.source.loadTenant(ctx, s, opts.policy.now)
 	if err != nil {

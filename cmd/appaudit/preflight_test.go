@@ -7,6 +7,8 @@ import (
 
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/audittest"
+	"github.com/appaudit/appaudit/audit/demo"
+	"github.com/appaudit/appaudit/graphclient/graphtest"
 )
 
 func TestPreflightSafe(t *testing.T) {
@@ -91,7 +93,7 @@ func TestPreflightUsageErrors(t *testing.T) {
 	}{
 		{"no --app", []string{"--snapshot", snap, "--cert", d.path("payroll.pem")}, "needs --app"},
 		{"no --cert", []string{"--snapshot", snap, "--app", docPayroll}, "needs --cert"},
-		{"no tenant", []string{"--app", docPayroll, "--cert", d.path("payroll.pem")}, "no tenant"},
+		{"live without a token", []string{"--auth", "token", "--app", docPayroll, "--cert", d.path("payroll.pem")}, "APPAUDIT_ACCESS_TOKEN"},
 		{"demo", []string{"--demo", "--app", docPayroll, "--cert", d.path("payroll.pem")}, "use --snapshot"},
 		{"missing cert file", []string{"--snapshot", snap, "--app", docPayroll, "--cert", d.path("nope.pem")}, "nope.pem"},
 		{"bad --old", []string{"--snapshot", snap, "--app", docPayroll, "--cert", d.path("payroll.pem"), "--old", "not-a-thumbprint"}, "--old"},
@@ -99,5 +101,29 @@ func TestPreflightUsageErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { usageError(t, tc.want, append([]string{"preflight"}, tc.args...)...) })
+	}
+}
+
+// Read live, preflight of an appId reads that app directly: no listing.
+func TestPreflightLiveReadsOnlyTheApp(t *testing.T) {
+	d := newDoctorFiles(t)
+	tenant := audittest.Tenant(audittest.App(docPayroll, "Payroll", d.nu.KeyCredential("k-3", audit.UsageVerify, true)),
+		audittest.App("00000000-0000-4000-a000-0000000000ff", "Other"))
+	d.snapshot(t, "live.json", tenant)
+	srv := serve(t, d.path("live.json"), graphtest.Options{})
+	write(t, d.path("new.pem"), append(d.nu.CertPEM(), d.nu.KeyPEM()...))
+	code, out, errOut := runCLI(t, tokenEnv, "preflight", "--auth", "token", "--graph-url", srv.URL, "--tenant", demo.TenantID,
+		"--app", docPayroll, "--cert", d.path("new.pem"), "--as-of", asOf())
+	if code != exitOK || !strings.Contains(out, "Verdict: safe to switch") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	reqs := srv.Requests()
+	if len(reqs) == 0 {
+		t.Fatal("no request reached the fake")
+	}
+	for _, r := range reqs {
+		if r.Path == "/v1.0/applications" || r.Path == "/v1.0/servicePrincipals" {
+			t.Errorf("preflight listed the tenant: %s %s?%s", r.Method, r.Path, r.Query.Encode())
+		}
 	}
 }

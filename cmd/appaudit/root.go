@@ -70,6 +70,7 @@ appaudit only reads: it never writes to a tenant.`,
 		newDoctorCmd(s, nil),
 		newPreflightCmd(s, nil),
 		newExplainCmd(s, nil),
+		newSnapshotCmd(s, nil),
 		&cobra.Command{Use: "exit-codes", Short: "What appaudit's exit codes mean", Long: exitCodesHelp},
 	)
 	return root

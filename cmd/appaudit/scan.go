@@ -141,8 +141,12 @@ func newScanCmd(s *streams, runF func(context.Context, *scanOptions) error) *cob
 expiring and not-yet-valid certificates and secrets, weak keys, lifetimes
 beyond policy; and, with --certs and --deployed, the deployed certificate of
 each app against what the app has registered: not registered, rotated on one
-side only, wrong usage, wrong private key, unused.`,
+side only, wrong usage, wrong private key, unused.
+
+The tenant is read from Microsoft Graph (sign in with --auth) unless
+--snapshot or --demo gives it.`,
 		Example: `  appaudit scan --demo
+  appaudit scan --auth azure-cli --certs ./certs --deployed deployed.csv
   appaudit scan --snapshot tenant.json --certs ./certs --deployed deployed.csv
   appaudit scan --snapshot tenant.json -o json --output-file report.json --fail-on critical`,
 		Args: noArgs,
@@ -175,6 +179,7 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 	if err != nil {
 		return err
 	}
+	opts.source.live.quiet = opts.Quiet
 	tenant, inv, src, err := opts.source.loadTenant(ctx, s, opts.policy.now)
 	if err != nil {
 		return err
@@ -186,6 +191,7 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 	}
 	r := audit.Run(tenant, inv, opts.policy.policy(), opts.policy.now)
 	r.Source = src
+	r.Warnings = append(r.Warnings, opts.source.live.warnings...)
 	code := opts.policy.exitFor(r)
 	r.FilterMinSeverity(opts.policy.minSeverity)
 	if err := writeOutputs(s, outs, r); err != nil {

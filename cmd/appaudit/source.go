@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,17 +17,22 @@ import (
 type sourceOptions struct {
 	Snapshot string
 	Demo     bool
+	live     liveOptions
 }
 
 func (o *sourceOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.Snapshot, "snapshot", "", "read the tenant from `FILE` (a Graph page {\"value\":[...]}, a JSON array as `az ad app list --all` prints, or an appaudit snapshot) instead of Graph")
 	f.BoolVar(&o.Demo, "demo", false, "use the built-in demo tenant and certificates, generated relative to now")
+	o.live.addFlags(cmd)
 }
 
 func (o *sourceOptions) validate() error {
 	if o.Demo && o.Snapshot != "" {
 		return usageErr("--demo and --snapshot cannot be used together")
+	}
+	if set := o.live.given(); (o.Demo || o.Snapshot != "") && len(set) > 0 {
+		return usageErr("%s reads Microsoft Graph and cannot be used with --snapshot or --demo", strings.Join(set, ", "))
 	}
 	return nil
 }
@@ -45,5 +51,6 @@ func (o *sourceOptions) loadTenant(ctx context.Context, s *streams, now time.Tim
 		}
 		return t, nil, audit.Source{Kind: "snapshot", Path: o.Snapshot, TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}, nil
 	}
-	return nil, nil, audit.Source{}, usageErr("no tenant to audit: give --snapshot FILE or --demo")
+	t, src, err := o.live.read(ctx, s)
+	return t, nil, src, err
 }

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/inventory"
+	"github.com/appaudit/appaudit/graphclient"
+)
+
+// liveOptions say how to read the tenant from Microsoft Graph: the flags
+// scan and snapshot share.
+type liveOptions struct {
+	Auth                  string
+	Tenant                string
+	Cloud                 string
+	GraphURL              string
+	ClientID              string
+	ClientCert            string
+	ClientCertPasswordEnv string
+	Apps                  []string
+	NoServicePrincipals   bool
+	NoKeyFetch            bool
+	KeyFetchMax           int
+	KeyReadsPerMinute     int
+
+	// forDiagnosis is set by doctor and preflight before addFlags: there
+	// --client-id and --app name the app being diagnosed, so the sign-in
+	// client ID is --auth-client-id and the apps to read follow from the
+	// command, and --tenant and --cloud also describe the evidence, so
+	// they may go with --snapshot.
+	forDiagnosis bool
+
+	// Set by the command before read: print no progress.
+	quiet bool
+	// warnings are what read met that leaves the tenant complete, and
+	// readTime how long it took.
+	warnings []string
+	readTime time.Duration
+	// configure, in tests, changes the client's configuration.
+	configure func(*graphclient.Config)
+}
+
+// defaultKeyFetchMax is how many objects' certificate bodies are fetched
+// at most unless told otherwise: ten minutes of Graph's 150 keyCredentials
+// reads a minute.
+const defaultKeyFetchMax = 1500
+
+// The environment variables the sign-in modes read.
+const (
+	envTenantID     = "AZURE_TENANT_ID"
+	envClientID     = "AZURE_CLIENT_ID"
+	envClientSecret = "AZURE_CLIENT_SECRET"
+	envAccessToken  = "APPAUDIT_ACCESS_TOKEN"
+)
+
+func (o *liveOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	var modes []string
+	for _, m := range graphclient.AuthModes() {
+		modes = append(modes, string(m))
+	}
+	f.StringVar(&o.Auth, "auth", string(graphclient.AuthDefault), "how to sign in to Microsoft Graph: `MODE` ("+strings.Join(modes, ", ")+"); see the README's Permissions section")
+	tenantUsage, cloudUsage := "tenant `ID` or domain to sign in to (default $"+envTenantID+")",
+		"the Microsoft cloud: `NAME` ("+strings.Join(graphclient.CloudNames(), ", ")+"), which sets the sign-in authority, Graph and the token scope"
+	if o.forDiagnosis {
+		tenantUsage = "the tenant the sign-in goes to, and the one to read live: its `ID` or a domain (default $" + envTenantID + " for the live read)"
+		cloudUsage = "the tenant's Microsoft `CLOUD` (" + strings.Join(graphclient.CloudNames(), ", ") + "), for the evidence and the live read"
+	}
+	f.StringVar(&o.Tenant, "tenant", "", tenantUsage)
+	f.StringVar(&o.Cloud, "cloud", "public", cloudUsage)
+	f.StringVar(&o.GraphURL, "graph-url", "", "Graph service root `URL` without the version, instead of the cloud's (http only for localhost, 127.0.0.1 and ::1)")
+	f.StringVar(&o.ClientID, o.clientIDFlag(), "", "app (client) `ID` appaudit signs in as for client-secret, client-certificate, workload-identity and device-code (default $"+envClientID+"), or a user-assigned managed identity's client ID")
+	f.StringVar(&o.ClientCert, "client-cert", "", "certificate and private key `FILE` (PEM or PFX) for --auth client-certificate")
+	f.StringVar(&o.ClientCertPasswordEnv, "client-cert-password-env", "APPAUDIT_CLIENT_CERT_PASSWORD", "environment `VARIABLE` holding the --client-cert PFX password")
+	if !o.forDiagnosis {
+		f.StringArrayVar(&o.Apps, "app", nil, "audit only the app with this `APPID` (and its service principal), read directly instead of listing the tenant (repeatable)")
+	}
+	f.BoolVar(&o.NoServicePrincipals, "no-service-principals", false, "read applications only, not service principals")
+	f.BoolVar(&o.NoKeyFetch, "no-key-fetch", false, "do not fetch the certificate bodies list pages leave out (faster on large tenants; thumbprints then come from customKeyIdentifier)")
+	f.IntVar(&o.KeyFetchMax, "key-fetch-max", defaultKeyFetchMax, "fetch certificate bodies for `N` objects at most, those that need it most first (about 10 minutes at Graph's limit); 0 for no limit")
+	f.IntVar(&o.KeyReadsPerMinute, "key-reads-per-minute", graphclient.DefaultKeyReadsPerMinute, "most `N` requests a minute that read keyCredentials, Graph's limit per tenant; 0 for no limit")
+}
+
+// clientIDFlag names the flag of the client ID appaudit signs in as.
+func (o *liveOptions) clientIDFlag() string {
+	if o.forDiagnosis {
+		return "auth-client-id"
+	}
+	return "client-id"
+}
+
+// given lists the live-only flags that differ from their defaults.
+func (o *liveOptions) given() []string {
+	var set []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"--auth", o.Auth != string(graphclient.AuthDefault)},
+		{"--tenant", o.Tenant != "" && !o.forDiagnosis}, {"--cloud", o.Cloud != "public" && !o.forDiagnosis},
+		{"--graph-url", o.GraphURL != ""}, {"--" + o.clientIDFlag(), o.ClientID != ""}, {"--client-cert", o.ClientCert != ""},
+		{"--app", len(o.Apps) > 0}, {"--no-service-principals", o.NoServicePrincipals}, {"--no-key-fetch", o.NoKeyFetch},
+		{"--key-fetch-max", o.KeyFetchMax != defaultKeyFetchMax},
+		{"--key-reads-per-minute", o.KeyReadsPerMinute != graphclient.DefaultKeyReadsPerMinute},
+	} {
+		if f.set {
+			set = append(set, f.name)
+		}
+	}
+	return set
+}
+
+// client builds the Graph client the flags describe. Every problem found
+// here is a usage error: nothing has been sent yet.
+func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
+	mode, err := graphclient.ParseAuthMode(o.Auth)
+	if err != nil {
+		return nil, usageErr("--auth: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
+	}
+	ep, err := graphclient.ResolveEndpoint(o.Cloud, o.GraphURL)
+	if err != nil {
+		return nil, usageErr("--cloud/--graph-url: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
+	}
+	for _, id := range o.Apps {
+		if !graphclient.ValidAppID(id) {
+			return nil, usageErr("--app %q: an appId is a GUID such as 11111111-2222-3333-4444-555555555555", id)
+		}
+	}
+	for _, v := range []struct {
+		name string
+		n    int
+	}{{"--key-reads-per-minute", o.KeyReadsPerMinute}, {"--key-fetch-max", o.KeyFetchMax}} {
+		if v.n < 0 {
+			return nil, usageErr("%s must not be negative, got %d", v.name, v.n)
+		}
+	}
+	if o.ClientCert != "" && mode != graphclient.AuthClientCertificate {
+		return nil, usageErr("--client-cert is for --auth client-certificate, not %s", mode)
+	}
+	tenant := o.Tenant
+	if tenant == "" {
+		tenant = s.Getenv(envTenantID)
+	}
+	ao := graphclient.AuthOptions{Mode: mode, Cloud: ep.Cloud, TenantID: tenant, ClientID: o.ClientID,
+		DeviceCodePrompt: func(msg string) { fmt.Fprintf(s.ErrOut, "appaudit: %s\n", msg) }}
+	switch mode {
+	case graphclient.AuthClientSecret, graphclient.AuthClientCertificate:
+		if ao.ClientID == "" {
+			ao.ClientID = s.Getenv(envClientID)
+		}
+		if mode == graphclient.AuthClientSecret {
+			ao.ClientSecret = s.Getenv(envClientSecret)
+		}
+	case graphclient.AuthToken:
+		ao.AccessToken, ao.TokenVar = s.Getenv(envAccessToken), envAccessToken
+	}
+	if mode == graphclient.AuthClientCertificate {
+		if o.ClientCert == "" {
+			return nil, usageErr("--auth client-certificate needs --client-cert FILE (PEM with the private key, or PFX)")
+		}
+		cert, key, err := inventory.ReadKeyPair(o.ClientCert, "", inventory.Options{
+			PFXPassword: s.Getenv(o.ClientCertPasswordEnv), PFXPasswordVar: o.ClientCertPasswordEnv})
+		if err != nil {
+			return nil, inputErr(err)
+		}
+		ao.Certificates, ao.PrivateKey = []*x509.Certificate{cert}, key
+	}
+	cred, err := graphclient.NewCredential(ao)
+	if err != nil {
+		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "graphclient: "))
+	}
+	cfg := graphclient.Config{Endpoint: ep, Credential: cred, TenantID: tenant, KeyReadsPerMinute: o.KeyReadsPerMinute,
+		UserAgent: "appaudit/" + strings.Fields(appVersion() + " ")[0]}
+	if o.KeyReadsPerMinute == 0 {
+		cfg.KeyReadsPerMinute = -1
+	}
+	if o.configure != nil {
+		o.configure(&cfg)
+	}
+	c, err := graphclient.NewClient(cfg)
+	if err != nil {
+		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "graphclient: "))
+	}
+	return c, nil
+}
+
+// read reads the tenant from Graph. A read that fails part-way is not an
+// error here: the tenant comes back incomplete, saying why, for the
+// command to report and exit 3 on.
+func (o *liveOptions) read(ctx context.Context, s *streams) (*audit.Tenant, audit.Source, error) {
+	c, err := o.client(s)
+	if err != nil {
+		return nil, audit.Source{}, err
+	}
+	stop := o.progress(s, c)
+	res, _ := c.Read(ctx, graphclient.ReadOptions{
+		ServicePrincipals: !o.NoServicePrincipals, KeyBodies: !o.NoKeyFetch, MaxKeyBodies: o.KeyFetchMax, AppIDs: o.Apps})
+	stop()
+	if ctx.Err() != nil {
+		return nil, audit.Source{}, incompleteErr(fmt.Errorf("interrupted while reading Graph"))
+	}
+	o.warnings, o.readTime = res.Warnings, res.Stats.Elapsed
+	t := res.Tenant
+	return t, audit.Source{Kind: "live", TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}, nil
+}
+
+// progress shows, on a terminal and without --quiet, one line on stderr
+// that says how far the read has got, rewritten in place; the function it
+// returns stops it and clears the line.
+func (o *liveOptions) progress(s *streams, c *graphclient.Client) func() {
+	if !s.ErrTTY || o.quiet {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(s.ErrOut, "\r\x1b[K")
+				return
+			case <-t.C:
+				writeProgress(s.ErrOut, c.Stats())
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+func writeProgress(w io.Writer, st graphclient.Stats) {
+	line := fmt.Sprintf("appaudit: reading Graph: %s, %s, %s", count(st.Pages, "page"), count(st.Applications, "application"),
+		count(st.ServicePrincipals, "service principal"))
+	if st.BodiesWanted > 0 {
+		line += fmt.Sprintf(", certificate bodies %s/%s", thousands(st.BodiesFetched), thousands(st.BodiesWanted))
+	}
+	if st.Retries > 0 {
+		line += fmt.Sprintf(", %s (%s waited)", count(st.Retries, "retry"), st.Waited.Round(time.Second))
+		if st.Throttled > 0 {
+			line += fmt.Sprintf(", throttled %s", count(st.Throttled, "time"))
+		}
+	}
+	line += ", " + st.Elapsed.Round(time.Second).String()
+	fmt.Fprint(w, "\r"+line+"\x1b[K")
+}
+
+// count is "1 page", "2,000 applications".
+func count(n int64, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	many := one + "s"
+	if strings.HasSuffix(one, "y") {
+		many = strings.TrimSuffix(one, "y") + "ies"
+	}
+	return thousands(n) + " " + many
+}
+
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

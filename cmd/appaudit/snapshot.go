@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/appaudit/appaudit/graphclient"
+)
+
+// snapshotOptions are the flags of `appaudit snapshot`.
+type snapshotOptions struct {
+	live  liveOptions
+	Out   string
+	Quiet bool
+}
+
+func newSnapshotCmd(s *streams, runF func(context.Context, *snapshotOptions) error) *cobra.Command {
+	opts := &snapshotOptions{}
+	cmd := &cobra.Command{
+		Use:   "snapshot",
+		Short: "Save the tenant's applications and service principals, as read from Graph, to a file",
+		Long: `Read the tenant's applications and service principals from Microsoft Graph,
+as scan does, and save them (certificate bodies included, secrets never) with
+the tenant ID, the cloud, when and how long the read took, and whether it is
+complete, in the snapshot format scan --snapshot reads
+(docs/snapshot-format.md): audits can be repeated offline and kept as
+evidence. A read that fails part-way still writes the file, marked
+"complete": false, and exits 3.`,
+		Example: `  appaudit snapshot --out tenant.json
+  appaudit snapshot --auth managed-identity --out /audits/$(date +%F).json --quiet
+  appaudit scan --snapshot tenant.json --certs ./certs --deployed deployed.csv`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return snapshotRun(cmd.Context(), s, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Out, "out", "", "write the snapshot to `FILE` (required)")
+	opts.live.addFlags(cmd)
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on stderr but errors")
+	return cmd
+}
+
+func snapshotRun(ctx context.Context, s *streams, opts *snapshotOptions) error {
+	if opts.Out == "" {
+		return usageErr("snapshot needs --out FILE")
+	}
+	opts.live.quiet = opts.Quiet
+	t, _, err := opts.live.read(ctx, s)
+	if err != nil {
+		return err
+	}
+	meta := graphclient.SnapshotMeta{Tool: "appaudit " + appVersion(), ReadTime: opts.live.readTime}
+	if err := writeFileAtomic(opts.Out, func(w io.Writer) error { return graphclient.WriteSnapshot(w, t, meta) }); err != nil {
+		return inputErr(fmt.Errorf("writing the snapshot to %s: %w", opts.Out, err))
+	}
+	if !opts.Quiet {
+		for _, w := range opts.live.warnings {
+			fmt.Fprintf(s.ErrOut, "appaudit: warning: %s\n", w)
+		}
+	}
+	if !t.Complete {
+		return incompleteErr(fmt.Errorf("snapshot incomplete, written to %s marked \"complete\": false: %s", opts.Out, t.IncompleteReason))
+	}
+	if s.ErrTTY && !opts.Quiet {
+		fmt.Fprintf(s.ErrOut, "appaudit: wrote %s and %s to %s\n", count(int64(len(t.Applications)), "application"),
+			count(int64(len(t.ServicePrincipals)), "service principal"), opts.Out)
+	}
+	return nil
+}

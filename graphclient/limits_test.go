@@ -1,0 +1,78 @@
+package graphclient_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/appaudit/appaudit/graphclient"
+	"github.com/appaudit/appaudit/graphclient/graphtest"
+)
+
+// Reads that select keyCredentials stay within the limit Graph sets per
+// minute: list pages and each request inside a $batch count.
+func TestKeyReadsStayWithinTheLimit(t *testing.T) {
+	srv := fake(t, liveTenant(13), graphtest.Options{})
+	clock := newTestClock()
+	start := clock.Now()
+	c := client(t, srv.URL, clock, func(c *graphclient.Config) { c.KeyReadsPerMinute = 3 })
+	res, err := readLive(t, c, graphclient.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 13 applications two a page: 7 pages, 3 a minute: the 7th goes out
+	// two minutes after the first.
+	if len(res.Tenant.Applications) != 13 || clock.Now().Sub(start) != 2*time.Minute {
+		t.Errorf("7 pages took %v of the clock, want 2m0s", clock.Now().Sub(start))
+	}
+	if res.Stats.Waited != 2*time.Minute {
+		t.Errorf("stats say %v waited", res.Stats.Waited)
+	}
+
+	// Each request in a $batch counts.
+	srv = fake(t, liveTenant(13), graphtest.Options{})
+	clock = newTestClock()
+	start = clock.Now()
+	// One batch at a time: the test clock moves on by every sleeper's wait.
+	c = client(t, srv.URL, clock, func(c *graphclient.Config) { c.KeyReadsPerMinute = 10; c.PageSize = 999; c.Concurrency = 1 })
+	res, err = readLive(t, c, graphclient.ReadOptions{KeyBodies: true})
+	if err != nil || res.Stats.BodiesFetched != 13 {
+		t.Fatalf("%v, %d bodies", err, res.Stats.BodiesFetched)
+	}
+	// A batch holds no more than a minute allows: the page, then 10
+	// bodies once the page has left the window, then the other 3 once
+	// those have.
+	if d := clock.Now().Sub(start); d != 2*time.Minute || res.Stats.Batches != 2 {
+		t.Errorf("took %v of the clock and %d batches, want 2m0s and 2", d, res.Stats.Batches)
+	}
+}
+
+// With a limit on the objects fetched, those whose certificates nothing
+// else identifies go first, then those with a certificate still valid.
+func TestMaxKeyBodies(t *testing.T) {
+	src := liveTenant(10) // every third certificate has expired
+	for _, i := range []int{7, 8} {
+		k := &src.Applications[i].KeyCredentials[0]
+		k.CustomKeyIdentifier = []byte("chosen by a script")
+		k.Identify(k.Key)
+	}
+	srv := fake(t, src, graphtest.Options{})
+	c := client(t, srv.URL, newTestClock(), func(c *graphclient.Config) { c.PageSize = 999 })
+	res, err := readLive(t, c, graphclient.ReadOptions{KeyBodies: true, MaxKeyBodies: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fetched []string
+	for _, a := range res.Tenant.Applications {
+		if a.KeyCredentials[0].Cert != nil {
+			fetched = append(fetched, a.DisplayName)
+		}
+	}
+	if !slices.Equal(fetched, []string{"App 01", "App 08", "App 09"}) {
+		t.Errorf("fetched %v, want the two unidentified and the first valid", fetched)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "7 more objects were not fetched, past the limit of 3 objects") {
+		t.Errorf("warnings %q", res.Warnings)
+	}
+}

@@ -1,0 +1,438 @@
+package graphclient
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/applications"
+	"github.com/microsoftgraph/msgraph-sdk-go/applicationswithappid"
+	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
+	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipalswithappid"
+
+	"github.com/appaudit/appaudit/audit"
+)
+
+// The members appaudit's checks read, and nothing else: $select cuts the
+// payload and Graph's throttling cost (ENTRA-FACTS.md).
+// preferredTokenSigningKeyEndDateTime exists only on Graph beta; v1.0
+// refuses it, so the SAML checks take the end date from the matching
+// keyCredential.
+var (
+	applicationSelect      = []string{"id", "appId", "displayName", "signInAudience", "keyCredentials", "passwordCredentials"}
+	servicePrincipalSelect = []string{"id", "appId", "displayName", "keyCredentials", "passwordCredentials", "appDisplayName",
+		"servicePrincipalType", "appOwnerOrganizationId", "preferredTokenSigningKeyThumbprint", "accountEnabled"}
+	bodySelect = []string{"id", "keyCredentials"}
+)
+
+// ReadOptions say what to read.
+type ReadOptions struct {
+	// ServicePrincipals reads the service principals too.
+	ServicePrincipals bool
+	// KeyBodies fetches, with $batch, the certificate bodies list pages
+	// leave out (key null), for every object with a certificate credential
+	// whose body did not come.
+	KeyBodies bool
+	// MaxKeyBodies, when above 0, fetches the bodies of that many objects
+	// at most: those whose certificate customKeyIdentifier does not
+	// identify first, then those with a certificate still valid, then the
+	// rest. Graph's limit on keyCredentials reads makes each object cost
+	// about 0.4 s; the others keep the identity customKeyIdentifier gives.
+	MaxKeyBodies int
+	// AppIDs, when not empty, reads only the applications (and service
+	// principals) with these appIds, with single-object GETs, instead of
+	// listing the tenant.
+	AppIDs []string
+}
+
+// ReadResult is what Read read.
+type ReadResult struct {
+	// Tenant is what was read; Complete is false, with IncompleteReason,
+	// when anything could not be.
+	Tenant *audit.Tenant
+	// Warnings are problems that leave the tenant complete, such as
+	// certificate bodies that could not be fetched.
+	Warnings []string
+	Stats    Stats
+}
+
+// Read reads the tenant. It always returns what it read; the error, when
+// not nil, is why the Tenant is incomplete (a *SignInError when signing in
+// failed, an *Error when Graph refused or failed).
+func (c *Client) Read(ctx context.Context, opts ReadOptions) (*ReadResult, error) {
+	start := c.clock.Now()
+	c.stats.started.Store(start.UnixNano())
+	t := &audit.Tenant{Cloud: c.ep.Cloud.Name, TakenAt: start.UTC().Truncate(time.Second)}
+	res := &ReadResult{Tenant: t}
+	var errs []error
+	if len(opts.AppIDs) > 0 {
+		errs = c.readApps(ctx, opts, res)
+	} else {
+		errs = c.readAll(ctx, opts, res)
+	}
+	t.TenantID = c.cfg.TenantID
+	if cr, ok := c.cfg.Credential.(*Credential); ok && cr.TenantID() != "" {
+		t.TenantID = cr.TenantID()
+	}
+	t.Complete = len(errs) == 0
+	var se *SignInError
+	if len(errs) > 0 && errors.As(errs[0], &se) && len(t.Applications)+len(t.ServicePrincipals) == 0 {
+		// Nothing was read: the sign-in is the whole story.
+		errs = []error{se}
+	}
+	var reasons []string
+	for i, e := range errs {
+		var st, prev *StoppedError
+		if i > 0 && errors.As(e, &st) && errors.As(errs[i-1], &prev) && st.Err.Error() == prev.Err.Error() {
+			reasons = append(reasons, fmt.Sprintf("listing %s stopped at page %d, after %s, for the same reason",
+				st.Collection, st.Page, plural(st.Objects, strings.TrimSuffix(st.Collection, "s"))))
+			continue
+		}
+		reasons = append(reasons, strings.TrimPrefix(e.Error(), "graphclient: "))
+	}
+	t.IncompleteReason = strings.Join(reasons, "; ")
+	res.Stats = c.Stats()
+	if len(errs) > 0 {
+		return res, errs[0]
+	}
+	return res, nil
+}
+
+// collection is one of the two listings.
+type collection struct {
+	kind   audit.ObjectKind
+	name   string // "applications"
+	first  func(context.Context, *Client, int32) (*abs.RequestInformation, error)
+	next   func(*Client, string) (*abs.RequestInformation, error)
+	counts func(*counters)
+}
+
+var (
+	applicationsCollection = collection{
+		kind: audit.KindApplication, name: "applications",
+		first: func(ctx context.Context, c *Client, top int32) (*abs.RequestInformation, error) {
+			return applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).ToGetRequestInformation(ctx,
+				&applications.ApplicationsRequestBuilderGetRequestConfiguration{QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{
+					Select: applicationSelect, Top: &top}})
+		},
+		next: func(c *Client, link string) (*abs.RequestInformation, error) {
+			return applications.NewApplicationsRequestBuilder(link, c.adapter).ToGetRequestInformation(context.Background(), nil)
+		},
+		counts: func(s *counters) { s.apps.Add(1) },
+	}
+	servicePrincipalsCollection = collection{
+		kind: audit.KindServicePrincipal, name: "service principals",
+		first: func(ctx context.Context, c *Client, top int32) (*abs.RequestInformation, error) {
+			return serviceprincipals.NewServicePrincipalsRequestBuilderInternal(map[string]string{}, c.adapter).ToGetRequestInformation(ctx,
+				&serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{
+					Select: servicePrincipalSelect, Top: &top}})
+		},
+		next: func(c *Client, link string) (*abs.RequestInformation, error) {
+			return serviceprincipals.NewServicePrincipalsRequestBuilder(link, c.adapter).ToGetRequestInformation(context.Background(), nil)
+		},
+		counts: func(s *counters) { s.sps.Add(1) },
+	}
+)
+
+// readAll lists the applications and the service principals, at the same
+// time, and fetches the certificate bodies the pages left out as the pages
+// come in.
+func (c *Client) readAll(ctx context.Context, opts ReadOptions, res *ReadResult) []error {
+	t := res.Tenant
+	// mu guards the two lists while the bodies fetched go into them.
+	var mu sync.Mutex
+	var bodies *bodyFetcher
+	if opts.KeyBodies {
+		bodies = c.newBodyFetcher(ctx, opts.MaxKeyBodies, func(n need, keys []audit.KeyCredential) {
+			mu.Lock()
+			defer mu.Unlock()
+			var p *audit.Principal
+			if n.kind == audit.KindServicePrincipal {
+				p = &t.ServicePrincipals[n.index].Principal
+			} else {
+				p = &t.Applications[n.index].Principal
+			}
+			if p.ObjectID == n.id {
+				p.KeyCredentials = keys
+			}
+		})
+	}
+	now := c.clock.Now()
+	want := func(kind audit.ObjectKind, i int, p *audit.Principal) {
+		if bodies == nil {
+			return
+		}
+		if prio, ok := bodyPriority(p, now); ok {
+			bodies.want(need{kind: kind, index: i, id: p.ObjectID, prio: prio})
+		}
+	}
+	var wg sync.WaitGroup
+	var appErr, spErr error
+	wg.Go(func() {
+		appErr = c.list(ctx, applicationsCollection, func(o Object) {
+			mu.Lock()
+			t.Applications = append(t.Applications, o.Application)
+			i := len(t.Applications) - 1
+			mu.Unlock()
+			want(audit.KindApplication, i, &o.Application.Principal)
+		})
+	})
+	if opts.ServicePrincipals {
+		wg.Go(func() {
+			spErr = c.list(ctx, servicePrincipalsCollection, func(o Object) {
+				mu.Lock()
+				t.ServicePrincipals = append(t.ServicePrincipals, o.ServicePrincipal)
+				i := len(t.ServicePrincipals) - 1
+				mu.Unlock()
+				want(audit.KindServicePrincipal, i, &o.ServicePrincipal.Principal)
+			})
+		})
+	}
+	wg.Wait()
+	var errs []error
+	for _, err := range []error{appErr, spErr} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if bodies != nil {
+		res.Warnings = append(res.Warnings, bodies.finish()...)
+	}
+	return errs
+}
+
+// bodyPriority says whether an object has a certificate credential whose
+// body Graph left out (Symmetric keys are not certificates, and their key
+// is a secret; secrets have no body), and how much the body matters: 0 when
+// a certificate is identified by nothing but its display name, 1 when one
+// is still valid at now, 2 when they have all expired.
+func bodyPriority(p *audit.Principal, now time.Time) (prio int, ok bool) {
+	prio = 2
+	for i := range p.KeyCredentials {
+		k := &p.KeyCredentials[i]
+		if !k.IsCertificate() || len(k.Key) > 0 {
+			continue
+		}
+		ok = true
+		switch {
+		case k.Source == audit.FromNothing:
+			return 0, true
+		case k.End.IsZero() || now.Before(k.End):
+			prio = 1
+		}
+	}
+	return prio, ok
+}
+
+// StoppedError is a listing that could not be read to its end: which
+// collection, the page it stopped at, how many objects were read before,
+// and why.
+type StoppedError struct {
+	Collection string // "applications" or "service principals"
+	Page       int
+	Objects    int
+	Err        error
+}
+
+func (e *StoppedError) Error() string {
+	return fmt.Sprintf("graphclient: listing %s stopped at page %d, after %s: %s", e.Collection, e.Page,
+		plural(e.Objects, strings.TrimSuffix(e.Collection, "s")), strings.TrimPrefix(e.Err.Error(), "graphclient: "))
+}
+
+func (e *StoppedError) Unwrap() error { return e.Err }
+
+// page is one fetched list page, or what stopped the listing.
+type page struct {
+	n    int
+	body []byte
+	next string
+	err  error
+}
+
+// list reads every page of a collection, calling each for every object in
+// order. The next page is fetched while this one is decoded; no page is
+// kept once decoded. A page that cannot be read, a nextLink to another
+// host and a nextLink seen before end the listing with an error that says
+// how far it got.
+func (c *Client) list(ctx context.Context, coll collection, each func(Object)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan page, 1)
+	go c.fetchPages(ctx, coll, pages)
+	objects := 0
+	stopped := func(n int, err error) error {
+		cancel()
+		for range pages { // let the fetcher finish
+		}
+		return &StoppedError{Collection: coll.name, Page: n, Objects: objects, Err: err}
+	}
+	for p := range pages {
+		if p.err != nil {
+			return stopped(p.n, p.err)
+		}
+		name := fmt.Sprintf("%s page %d", strings.ReplaceAll(coll.name, " ", ""), p.n)
+		got, err := DecodePage(bytes.NewReader(p.body), name, coll.kind, func(o Object) error {
+			each(o)
+			objects++
+			coll.counts(c.stats)
+			return nil
+		})
+		if err != nil {
+			return stopped(p.n, err)
+		}
+		if got.NextLink != p.next {
+			return stopped(p.n, fmt.Errorf("the page's @odata.nextLink was read two ways"))
+		}
+		c.stats.pages.Add(1)
+	}
+	return nil
+}
+
+// fetchPages fetches the pages of a collection one after the other, each
+// as soon as the one before it has arrived, and hands them over.
+func (c *Client) fetchPages(ctx context.Context, coll collection, out chan<- page) {
+	defer close(out)
+	send := func(p page) bool {
+		select {
+		case out <- p:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	ri, err := coll.first(ctx, c, int32(c.cfg.PageSize))
+	seen := map[string]int{}
+	for n := 1; ; n++ {
+		if err == nil {
+			err = c.keys.takeFirst(ctx, 1)
+		}
+		var body []byte
+		if err == nil {
+			body, err = c.send(ctx, ri, "")
+		}
+		if err != nil {
+			send(page{n: n, err: err})
+			return
+		}
+		next := pageNextLink(body)
+		if !send(page{n: n, body: body, next: next}) || next == "" {
+			return
+		}
+		u, perr := url.Parse(next)
+		switch {
+		case perr != nil || !c.ep.onHost(u):
+			send(page{n: n + 1, err: fmt.Errorf("page %d's @odata.nextLink leads to %s, not to %s: it was not followed", n, linkHost(next), c.ep.Host())})
+			return
+		case seen[next] > 0:
+			send(page{n: n + 1, err: fmt.Errorf("page %d's @odata.nextLink is the link to page %d again: Graph's paging loops, so the listing was stopped rather than read for ever", n, seen[next])})
+			return
+		}
+		seen[next] = n + 1
+		ri, err = coll.next(c, next)
+	}
+}
+
+// linkHost is the scheme and host of a link, for messages.
+func linkHost(link string) string {
+	u, err := url.Parse(link)
+	if err != nil || u.Host == "" {
+		return "something that is not a URL"
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// appIDPattern is a GUID, what an appId always is.
+var appIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// ValidAppID reports whether id has the form of an appId (a GUID).
+func ValidAppID(id string) bool { return appIDPattern.MatchString(id) }
+
+// readApps reads the applications (and service principals) with the given
+// appIds, one GET each. An appId that is neither leaves the tenant
+// incomplete: the audit was asked for it and cannot vouch for it.
+func (c *Client) readApps(ctx context.Context, opts ReadOptions, res *ReadResult) []error {
+	t := res.Tenant
+	var errs []error
+	for _, id := range opts.AppIDs {
+		if !ValidAppID(id) {
+			errs = append(errs, fmt.Errorf("graphclient: %q is not an appId (a GUID)", clip(id)))
+			continue
+		}
+		found := false
+		o, ok, err := c.getByAppID(ctx, audit.KindApplication, id)
+		if ok {
+			t.Applications, found = append(t.Applications, o.Application), true
+		}
+		if err == nil && opts.ServicePrincipals {
+			o, ok, err = c.getByAppID(ctx, audit.KindServicePrincipal, id)
+			if ok {
+				t.ServicePrincipals, found = append(t.ServicePrincipals, o.ServicePrincipal), true
+			}
+		}
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+			if fatal(err) {
+				return errs
+			}
+		case !found:
+			what := "application or service principal"
+			if !opts.ServicePrincipals {
+				what = "application"
+			}
+			errs = append(errs, fmt.Errorf("graphclient: no %s has appId %s in this tenant (check the ID and the tenant)", what, id))
+		}
+	}
+	return errs
+}
+
+// getByAppID reads one object by appId; ok is false when Graph has none.
+func (c *Client) getByAppID(ctx context.Context, kind audit.ObjectKind, appID string) (Object, bool, error) {
+	var ri *abs.RequestInformation
+	var err error
+	if kind == audit.KindServicePrincipal {
+		ri, err = serviceprincipalswithappid.NewServicePrincipalsWithAppIdRequestBuilderInternal(map[string]string{}, c.adapter, &appID).ToGetRequestInformation(ctx,
+			&serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetRequestConfiguration{QueryParameters: &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters{Select: servicePrincipalSelect}})
+	} else {
+		ri, err = applicationswithappid.NewApplicationsWithAppIdRequestBuilderInternal(map[string]string{}, c.adapter, &appID).ToGetRequestInformation(ctx,
+			&applicationswithappid.ApplicationsWithAppIdRequestBuilderGetRequestConfiguration{QueryParameters: &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetQueryParameters{Select: applicationSelect}})
+	}
+	if err != nil {
+		return Object{}, false, fmt.Errorf("graphclient: %w", err)
+	}
+	what := fmt.Sprintf("reading the %s with appId %s", kindName(kind), appID)
+	if err := c.keys.takeFirst(ctx, 1); err != nil {
+		return Object{}, false, err
+	}
+	body, err := c.send(ctx, ri, what)
+	if statusOf(err) == 404 {
+		return Object{}, false, nil
+	}
+	if err != nil {
+		return Object{}, false, err
+	}
+	o, err := decodeObjectBytes(body, fmt.Sprintf("%s %s", kindName(kind), appID), kind)
+	if err != nil {
+		return Object{}, false, err
+	}
+	if kind == audit.KindServicePrincipal {
+		c.stats.sps.Add(1)
+	} else {
+		c.stats.apps.Add(1)
+	}
+	return o, true, nil
+}
+
+func kindName(k audit.ObjectKind) string {
+	if k == audit.KindServicePrincipal {
+		return "service principal"
+	}
+	return "application"
+}

@@ -1,0 +1,127 @@
+package graphclient
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Stats is how far a read has got, for progress lines and for measuring:
+// a snapshot of counters that the read updates as it goes.
+type Stats struct {
+	// Requests counts the HTTP requests sent, retries included; a $batch
+	// is one request.
+	Requests int64
+	// Pages counts the list pages read, both collections together.
+	Pages             int64
+	Applications      int64
+	ServicePrincipals int64
+	// BodiesWanted counts the objects whose certificate bodies are to be
+	// fetched; BodiesFetched those fetched so far, and Batches the $batch
+	// requests that carried them.
+	BodiesWanted  int64
+	BodiesFetched int64
+	Batches       int64
+	// Retries counts the requests sent again; Throttled the 429 answers
+	// among their causes; Waited the time spent waiting, Retry-After and
+	// backoff together, and the waits to stay within Graph's limit on
+	// reading keyCredentials.
+	Retries   int64
+	Throttled int64
+	Waited    time.Duration
+	// Elapsed is the time since the read started.
+	Elapsed time.Duration
+}
+
+type counters struct {
+	requests, pages, apps, sps    atomic.Int64
+	wanted, fetched, batches      atomic.Int64
+	retries, throttled, waitNanos atomic.Int64
+	started                       atomic.Int64 // UnixNano
+}
+
+func (c *counters) snapshot(now time.Time) Stats {
+	s := Stats{
+		Requests: c.requests.Load(), Pages: c.pages.Load(),
+		Applications: c.apps.Load(), ServicePrincipals: c.sps.Load(),
+		BodiesWanted: c.wanted.Load(), BodiesFetched: c.fetched.Load(), Batches: c.batches.Load(),
+		Retries: c.retries.Load(), Throttled: c.throttled.Load(), Waited: time.Duration(c.waitNanos.Load()),
+	}
+	if st := c.started.Load(); st != 0 {
+		s.Elapsed = now.Sub(time.Unix(0, st))
+	}
+	return s
+}
+
+// window keeps a kind of request under limit per period, the way Graph
+// counts: at most limit of them in any period. A limit of 0 or less is no
+// limit.
+type window struct {
+	limit  int
+	period time.Duration
+	clock  Clock
+	stats  *counters
+
+	mu     sync.Mutex
+	times  []time.Time // when the last requests went out, oldest first
+	firsts int         // takeFirst calls waiting
+}
+
+func newWindow(limit int, period time.Duration, clock Clock, stats *counters) *window {
+	return &window{limit: limit, period: period, clock: clock, stats: stats}
+}
+
+// takeFirst waits until n more requests fit in the window, and counts
+// them; it goes before every take waiting at the same time. List pages
+// take first, so that bodies fetched on the side never hold up the
+// listing.
+func (w *window) takeFirst(ctx context.Context, n int) error { return w.wait(ctx, n, true) }
+
+// take waits until n more requests fit in the window and no takeFirst is
+// waiting, and counts them.
+func (w *window) take(ctx context.Context, n int) error { return w.wait(ctx, n, false) }
+
+func (w *window) wait(ctx context.Context, n int, first bool) error {
+	if w.limit <= 0 {
+		return ctx.Err()
+	}
+	n = min(n, w.limit)
+	if first {
+		w.mu.Lock()
+		w.firsts++
+		w.mu.Unlock()
+		defer func() {
+			w.mu.Lock()
+			w.firsts--
+			w.mu.Unlock()
+		}()
+	}
+	for {
+		w.mu.Lock()
+		now := w.clock.Now()
+		cut := 0
+		for cut < len(w.times) && !w.times[cut].After(now.Add(-w.period)) {
+			cut++
+		}
+		w.times = w.times[cut:]
+		if len(w.times)+n <= w.limit && (first || w.firsts == 0) {
+			for range n {
+				w.times = append(w.times, now)
+			}
+			w.mu.Unlock()
+			return ctx.Err()
+		}
+		// Wait until enough of the oldest leave the window.
+		var wait time.Duration
+		if over := len(w.times) + n - w.limit; over > 0 {
+			wait = w.times[over-1].Add(w.period).Sub(now)
+		}
+		wait = max(wait, time.Millisecond)
+		w.mu.Unlock()
+		w.stats.waitNanos.Add(int64(wait))
+		if err := w.clock.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
