@@ -47,6 +47,12 @@ func Formats() []Format {
 	return []Format{
 		{Name: "table", Description: "a table for terminals, worst first", Extension: "txt", New: newTable},
 		{Name: "json", Description: "the canonical, versioned JSON report (docs/json-schema.md)", Extension: "json", New: newJSON},
+		{Name: "csv", Description: "one row per finding, with a header row, safe to open in a spreadsheet", Extension: "csv", New: newCSV},
+		{Name: "markdown", Description: "a summary and a findings table for a pull request comment or a wiki", Extension: "md", New: newMarkdown},
+		{Name: "html", Description: "one self-contained page with an expiry timeline, for people and for print", Extension: "html", New: newHTML},
+		{Name: "sarif", Description: "SARIF 2.1.0 for code-scanning dashboards", Extension: "sarif", New: newSARIF},
+		{Name: "junit", Description: "JUnit XML for CI test reports: a test case per object and check", Extension: "xml", New: newJUnit},
+		{Name: "prometheus", Description: "Prometheus text format for the node-exporter textfile collector", Extension: "prom", New: newPrometheus},
 	}
 }
 
