@@ -67,6 +67,7 @@ appaudit only reads: it never writes to a tenant.`,
 	})
 	root.AddCommand(
 		newScanCmd(s, nil),
+		newReportCmd(s, nil),
 		&cobra.Command{Use: "exit-codes", Short: "What appaudit's exit codes mean", Long: exitCodesHelp},
 	)
 	return root
