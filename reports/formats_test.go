@@ -588,3 +588,23 @@ func TestHTML(t *testing.T) {
 		t.Error("incomplete audit not shown")
 	}
 }
+
+// Code scanning rejects a run of more than 25,000 results: the least
+// severe findings beyond that are left out, and the log says so.
+func TestSARIFResultLimit(t *testing.T) {
+	r := fixtureResult()
+	one := r.Findings[len(r.Findings)-1]
+	for len(r.Findings) < 25_003 {
+		r.Findings = append(r.Findings, one)
+	}
+	run := decodeSARIF(t, render(t, "sarif", r, testOpts)).Runs[0]
+	if len(run.Results) != 25_000 || run.Results[0].RuleID != r.Findings[0].Check {
+		t.Errorf("%d results", len(run.Results))
+	}
+	if n := run.Invocations[0].Notifications; len(n) == 0 || !strings.Contains(n[0].Message.Text, "3 findings left out") {
+		t.Errorf("notifications %+v", n)
+	}
+	if run.Properties["resultsLeftOut"] != float64(3) {
+		t.Errorf("properties %v", run.Properties)
+	}
+}

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"path"
 	"strconv"
@@ -34,6 +35,10 @@ const (
 	// partialFingerprints; the suffix is its version.
 	sarifFingerprintKey = "appauditFingerprint/v1"
 	appauditURI         = "https://github.com/appaudit/appaudit"
+	// sarifMaxResults is the most results GitHub code scanning accepts in
+	// one run: it rejects a file with more. Findings come worst first, so
+	// the ones left out are the least severe, and a notification says so.
+	sarifMaxResults = 25_000
 )
 
 type sarifLog struct {
@@ -179,8 +184,9 @@ func (s *sarifReporter) Write(w io.Writer, r *audit.Result) error {
 	if r.Summary.Baseline != nil {
 		baseline = "new"
 	}
-	results := make([]sarifResult, 0, len(r.Findings))
-	for i := range r.Findings {
+	shown := min(len(r.Findings), sarifMaxResults)
+	results := make([]sarifResult, 0, shown)
+	for i := range shown {
 		f := &r.Findings[i]
 		ri, ok := index[f.Check]
 		if !ok {
@@ -214,10 +220,17 @@ func (s *sarifReporter) Write(w io.Writer, r *audit.Result) error {
 		inv.Notifications = append(inv.Notifications, sarifNotification{Level: "error",
 			Message: sarifText{"audit incomplete: " + plainText(r.Incomplete) + "; the results cover only what was read"}})
 	}
+	if left := len(r.Findings) - shown; left > 0 {
+		inv.Notifications = append(inv.Notifications, sarifNotification{Level: "warning",
+			Message: sarifText{fmt.Sprintf("%d findings left out: code scanning accepts at most %d results per run, and these are the least severe (raise --min-severity, or use -o json for all)", left, sarifMaxResults)}})
+	}
 	for _, warning := range r.Warnings {
 		inv.Notifications = append(inv.Notifications, sarifNotification{Level: "warning", Message: sarifText{plainText(warning)}})
 	}
 	props := map[string]any{"schemaVersion": SchemaVersion, "complete": r.Complete, "asOf": r.AsOf.UTC().Format(time.RFC3339)}
+	if left := len(r.Findings) - shown; left > 0 {
+		props["resultsLeftOut"] = left
+	}
 	if r.Source.TenantID != "" {
 		props["tenantId"] = plainText(r.Source.TenantID)
 	}
