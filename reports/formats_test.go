@@ -608,3 +608,37 @@ func TestSARIFResultLimit(t *testing.T) {
 		t.Errorf("properties %v", run.Properties)
 	}
 }
+
+// A large tenant's page lists the most severe findings and says where the
+// rest are.
+func TestHTMLListsAtMostFiveThousandFindings(t *testing.T) {
+	r := fixtureResult()
+	for len(r.Findings) < 5002 {
+		r.Findings = append(r.Findings, r.Findings[len(r.Findings)-1])
+	}
+	doc := htmlDoc(t, render(t, "html", r, testOpts))
+	rows := 0
+	walkHTML(doc, func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "span" && strings.HasPrefix(attr(n, "class"), "badge ") {
+			rows++
+		}
+	})
+	if rows != 5000 || !strings.Contains(textOf(doc), "the other 2 are in the JSON and CSV reports") {
+		t.Errorf("%d findings listed", rows)
+	}
+}
+
+// What the triage stages add reads back too, so a triaged report renders
+// again the same in every format.
+func TestJSONRoundTripAfterTriage(t *testing.T) {
+	r := triagedResult(t)
+	back, err := reports.ReadJSON(bytes.NewReader(render(t, "json", r, testOpts)), "triaged.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range reports.Formats() {
+		if !bytes.Equal(render(t, f.Name, back, testOpts), render(t, f.Name, r, testOpts)) {
+			t.Errorf("%s: the report read back renders differently", f.Name)
+		}
+	}
+}
