@@ -3,7 +3,9 @@
 // -o flag's help, its validation and the dispatch.
 //
 // Reporters never decide exit codes, never filter or re-sort findings (the
-// caller hands them a Result that is already filtered and sorted), and
+// caller hands them a Result that is already filtered and sorted; only a
+// format with a hard size limit, SARIF for code scanning or an HTML page
+// for a browser, leaves out the least severe beyond it, and says so), and
 // treat every string that came from the tenant or the user's files as
 // hostile: it is escaped or neutralised for the format at hand.
 package reports
