@@ -32,6 +32,12 @@ type Result struct {
 	// anywhere?".
 	LocalCertificates []LocalCertStatus `json:"localCertificates,omitempty"`
 	Warnings          []string          `json:"warnings,omitempty"`
+
+	// ChecksRun lists the checks the audit ran and Objects the objects
+	// that hold credentials, with those credentials (coverage.go): what
+	// reports need for expiry timelines and for checks that passed.
+	ChecksRun []string        `json:"checksRun,omitempty"`
+	Objects   []AuditedObject `json:"objects,omitempty"`
 }
 
 // Source says where the tenant data came from.
@@ -59,6 +65,12 @@ type Summary struct {
 	// Hidden counts the findings below --min-severity, left out of
 	// Findings but counted above.
 	Hidden int `json:"hiddenBelowMinSeverity,omitempty"`
+	// Suppressed counts the findings --ignore entries left out, and
+	// Suppressions says which entry took which (triage.go); Baseline says
+	// what --baseline left out and what it resolved.
+	Suppressed   int              `json:"suppressed,omitempty"`
+	Suppressions []SuppressionUse `json:"suppressions,omitempty"`
+	Baseline     *BaselineSummary `json:"baseline,omitempty"`
 }
 
 // LocalCertStatus reports one local certificate and where it is registered.
@@ -139,11 +151,13 @@ func compareObjects(a, b *ObjectRef) int {
 // exit code is decided before filtering.
 func (r *Result) FilterMinSeverity(min Severity) {
 	kept := r.Findings[:0]
+	withhold := r.withholder()
 	for _, f := range r.Findings {
 		if f.Severity >= min {
 			kept = append(kept, f)
 		} else {
 			r.Summary.Hidden++
+			withhold(&f)
 		}
 	}
 	r.Findings = kept

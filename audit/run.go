@@ -35,6 +35,7 @@ func Run(t *Tenant, inv *Inventory, p Policy, now time.Time) *Result {
 	s.registered()
 	s.localCerts()
 	s.counts()
+	s.inventory()
 	for i := range r.Findings {
 		r.Findings[i].SetFingerprint()
 	}

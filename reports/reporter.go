@@ -3,7 +3,9 @@
 // -o flag's help, its validation and the dispatch.
 //
 // Reporters never decide exit codes, never filter or re-sort findings (the
-// caller hands them a Result that is already filtered and sorted), and
+// caller hands them a Result that is already filtered and sorted; only a
+// format with a hard size limit, SARIF for code scanning or an HTML page
+// for a browser, leaves out the least severe beyond it, and says so), and
 // treat every string that came from the tenant or the user's files as
 // hostile: it is escaped or neutralised for the format at hand.
 package reports
@@ -47,6 +49,12 @@ func Formats() []Format {
 	return []Format{
 		{Name: "table", Description: "a table for terminals, worst first", Extension: "txt", New: newTable},
 		{Name: "json", Description: "the canonical, versioned JSON report (docs/json-schema.md)", Extension: "json", New: newJSON},
+		{Name: "csv", Description: "one row per finding, with a header row, safe to open in a spreadsheet", Extension: "csv", New: newCSV},
+		{Name: "markdown", Description: "a summary and a findings table for a pull request comment or a wiki", Extension: "md", New: newMarkdown},
+		{Name: "html", Description: "one self-contained page with an expiry timeline, for people and for print", Extension: "html", New: newHTML},
+		{Name: "sarif", Description: "SARIF 2.1.0 for code-scanning dashboards", Extension: "sarif", New: newSARIF},
+		{Name: "junit", Description: "JUnit XML for CI test reports: a test case per object and check", Extension: "xml", New: newJUnit},
+		{Name: "prometheus", Description: "Prometheus text format for the node-exporter textfile collector", Extension: "prom", New: newPrometheus},
 	}
 }
 

@@ -88,22 +88,7 @@ func incompleteBanner(r *audit.Result) string {
 }
 
 func (t *tableReporter) header(ew *errWriter, r *audit.Result) {
-	src := r.Source
-	what := "tenant"
-	if src.TenantID != "" {
-		what += " " + plainText(src.TenantID)
-	}
-	switch src.Kind {
-	case "snapshot":
-		what += " from snapshot " + plainText(src.Path)
-		if !src.TakenAt.IsZero() {
-			what += " taken " + src.TakenAt.UTC().Format("2006-01-02 15:04 MST")
-		}
-	case "":
-	default:
-		what += " (" + plainText(src.Kind) + ")"
-	}
-	ew.printf("appaudit: %s, as of %s\n", what, r.AsOf.UTC().Format("2006-01-02 15:04 MST"))
+	ew.printf("appaudit: %s\n", sourceLine(r))
 	sum := r.Summary
 	ew.printf("Read %s and %s (%s, %s)", count(sum.Applications, "application"), count(sum.ServicePrincipals, "service principal"),
 		count(sum.KeyCredentials, "key credential"), count(sum.PasswordCredentials, "client secret"))
@@ -121,10 +106,7 @@ func (t *tableReporter) header(ew *errWriter, r *audit.Result) {
 	if len(parts) > 0 {
 		line += ": " + strings.Join(parts, ", ")
 	}
-	if sum.Hidden > 0 {
-		line += fmt.Sprintf(" (%d below --min-severity not shown)", sum.Hidden)
-	}
-	ew.printf("%s.\n", line)
+	ew.printf("%s%s.\n", line, withheldNote(r))
 	if !r.Complete {
 		ew.printf("%s\n", t.paint(audit.SeverityCritical, incompleteBanner(r)))
 	}
@@ -162,12 +144,7 @@ func (t *tableReporter) findings(ew *errWriter, r *audit.Result) error {
 // remedies lists, once per check that fired, what to do about it.
 func (t *tableReporter) remedies(ew *errWriter, r *audit.Result) {
 	ew.printf("\nWhat to do:\n")
-	seen := map[string]bool{}
-	for _, f := range r.Findings {
-		if seen[f.Check] {
-			continue
-		}
-		seen[f.Check] = true
+	for _, f := range firstPerCheck(r.Findings) {
 		ew.printf("  %-26s %s\n", f.Check, wrapIndent(plainText(f.Remediation), tableMessageWidth, strings.Repeat(" ", 29)))
 	}
 	ew.printf("  (appaudit explain CHECK tells more about each check.)\n")
@@ -261,32 +238,7 @@ func credentialCell(f *audit.Finding) string {
 		}
 		return "-"
 	}
-	var lines []string
-	switch c.Kind {
-	case audit.CredentialSecret:
-		name := c.DisplayName
-		if name == "" {
-			name = c.KeyID
-		}
-		lines = append(lines, "secret", clipRunes(plainText(name), 20))
-	default:
-		id := "cert"
-		if c.Thumbprints != nil {
-			id += " " + c.Thumbprints.Short()
-		}
-		lines = append(lines, id)
-		usage := plainText(c.Usage)
-		if len(c.PairedUsages) > 0 {
-			usage += "+" + plainText(strings.Join(c.PairedUsages, "+"))
-		}
-		if usage != "" {
-			lines = append(lines, usage)
-		}
-	}
-	if c.EndDateTime != nil {
-		lines = append(lines, "ends "+c.EndDateTime.UTC().Format("2006-01-02"))
-	}
-	return strings.Join(lines, "\n")
+	return strings.Join(credentialLines(c, 20), "\n")
 }
 
 // paint colours text by severity when colour is on.

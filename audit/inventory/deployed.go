@@ -279,75 +279,35 @@ var yamlLineRE = regexp.MustCompile(`line (\d+): (.*)`)
 // parseYAML reads a YAML mapping: a list of entries with the keys app,
 // thumbprint and cert.
 func parseYAML(path string, data []byte) ([]rawRow, []string, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if err == io.EOF {
-			return nil, nil, nil
-		}
-		return nil, nil, yamlError(path, err)
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err != io.EOF {
-		line := extra.Line
-		if err != nil {
-			return nil, nil, yamlError(path, err)
-		}
-		return nil, nil, errorf(path, line, "put every entry in one list", "holds more than one YAML document")
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode {
-		if len(root.Content) == 0 {
-			return nil, nil, nil
-		}
-		root = root.Content[0]
-	}
-	root = deref(root)
-	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return nil, nil, nil
-	}
-	if root.Kind != yaml.SequenceNode {
-		return nil, nil, errorf(path, root.Line, "write a list: \"- app: ...\" then \"  thumbprint: ...\" or \"  cert: ...\"", "the YAML mapping must be a list of entries")
+	items, err := yamlList(path, data, "write a list: \"- app: ...\" then \"  thumbprint: ...\" or \"  cert: ...\"", "the YAML mapping must be a list of entries")
+	if err != nil {
+		return nil, nil, err
 	}
 	var rows []rawRow
 	var warnings []string
-	for _, item := range root.Content {
-		item = deref(item)
-		if item.Kind == yaml.ScalarNode && item.Tag == "!!null" {
-			continue // an empty "-"
+	for _, item := range items {
+		fields, err := yamlFields(path, item, mappingHint)
+		if err != nil {
+			return nil, nil, err
 		}
-		if item.Kind != yaml.MappingNode {
-			return nil, nil, errorf(path, item.Line, mappingHint, "an entry must be a mapping of keys to values")
+		if len(fields) == 0 {
+			continue
 		}
 		row := rawRow{line: item.Line}
-		seen := map[string]bool{}
-		for i := 0; i+1 < len(item.Content); i += 2 {
-			k, v := deref(item.Content[i]), deref(item.Content[i+1])
-			name := strings.ToLower(strings.TrimSpace(k.Value))
-			if k.Kind != yaml.ScalarNode {
-				return nil, nil, errorf(path, k.Line, mappingHint, "an entry's keys must be names")
-			}
-			if seen[name] {
-				return nil, nil, errorf(path, k.Line, "", "the key %q appears twice in one entry", name)
-			}
-			seen[name] = true
-			switch name {
+		for _, f := range fields {
+			switch f.name {
 			case keyApp, keyThumbprint, keyCert:
 			default:
-				if !ignoredYAMLKeys[name] {
-					warnings = append(warnings, fmt.Sprintf("%s:%d: unknown key %q ignored (the keys are app, thumbprint and cert)", path, k.Line, clip(k.Value)))
+				if !ignoredYAMLKeys[f.name] {
+					warnings = append(warnings, fmt.Sprintf("%s:%d: unknown key %q ignored (the keys are app, thumbprint and cert)", path, f.line, clip(f.key)))
 				}
 				continue
 			}
-			var val string
-			switch {
-			case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
-			case v.Kind == yaml.ScalarNode:
-				val = strings.TrimSpace(v.Value)
-			default:
-				return nil, nil, errorf(path, v.Line, mappingHint, "%s must be a single value", name)
+			val, err := f.single(path, mappingHint)
+			if err != nil {
+				return nil, nil, err
 			}
-			switch name {
+			switch f.name {
 			case keyApp:
 				row.app = val
 			case keyThumbprint:
@@ -356,12 +316,96 @@ func parseYAML(path string, data []byte) ([]rawRow, []string, error) {
 				row.cert, row.hasCert = val, val != ""
 			}
 		}
-		if len(seen) == 0 {
-			continue
-		}
 		rows = append(rows, row)
 	}
 	return rows, warnings, nil
+}
+
+// yamlList reads a YAML file holding one document, a list, and returns its
+// items (none for an empty file), empty items left out. listHint and
+// notList explain a document that is not a list.
+func yamlList(path string, data []byte, listHint, notList string) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			return nil, nil
+		}
+		return nil, yamlError(path, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		line := extra.Line
+		if err != nil {
+			return nil, yamlError(path, err)
+		}
+		return nil, errorf(path, line, "put every entry in one list", "holds more than one YAML document")
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			return nil, nil
+		}
+		root = root.Content[0]
+	}
+	root = deref(root)
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return nil, nil
+	}
+	if root.Kind != yaml.SequenceNode {
+		return nil, errorf(path, root.Line, listHint, "%s", notList)
+	}
+	items := make([]*yaml.Node, 0, len(root.Content))
+	for _, item := range root.Content {
+		item = deref(item)
+		if item.Kind == yaml.ScalarNode && item.Tag == "!!null" {
+			continue // an empty "-"
+		}
+		items = append(items, item)
+	}
+	return items, nil
+}
+
+// yamlField is one key of a list entry and its value.
+type yamlField struct {
+	name string // the key in lower case
+	key  string // the key as written
+	line int    // the key's line
+	node *yaml.Node
+}
+
+// yamlFields reads the keys of one list entry, which must be a mapping
+// naming each key once. hint explains a malformed entry.
+func yamlFields(path string, item *yaml.Node, hint string) ([]yamlField, error) {
+	if item.Kind != yaml.MappingNode {
+		return nil, errorf(path, item.Line, hint, "an entry must be a mapping of keys to values")
+	}
+	var fields []yamlField
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(item.Content); i += 2 {
+		k, v := deref(item.Content[i]), deref(item.Content[i+1])
+		name := strings.ToLower(strings.TrimSpace(k.Value))
+		if k.Kind != yaml.ScalarNode {
+			return nil, errorf(path, k.Line, hint, "an entry's keys must be names")
+		}
+		if seen[name] {
+			return nil, errorf(path, k.Line, "", "the key %q appears twice in one entry", name)
+		}
+		seen[name] = true
+		fields = append(fields, yamlField{name: name, key: k.Value, line: k.Line, node: v})
+	}
+	return fields, nil
+}
+
+// single is the field's value, which must be one value ("" for null).
+func (f yamlField) single(path, hint string) (string, error) {
+	switch {
+	case f.node.Kind == yaml.ScalarNode && f.node.Tag == "!!null":
+		return "", nil
+	case f.node.Kind == yaml.ScalarNode:
+		return strings.TrimSpace(f.node.Value), nil
+	}
+	return "", errorf(path, f.node.Line, hint, "%s must be a single value", f.name)
 }
 
 // deref follows YAML aliases.

@@ -18,6 +18,10 @@
 // (in any rendering audit.ParseThumbprint reads) or cert (a certificate file,
 // relative to the mapping file's folder).
 //
+// A suppression file (scan --ignore, LoadSuppressions) is YAML too: a list
+// of accepted findings by check, app and/or keyId, each with a reason and
+// an expiry date, read into audit.Suppression entries.
+//
 // The contract of this package:
 //   - it reads only the files and folders it is given (and the key file
 //     named after a certificate), never the network;

@@ -22,7 +22,7 @@ import (
 // doctorOptions are the flags of `appaudit doctor`.
 type doctorOptions struct {
 	source sourceOptions
-	reportOptions
+	verdictOptions
 
 	Assertion string
 	Request   string
@@ -83,10 +83,10 @@ func (c *contextFlags) sourceGiven(context ...string) bool {
 	return false
 }
 
-// reportOptions are what doctor and preflight share: the reports, the
+// verdictOptions are what doctor and preflight share: the reports, the
 // thresholds of the verdict and the exit code, the PFX password and
 // --quiet.
-type reportOptions struct {
+type verdictOptions struct {
 	out    outputOptions
 	policy policyOptions
 	// PFXPasswordEnv names the variable holding the password of PFX files.
@@ -96,7 +96,7 @@ type reportOptions struct {
 
 // addFlags registers the shared flags; --fail-on defaults to failOn and
 // failOnMeans says what reaching it means.
-func (o *reportOptions) addFlags(cmd *cobra.Command, failOn, failOnMeans string) {
+func (o *verdictOptions) addFlags(cmd *cobra.Command, failOn, failOnMeans string) {
 	f := cmd.Flags()
 	f.StringVar(&o.PFXPasswordEnv, "pfx-password-env", "APPAUDIT_PFX_PASSWORD", "environment `VARIABLE` holding the password of PFX files")
 	f.StringVar(&o.policy.MinSeverity, "min-severity", "info", "show only findings at or above `SEVERITY` (does not change the exit code)")
@@ -107,20 +107,20 @@ func (o *reportOptions) addFlags(cmd *cobra.Command, failOn, failOnMeans string)
 }
 
 // prepare checks the thresholds and the -o flags.
-func (o *reportOptions) prepare() ([]reports.OutputSpec, error) {
+func (o *verdictOptions) prepare() ([]reports.OutputSpec, error) {
 	if err := o.policy.validate(time.Now()); err != nil {
 		return nil, err
 	}
 	return o.out.parse()
 }
 
-func (o *reportOptions) inventoryOptions(s *streams) inventory.Options {
+func (o *verdictOptions) inventoryOptions(s *streams) inventory.Options {
 	return inventory.Options{PFXPassword: s.Getenv(o.PFXPasswordEnv), PFXPasswordVar: o.PFXPasswordEnv}
 }
 
 // finish decides the exit code before filtering, writes the reports and
 // the warnings, and returns the code.
-func (o *reportOptions) finish(s *streams, outs []reports.OutputSpec, r *audit.Result) error {
+func (o *verdictOptions) finish(s *streams, outs []reports.OutputSpec, r *audit.Result) error {
 	code := o.policy.exitFor(r)
 	r.FilterMinSeverity(o.policy.minSeverity)
 	if err := writeOutputs(s, outs, r); err != nil {
@@ -181,7 +181,7 @@ tokens.`,
 	opts.ctx.add("cloud", "the tenant's `CLOUD`: public, usgov, usgovdod or china")
 	opts.ctx.add("cert", "the certificate `FILE` the client signs with (PEM, DER or PFX)")
 	f.StringArrayVar(&opts.Certs, "certs", nil, "other local certificates to identify thumbprints by: a `PATH` to a file or a folder to walk (repeatable)")
-	opts.reportOptions.addFlags(cmd, "high", "the most likely cause is")
+	opts.verdictOptions.addFlags(cmd, "high", "the most likely cause is")
 	return cmd
 }
 

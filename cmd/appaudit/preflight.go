@@ -18,7 +18,7 @@ import (
 // preflightOptions are the flags of `appaudit preflight`.
 type preflightOptions struct {
 	source sourceOptions
-	reportOptions
+	verdictOptions
 
 	App string
 	Key string
@@ -66,7 +66,7 @@ preflight exits 0 only when the switch is safe: no finding at or above
 	f.StringVar(&opts.Key, "key", "", "the private key `FILE` the deployment will sign with, when not in the certificate file")
 	f.StringVar(&opts.Old, "old", "", "the certificate the deployment signs with today: a `FILE`, or its thumbprint")
 	f.IntVar(&opts.policy.WarnDays, "warn-days", audit.DefaultPolicy().WarnDays, "the new certificate's window must stay open for `N` more days")
-	opts.reportOptions.addFlags(cmd, "medium", "a finding that makes the switch unsafe is")
+	opts.verdictOptions.addFlags(cmd, "medium", "a finding that makes the switch unsafe is")
 	return cmd
 }
 

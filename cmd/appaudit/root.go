@@ -71,6 +71,7 @@ appaudit only reads: it never writes to a tenant.`,
 		newPreflightCmd(s, nil),
 		newExplainCmd(s, nil),
 		newSnapshotCmd(s, nil),
+		newReportCmd(s, nil),
 		&cobra.Command{Use: "exit-codes", Short: "What appaudit's exit codes mean", Long: exitCodesHelp},
 	)
 	return root

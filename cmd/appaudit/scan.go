@@ -18,6 +18,7 @@ type scanOptions struct {
 	local  localOptions
 	out    outputOptions
 	policy policyOptions
+	triage triageOptions
 	Quiet  bool
 }
 
@@ -161,6 +162,7 @@ The tenant is read from Microsoft Graph (sign in with --auth) unless
 	opts.local.addFlags(cmd)
 	opts.policy.addFlags(cmd)
 	opts.out.addFlags(cmd)
+	opts.triage.addFlags(cmd)
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on stderr but errors")
 	return cmd
 }
@@ -180,6 +182,10 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 		return err
 	}
 	opts.source.live.quiet = opts.Quiet
+	tri, err := opts.triage.load()
+	if err != nil {
+		return err
+	}
 	tenant, inv, src, err := opts.source.loadTenant(ctx, s, opts.policy.now)
 	if err != nil {
 		return err
@@ -192,6 +198,9 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 	r := audit.Run(tenant, inv, opts.policy.policy(), opts.policy.now)
 	r.Source = src
 	r.Warnings = append(r.Warnings, opts.source.live.warnings...)
+	if err := tri.apply(r, opts.policy.now); err != nil {
+		return err
+	}
 	code := opts.policy.exitFor(r)
 	r.FilterMinSeverity(opts.policy.minSeverity)
 	if err := writeOutputs(s, outs, r); err != nil {

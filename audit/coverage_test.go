@@ -1,0 +1,95 @@
+package audit_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/audittest"
+)
+
+func TestChecksRunDependOnInputs(t *testing.T) {
+	c := cert("svc.contoso.com", -10, 200)
+	tenant := audittest.Tenant(audittest.App("a1", "Svc", c.KeyCredential("k1", audit.UsageVerify, true)))
+
+	bare := run(t, tenant, nil)
+	for _, id := range []string{"cert-expired", "secret-expired", "cert-long-lived"} {
+		if !slices.Contains(bare.ChecksRun, id) {
+			t.Errorf("without local input, %s did not run: %v", id, bare.ChecksRun)
+		}
+	}
+	for _, id := range []string{"cert-not-registered", "cert-unused", "local-cert-unregistered", "cert-key-mismatch"} {
+		if slices.Contains(bare.ChecksRun, id) {
+			t.Errorf("without local input, %s is said to have run", id)
+		}
+	}
+
+	lc := c.LocalCert("certs/svc.pem")
+	withCerts := run(t, tenant, &audit.Inventory{Certs: []audit.LocalCert{lc}})
+	if !slices.Contains(withCerts.ChecksRun, "local-cert-unregistered") || slices.Contains(withCerts.ChecksRun, "cert-unused") {
+		t.Errorf("with --certs only: %v", withCerts.ChecksRun)
+	}
+	withMap := run(t, tenant, &audit.Inventory{Deployments: []audit.Deployment{deployed("a1", c, 2)}})
+	if !slices.Contains(withMap.ChecksRun, "cert-not-registered") || !slices.Contains(withMap.ChecksRun, "cert-unused") {
+		t.Errorf("with --deployed: %v", withMap.ChecksRun)
+	}
+	// Catalogue order.
+	var order []string
+	for _, ch := range audit.Checks() {
+		if slices.Contains(withMap.ChecksRun, ch.ID) {
+			order = append(order, ch.ID)
+		}
+	}
+	if !slices.Equal(order, withMap.ChecksRun) {
+		t.Errorf("checks run %v, not in catalogue order", withMap.ChecksRun)
+	}
+}
+
+func TestObjectsListTheCredentialInventory(t *testing.T) {
+	pair := cert("sso.contoso.com", -100, 200)
+	tenant := audittest.Tenant(
+		audittest.App("a1", "Svc", cert("svc.contoso.com", -10, 200).KeyCredential("k1", audit.UsageVerify, true)),
+		audittest.App("a2", "No credentials"),
+		audittest.App("a3", "Mailer"),
+	)
+	tenant.Applications[2].PasswordCredentials = []audit.PasswordCredential{audittest.Secret("s1", now.Add(-days(10)), now.Add(days(20)))}
+	tenant.Applications[0].KeyCredentials = append(tenant.Applications[0].KeyCredentials,
+		audit.KeyCredential{KeyID: "sym", Type: audit.TypeSymmetric, Usage: audit.UsageVerify})
+	tenant.ServicePrincipals = []audit.ServicePrincipal{{Principal: audit.Principal{ObjectID: "sp1", AppID: "a9", DisplayName: "SSO",
+		KeyCredentials: []audit.KeyCredential{pair.KeyCredential("p-sign", audit.UsageSign, true), pair.KeyCredential("p-verify", audit.UsageVerify, true)}}}}
+
+	r := run(t, tenant, &audit.Inventory{Deployments: []audit.Deployment{deployed("a1", cert("other", -1, 100), 2)}})
+	if len(r.Objects) != 3 {
+		t.Fatalf("%d objects listed, want 3 (the app without credentials left out): %+v", len(r.Objects), r.Objects)
+	}
+	svc, mailer, sso := r.Objects[0], r.Objects[1], r.Objects[2]
+	if svc.AppID != "a1" || !svc.Deployed || len(svc.Credentials) != 1 || svc.Credentials[0].KeyID != "k1" || svc.Credentials[0].End == nil {
+		t.Errorf("Svc: %+v (the Symmetric key is no certificate and is left out)", svc)
+	}
+	if mailer.Deployed || len(mailer.Credentials) != 1 || mailer.Credentials[0].Kind != audit.CredentialSecret {
+		t.Errorf("Mailer: %+v", mailer)
+	}
+	if sso.Kind != audit.KindServicePrincipal || len(sso.Credentials) != 2 {
+		t.Errorf("SSO: %+v (a Sign/Verify pair is two registrations)", sso)
+	}
+
+	on := func(o audit.AuditedObject) []string { return o.ChecksOn(r.ChecksRun) }
+	if got := on(svc); !slices.Contains(got, "cert-expired") || !slices.Contains(got, "cert-unused") || slices.Contains(got, "secret-expired") {
+		t.Errorf("checks on Svc: %v", got)
+	}
+	if got := on(mailer); !slices.Contains(got, "secret-expired") || slices.Contains(got, "cert-expired") || slices.Contains(got, "cert-unused") {
+		t.Errorf("checks on Mailer: %v", got)
+	}
+}
+
+func TestFilterMarksWithheldChecks(t *testing.T) {
+	tenant := audittest.Tenant(audittest.App("a1", "Svc", cert("svc.contoso.com", -400, 20).KeyCredential("k1", audit.UsageVerify, true)))
+	r := run(t, tenant, nil)
+	if len(only(r, "cert-long-lived")) != 1 || len(only(r, "cert-expiring")) != 1 {
+		t.Fatalf("fixture findings:\n%s", dump(r))
+	}
+	r.FilterMinSeverity(audit.SeverityMedium)
+	if w := r.Objects[0].Withheld; !slices.Equal(w, []string{"cert-long-lived"}) {
+		t.Errorf("withheld %v, want the low cert-long-lived only", w)
+	}
+}
