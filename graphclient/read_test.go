@@ -3,7 +3,9 @@ package graphclient_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/audittest"
 	"github.com/appaudit/appaudit/graphclient"
 	"github.com/appaudit/appaudit/graphclient/graphtest"
 )
@@ -431,12 +434,16 @@ func badBatch(t *testing.T, answer string) string {
 }
 
 func TestBatchAnswersAreChecked(t *testing.T) {
+	// A body that is another object's, certificate and all.
+	other := base64.StdEncoding.EncodeToString(audittest.Valid("other.contoso.com", now, days(10), days(100)).DER)
+	swapped := fmt.Sprintf(`{"responses": [{"id": "1", "status": 200, "body": {"id": "obj-somebody-else", "keyCredentials": [{"keyId": "k", "type": "AsymmetricX509Cert", "usage": "Verify", "key": %q}]}}]}`, other)
 	for name, tc := range map[string]struct{ answer, want string }{
-		"unknown id":    {`{"responses": [{"id": "7", "status": 200, "body": {"id": "x"}}]}`, "a request that was not sent"},
-		"twice":         {`{"responses": [{"id": "1", "status": 200, "body": {"id": "x"}}, {"id": "1", "status": 200, "body": {"id": "x"}}]}`, "twice"},
-		"too many":      {`{"responses": [{"id": "1", "status": 200}, {"id": "2", "status": 200}, {"id": "3", "status": 200}]}`, "with 3 answers"},
-		"not JSON":      {`<html>`, "not JSON"},
-		"wrong objects": {`{"responses": [{"id": "1", "status": 200, "body": {"id": "x", "keyCredentials": "no"}}]}`, "keyCredentials"},
+		"another object": {swapped, `is about another object, "obj-somebody-else"`},
+		"unknown id":     {`{"responses": [{"id": "7", "status": 200, "body": {"id": "x"}}]}`, "a request that was not sent"},
+		"twice":          {`{"responses": [{"id": "1", "status": 200, "body": {"id": "x"}}, {"id": "1", "status": 200, "body": {"id": "x"}}]}`, "twice"},
+		"too many":       {`{"responses": [{"id": "1", "status": 200}, {"id": "2", "status": 200}, {"id": "3", "status": 200}]}`, "with 3 answers"},
+		"not JSON":       {`<html>`, "not JSON"},
+		"wrong objects":  {`{"responses": [{"id": "1", "status": 200, "body": {"id": "x", "keyCredentials": "no"}}]}`, "keyCredentials"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			res, err := readLive(t, client(t, badBatch(t, tc.answer), newTestClock()), graphclient.ReadOptions{KeyBodies: true})
