@@ -355,6 +355,27 @@ func TestUnauthorizedAndForbidden(t *testing.T) {
 	})
 }
 
+// Graph's error code and message are Graph's to choose: what of them
+// reaches an error or a warning is clipped.
+func TestGraphErrorTextIsBounded(t *testing.T) {
+	long := strings.Repeat("Authorization_RequestDenied", 400)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `{"error": {"code": %q, "message": %q}}`, long, long)
+	}))
+	defer srv.Close()
+	_, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{})
+	if statusErr(err) != 403 || len(err.Error()) > 1000 {
+		t.Errorf("error of %d bytes: %.300s", len(err.Error()), err)
+	}
+	batch := fmt.Sprintf(`{"responses": [{"id": "1", "status": 500, "body": {"error": {"code": %q}}}, {"id": "2", "status": 500, "body": {"error": {"code": %q}}}]}`, long, long)
+	res, err := readLive(t, client(t, badBatch(t, batch), newTestClock()), graphclient.ReadOptions{KeyBodies: true})
+	if err != nil || len(res.Warnings) != 1 || len(res.Warnings[0]) > 1000 {
+		t.Errorf("%v; warnings %.300q", err, res.Warnings)
+	}
+}
+
 func statusErr(err error) int {
 	var ge *graphclient.Error
 	if errors.As(err, &ge) {

@@ -363,7 +363,7 @@ func graphErrorCode(data []byte) string {
 	if json.Unmarshal(data, &e) != nil {
 		return ""
 	}
-	return e.Error.Code
+	return clip(e.Error.Code) // a code is a word; the answer may be anything
 }
 
 func plural(n int, one string) string {
