@@ -127,9 +127,7 @@ func (o *verdictOptions) finish(s *streams, outs []reports.OutputSpec, r *audit.
 		return err
 	}
 	if !o.Quiet {
-		for _, w := range r.Warnings {
-			fmt.Fprintf(s.ErrOut, "appaudit: warning: %s\n", w)
-		}
+		s.warn(r.Warnings)
 	}
 	if !r.Complete {
 		return incompleteErr(fmt.Errorf("tenant data incomplete: %s", r.Incomplete))

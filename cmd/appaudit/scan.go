@@ -207,9 +207,7 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 		return err
 	}
 	if !opts.Quiet {
-		for _, w := range r.Warnings {
-			fmt.Fprintf(s.ErrOut, "appaudit: warning: %s\n", w)
-		}
+		s.warn(r.Warnings)
 	}
 	if !r.Complete {
 		return incompleteErr(fmt.Errorf("audit incomplete: %s", r.Incomplete))
