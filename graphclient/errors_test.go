@@ -1,8 +1,10 @@
 package graphclient_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -131,6 +133,53 @@ func TestObjectTooLarge(t *testing.T) {
 	tn, err := graphclient.ReadSnapshot(strings.NewReader(b.String()), "many.json")
 	if err != nil || len(tn.Applications) != 20 {
 		t.Errorf("20 objects of 1 MiB: %v", err)
+	}
+}
+
+// A credential list far longer than Entra keeps is refused before it is
+// decoded: empty credentials are three bytes each in the file, and a few
+// hundred in memory.
+func TestTooManyCredentials(t *testing.T) {
+	list := func(n int, elem string) string {
+		return "[" + strings.TrimSuffix(strings.Repeat(elem+",", n), ",") + "]"
+	}
+	max := graphclient.MaxCredentials
+	for _, tc := range []struct {
+		in, want string
+	}{
+		{`[{"appId":"a1","displayName":"Big","keyCredentials":` + list(max+1, "{}") + `}]`, `big.json:1:53: [0] ("Big", appId a1): keyCredentials: holds more than 10000 credentials`},
+		{`[{"appId":"a2","passwordCredentials":` + list(max, "{}") + `,"passwordCredentials":` + list(3*max, "null") + `}]`, `appId a2): passwordCredentials: holds more than`},
+		{`{"value":[{"id":"o","KEYCREDENTIALS":` + list(max+1, "1") + `}]}`, `value[0]: KEYCREDENTIALS: holds more than`},
+	} {
+		_, err := graphclient.ReadSnapshot(strings.NewReader(tc.in), "big.json")
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "about 1,000 items") {
+			t.Errorf("%.60s…: %v", tc.in, err)
+		}
+	}
+	tn, err := graphclient.ReadSnapshot(strings.NewReader(`[{"appId":"a","keyCredentials":`+list(max, `{"keyId":"k"}`)+`}]`), "ok.json")
+	if err != nil || len(tn.Applications[0].KeyCredentials) != max {
+		t.Errorf("%d credentials: %v", max, err)
+	}
+}
+
+// The largest object the decoder takes, all empty credentials, is refused
+// within a few times its size: decoded, it took 4.8 GB.
+func TestEmptyCredentialsMemory(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString(`[{"appId":"a","keyCredentials":[`)
+	for b.Len() < graphclient.MaxObjectSize-10 {
+		b.WriteString(`{},`)
+	}
+	b.WriteString(`{}]}]`)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := graphclient.ReadSnapshot(bytes.NewReader(b.Bytes()), "empty.json")
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "holds more than") {
+		t.Fatalf("error %v", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 8*uint64(b.Len()) {
+		t.Errorf("a %d MiB object took %d MiB to refuse", b.Len()>>20, got>>20)
 	}
 }
 
