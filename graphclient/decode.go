@@ -292,10 +292,11 @@ func (in *input) object(l list, i int) (Object, error) {
 
 // MaxCredentials bounds the keyCredentials, and the passwordCredentials,
 // of one object. Entra keeps an object to about 1,000 items across all its
-// lists (ENTRA-FACTS.md), so ten times that is damage; and a list that long
-// is refused before it is decoded, since an empty credential is three
-// bytes of JSON but a few hundred of memory.
-const MaxCredentials = 10_000
+// lists (ENTRA-FACTS.md), so twice that is damage; and a list that long is
+// refused before it is decoded, since an empty credential is three bytes
+// of JSON but a few hundred of memory, and the audit compares each of an
+// object's certificates with the others.
+const MaxCredentials = 2_000
 
 // tooManyCredentials finds, in raw, an object not yet validated, a
 // credential list of more than MaxCredentials elements: its member name

@@ -147,7 +147,7 @@ func TestTooManyCredentials(t *testing.T) {
 	for _, tc := range []struct {
 		in, want string
 	}{
-		{`[{"appId":"a1","displayName":"Big","keyCredentials":` + list(max+1, "{}") + `}]`, `big.json:1:53: [0] ("Big", appId a1): keyCredentials: holds more than 10000 credentials`},
+		{`[{"appId":"a1","displayName":"Big","keyCredentials":` + list(max+1, "{}") + `}]`, `big.json:1:53: [0] ("Big", appId a1): keyCredentials: holds more than 2000 credentials`},
 		{`[{"appId":"a2","passwordCredentials":` + list(max, "{}") + `,"passwordCredentials":` + list(3*max, "null") + `}]`, `appId a2): passwordCredentials: holds more than`},
 		{`{"value":[{"id":"o","KEYCREDENTIALS":` + list(max+1, "1") + `}]}`, `value[0]: KEYCREDENTIALS: holds more than`},
 	} {
