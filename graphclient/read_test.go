@@ -325,6 +325,37 @@ func TestNextLinkToAnotherHostIsNotFollowed(t *testing.T) {
 	}
 }
 
+// A nextLink is followed only to the endpoint's own scheme, host and
+// port: the token goes with it.
+func TestNextLinkOffTheEndpointIsNotFollowed(t *testing.T) {
+	var link string
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"@odata.nextLink": %q, "value": [{"id": "o1", "appId": "a1"}]}`, link)
+	}))
+	defer srv.Close()
+	hostPort := strings.TrimPrefix(srv.URL, "http://")
+	_, port, _ := strings.Cut(hostPort, ":")
+	for _, tc := range []struct{ link, leads string }{
+		{"https://" + hostPort + "/v1.0/applications?$skiptoken=x", "https://" + hostPort},
+		{"http://127.0.0.1:1/v1.0/applications?$skiptoken=x", "http://127.0.0.1:1"},
+		{"http://localhost:" + port + "/v1.0/applications?$skiptoken=x", "http://localhost:" + port},
+		{"/v1.0/applications?$skiptoken=x", "something that is not a URL"},
+		{"::not a url", "something that is not a URL"},
+	} {
+		link, hits = tc.link, 0
+		res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{})
+		if err == nil || !strings.Contains(err.Error(), "leads to "+tc.leads+", not to "+hostPort+": it was not followed") {
+			t.Errorf("%s: error %v", tc.link, err)
+		}
+		if hits != 1 || len(res.Tenant.Applications) != 1 {
+			t.Errorf("%s: %d requests, %d applications", tc.link, hits, len(res.Tenant.Applications))
+		}
+	}
+}
+
 func TestUnauthorizedAndForbidden(t *testing.T) {
 	t.Run("401", func(t *testing.T) {
 		srv := fake(t, liveTenant(3), graphtest.Options{Token: "another-token"})
