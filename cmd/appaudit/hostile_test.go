@@ -298,7 +298,7 @@ func checkXML(t *testing.T, name string, b []byte) {
 
 // promLine is a sample line of the Prometheus text format, its label
 // values escaped.
-var promLine = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\[\\"n]|[^"\\\n])*",?)*\})? -?[0-9.eE+]+|NaN|[+-]Inf$`)
+var promLine = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\[\\"n]|[^"\\\n])*",?)*\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)( -?[0-9]+)?$`)
 
 func checkProm(t *testing.T, name string, b []byte) {
 	t.Helper()
