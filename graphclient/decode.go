@@ -254,7 +254,7 @@ func (in *input) object(l list, i int) (Object, error) {
 	if member, at, ok := tooManyCredentials(raw); ok {
 		e := in.errAt(start+int64(at), fmt.Sprintf("holds more than %d credentials", MaxCredentials),
 			"an Entra object holds at most about 1,000 items across its lists: is the file damaged?")
-		e.Field = member
+		e.Field = pathString([]any{member})
 		var w wireObject
 		w.AppID, w.DisplayName = identity(raw)
 		return Object{}, wrap(e, &w, l.want)

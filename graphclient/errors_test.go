@@ -70,6 +70,8 @@ func TestReadSnapshotErrors(t *testing.T) {
 		{"type against list", `{"appauditSnapshot":1,"complete":true,"applications":[{"@odata.type":"#microsoft.graph.servicePrincipal","appId":"s"}]}`, `{"@odata.type"`,
 			[]string{"applications[0]", "is a servicePrincipal in a list of applications"}},
 		{"value not a list", `{"value":{"appId":"a"}}`, `{"appId"`, []string{"value is an object, not a list", `"value": [`}},
+		{"hostile member name", "{\"\x7fname\\u0007" + strings.Repeat(" ", 3000) + "\":\"", "$",
+			[]string{`"\x7fname\a    `, "…", "the input ends inside a value"}},
 		{"key body of a cert is fine, but not its date", fmt.Sprintf(`[{"appId":"a","keyCredentials":[{"key":%q,"startDateTime":"2026-13-01T00:00:00Z"}]}]`, b64(cert.DER)), `"2026-13`,
 			[]string{"keyCredentials[0].startDateTime", "not a date"}},
 	} {
@@ -266,4 +268,18 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	n := copy(p, f.data)
 	f.data = f.data[n:]
 	return n, nil
+}
+
+// A member name from the input is quoted and clipped where an error names
+// it: the error never repeats the input, nor prints its control characters.
+func TestHostileMemberName(t *testing.T) {
+	in := "{\"\\u001b[31mred" + strings.Repeat("x", 5000) + "\":\""
+	_, err := graphclient.ReadSnapshot(strings.NewReader(in), "tenant.json")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	if len(msg) > 300 || strings.ContainsRune(msg, 0x1b) || !strings.Contains(msg, `"\x1b[31mred`) {
+		t.Errorf("%d bytes: %.300q", len(msg), msg)
+	}
 }
