@@ -16,6 +16,9 @@ import (
 // snapshot tenant.json taken ..., as of 2026-06-15 12:00 UTC".
 func sourceLine(r *audit.Result) string {
 	src := r.Source
+	if src.Kind == "none" {
+		return "no tenant read, the evidence alone, as of " + r.AsOf.UTC().Format("2006-01-02 15:04 MST")
+	}
 	what := "tenant"
 	if src.TenantID != "" {
 		what += " " + plainText(src.TenantID)
