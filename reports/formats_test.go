@@ -648,3 +648,24 @@ func TestJSONRoundTripAfterTriage(t *testing.T) {
 		}
 	}
 }
+
+// So does the terminal table: every shown finding starts a row with its
+// severity, and the rest are counted.
+func TestTableListsAtMostFiveThousandFindings(t *testing.T) {
+	r := fixtureResult()
+	for len(r.Findings) < 5003 {
+		r.Findings = append(r.Findings, r.Findings[len(r.Findings)-1])
+	}
+	out := string(render(t, "table", r, testOpts))
+	rows := 0
+	for _, line := range strings.Split(out, "\n") {
+		for _, s := range audit.Severities() {
+			if strings.HasPrefix(line, "| "+s.String()+" ") {
+				rows++
+			}
+		}
+	}
+	if rows != 5000 || !strings.Contains(out, "the other 3 are in the JSON and CSV reports") {
+		t.Errorf("%d findings listed", rows)
+	}
+}

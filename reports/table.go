@@ -131,7 +131,8 @@ func shownAbove(r *audit.Result) string {
 func (t *tableReporter) findings(ew *errWriter, r *audit.Result) error {
 	tbl := newASCIITable(ew)
 	tbl.Header("SEVERITY", "CHECK", "APP", "CREDENTIAL", "FINDING")
-	for _, group := range groupByObject(r.Findings) {
+	listed, notListed := mostSevere(r)
+	for _, group := range groupByObject(listed) {
 		for i, f := range group {
 			app := ""
 			if i == 0 {
@@ -143,7 +144,13 @@ func (t *tableReporter) findings(ew *errWriter, r *audit.Result) error {
 			}
 		}
 	}
-	return tbl.Render()
+	if err := tbl.Render(); err != nil {
+		return err
+	}
+	if notListed != "" {
+		ew.printf("%s\n", notListed)
+	}
+	return nil
 }
 
 // remedies lists, once per check that fired, what to do about it.
