@@ -291,6 +291,24 @@ func TestHalfWayFailure(t *testing.T) {
 	}
 }
 
+// A page that arrives whole but is not JSON ends the listing, and the
+// message does not tell the user to save a file again.
+func TestMalformedPage(t *testing.T) {
+	srv := fake(t, liveTenant(7), graphtest.Options{Faults: []graphtest.Fault{{Path: "/applications", Page: 3, Malformed: true}}})
+	res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{})
+	reason := res.Tenant.IncompleteReason
+	if err == nil || !strings.HasPrefix(reason, "listing applications stopped at page 3, after ") || !strings.Contains(reason, "applications page 3:") {
+		t.Fatalf("error %v, reason %q", err, reason)
+	}
+	if strings.Contains(reason, "file") || !strings.Contains(reason, "proxy") {
+		t.Errorf("reason %q: the hint is about files, not about Graph's answer", reason)
+	}
+	// Page 4 may have been asked for while page 3 was decoded.
+	if n := len(listRequests(srv, "/v1.0/applications")); n < 3 || n > 4 {
+		t.Errorf("%d requests: a whole answer that does not parse is not sent again", n)
+	}
+}
+
 func TestNextLinkLoop(t *testing.T) {
 	srv := fake(t, liveTenant(7), graphtest.Options{Faults: []graphtest.Fault{{Path: "/applications", Page: 3, LoopTo: 2}}})
 	res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{})
