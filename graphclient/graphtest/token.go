@@ -143,7 +143,7 @@ func (s *TokenServer) refuse(f url.Values) (int, string) {
 		return 70003, "AADSTS70003: The app requested an unsupported grant type '" + f.Get("grant_type") + "'."
 	case f.Get("client_id") != s.opts.ClientID:
 		return 700016, "AADSTS700016: Application with identifier '" + f.Get("client_id") + "' was not found in the directory '" + s.opts.TenantID + "'."
-	case !strings.HasSuffix(f.Get("scope"), "/.default"):
+	case !slices.ContainsFunc(strings.Fields(f.Get("scope")), func(sc string) bool { return strings.HasSuffix(sc, "/.default") }):
 		return 70011, "AADSTS70011: The provided request must include a 'scope' input parameter ending in /.default."
 	case f.Has("client_secret"):
 		if s.opts.ClientSecret == "" || f.Get("client_secret") != s.opts.ClientSecret {
