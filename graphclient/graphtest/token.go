@@ -33,8 +33,8 @@ type TokenOptions struct {
 	// ends within five minutes, so a shorter lifetime makes them ask again
 	// for every request.
 	Lifetime time.Duration
-	// Echo makes every error answer quote the token request, secret or
-	// client assertion included, in its error_description, as a
+	// Echo makes every error answer start its error_description with the
+	// token request, secret or client assertion included, as a
 	// misbehaving endpoint or proxy might.
 	Echo bool
 }
@@ -119,7 +119,7 @@ func (s *TokenServer) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		if code, msg := s.refuse(form); code != 0 {
 			if s.opts.Echo {
-				msg += " The request was: " + string(body)
+				msg = "Bad request: " + string(body) + ". " + msg
 			}
 			w.WriteHeader(http.StatusUnauthorized)
 			_ = json.NewEncoder(w).Encode(map[string]any{"error": "invalid_client", "error_codes": []int{code},
