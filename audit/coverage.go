@@ -21,6 +21,11 @@ type AuditedObject struct {
 	// left out of the report: below --min-severity, suppressed, or already
 	// in the baseline. A report must not show those checks as passed.
 	Withheld []string `json:"withheldChecks,omitempty"`
+	// Unchecked lists the checks that ran but could not examine all of the
+	// object: cert-weak-key when the body of one of its certificates is
+	// known neither from Graph nor from a local file. A report must not
+	// show those checks as passed either.
+	Unchecked []string `json:"uncheckedChecks,omitempty"`
 }
 
 // CredentialStatus is one registered certificate (one entry per
@@ -55,7 +60,7 @@ var (
 // object o: the certificate checks when it has a certificate, the secret
 // checks when it has a secret, the SAML checks when it is a service
 // principal with a certificate, and the deployment checks when the deployed
-// mapping names it.
+// mapping names it; not those it lists as Unchecked.
 func (o *AuditedObject) ChecksOn(ran []string) []string {
 	var certs, secrets bool
 	for _, c := range o.Credentials {
@@ -65,6 +70,7 @@ func (o *AuditedObject) ChecksOn(ran []string) []string {
 	var out []string
 	for _, id := range ran {
 		switch {
+		case slices.Contains(o.Unchecked, id):
 		case slices.Contains(certificateChecks, id) && certs,
 			slices.Contains(samlChecks, id) && certs && o.Kind == KindServicePrincipal,
 			slices.Contains(secretChecks, id) && secrets,
@@ -99,11 +105,23 @@ func (s *scan) inventory() {
 	s.r.ChecksRun = s.checksRun()
 	for _, o := range s.objects {
 		var creds []CredentialStatus
+		var unchecked []string
+		// The key checks look at each certificate's body, as certChecks
+		// finds it.
+		for _, g := range o.groups {
+			if k := g.primary(); k.IsCertificate() {
+				if body, _ := s.body(k); body == nil {
+					unchecked = []string{CheckCertWeakKey}
+					break
+				}
+			}
+		}
 		for i := range o.p.KeyCredentials {
 			k := &o.p.KeyCredentials[i]
 			if !k.IsCertificate() && k.Cert == nil {
 				continue
 			}
+
 			creds = append(creds, CredentialStatus{Kind: CredentialCertificate, KeyID: k.KeyID, DisplayName: k.DisplayName,
 				Usage: k.Usage, Start: timePtr(k.Start), End: timePtr(k.End)})
 		}
@@ -115,7 +133,7 @@ func (s *scan) inventory() {
 		if len(creds) == 0 {
 			continue
 		}
-		s.r.Objects = append(s.r.Objects, AuditedObject{ObjectRef: o.ref, Deployed: s.covered[o], Credentials: creds})
+		s.r.Objects = append(s.r.Objects, AuditedObject{ObjectRef: o.ref, Deployed: s.covered[o], Credentials: creds, Unchecked: unchecked})
 	}
 }
 

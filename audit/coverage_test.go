@@ -82,6 +82,38 @@ func TestObjectsListTheCredentialInventory(t *testing.T) {
 	}
 }
 
+// A certificate whose body is known neither from Graph nor from a local
+// file cannot be checked for a weak key: the check did not examine the
+// object, and no report may show it as passed there.
+func TestWeakKeyIsUncheckedWithoutTheBody(t *testing.T) {
+	c := cert("svc.contoso.com", -10, 200)
+	other := cert("other.contoso.com", -10, 200)
+	tenant := audittest.Tenant(
+		audittest.App("a1", "With body", c.KeyCredential("k1", audit.UsageVerify, true)),
+		audittest.App("a2", "Without body", c.KeyCredential("k2", audit.UsageVerify, false)),
+		audittest.App("a3", "One of two without body", other.KeyCredential("k3", audit.UsageVerify, true), other.KeyCredential("k4", audit.UsageVerify, false)),
+	)
+	for _, tc := range []struct {
+		name  string
+		inv   *audit.Inventory
+		bodyA []bool // per app: cert-weak-key examined it
+	}{
+		{"from Graph alone", nil, []bool{true, false, true}},
+		{"with the certificate as a local file", &audit.Inventory{Certs: []audit.LocalCert{c.LocalCert("certs/svc.pem")}}, []bool{true, true, true}},
+	} {
+		r := run(t, tenant, tc.inv)
+		for i, o := range r.Objects {
+			on := o.ChecksOn(r.ChecksRun)
+			if got := slices.Contains(on, audit.CheckCertWeakKey); got != tc.bodyA[i] || slices.Contains(o.Unchecked, audit.CheckCertWeakKey) == got {
+				t.Errorf("%s: %s: cert-weak-key examined %v (unchecked %v), want %v", tc.name, o.DisplayName, got, o.Unchecked, tc.bodyA[i])
+			}
+			if !slices.Contains(on, audit.CheckCertExpired) {
+				t.Errorf("%s: %s: the other certificate checks examined it: %v", tc.name, o.DisplayName, on)
+			}
+		}
+	}
+}
+
 func TestFilterMarksWithheldChecks(t *testing.T) {
 	tenant := audittest.Tenant(audittest.App("a1", "Svc", cert("svc.contoso.com", -400, 20).KeyCredential("k1", audit.UsageVerify, true)))
 	r := run(t, tenant, nil)

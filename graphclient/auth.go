@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -109,6 +110,8 @@ type AuthOptions struct {
 type Credential struct {
 	mode AuthMode
 	cred azcore.TokenCredential
+	// secrets are the ones it was given, to take out of error messages.
+	secrets []string
 
 	mu     sync.Mutex
 	tenant string
@@ -132,7 +135,7 @@ func (c *Credential) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 		if ctx.Err() != nil {
 			return tok, ctx.Err()
 		}
-		return tok, signInError(c.mode, err)
+		return tok, signInError(c.mode, err, c.secrets...)
 	}
 	if claims, ok := tokenClaims(tok.Token); ok {
 		if tid, _ := claims["tid"].(string); tid != "" {
@@ -152,7 +155,7 @@ func NewCredential(o AuthOptions) (*Credential, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Credential{mode: o.Mode, cred: cred}, nil
+	return &Credential{mode: o.Mode, cred: cred, secrets: []string{o.ClientSecret, o.AccessToken}}, nil
 }
 
 func newAzCredential(o AuthOptions) (azcore.TokenCredential, error) {
@@ -174,7 +177,7 @@ func newAzCredential(o AuthOptions) (azcore.TokenCredential, error) {
 	}
 	wrap := func(c azcore.TokenCredential, err error) (azcore.TokenCredential, error) {
 		if err != nil {
-			return nil, fmt.Errorf("graphclient: setting up sign-in with %s: %s", o.Mode, oneLine(err.Error()))
+			return nil, fmt.Errorf("graphclient: setting up sign-in with %s: %s", o.Mode, redact(oneLine(err.Error()), o.ClientSecret, o.AccessToken))
 		}
 		return c, nil
 	}
@@ -337,8 +340,9 @@ func (e *SignInError) Unwrap() error { return e.Err }
 
 var aadsts = regexp.MustCompile(`AADSTS\d+`)
 
-// signInError turns what a credential returned into a *SignInError.
-func signInError(mode AuthMode, err error) *SignInError {
+// signInError turns what a credential returned into a *SignInError,
+// without secrets in its message.
+func signInError(mode AuthMode, err error, secrets ...string) *SignInError {
 	var se *SignInError
 	if errors.As(err, &se) {
 		return se
@@ -355,6 +359,7 @@ func signInError(mode AuthMode, err error) *SignInError {
 	if msg == "" {
 		msg = oneLine(err.Error())
 	}
+	msg = redact(msg, secrets...)
 	e.Code = aadsts.FindString(msg)
 	e.Msg = clipLine(msg, 300)
 	e.Hint = signInHints[e.Code]
@@ -362,6 +367,26 @@ func signInError(mode AuthMode, err error) *SignInError {
 		e.Hint = modeHints[mode]
 	}
 	return e
+}
+
+// What a token endpoint (or a proxy before it) may quote back of a token
+// request in its error: a credential as a form parameter or a JSON
+// member, and tokens and client assertions, which are JWTs.
+var (
+	credentialParam = regexp.MustCompile(`(?i)\b(client_secret|client_assertion|assertion|refresh_token|access_token|id_token|password)(=|"\s*:\s*")[^&\s"]*`)
+	jwtLike         = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*)?`)
+)
+
+// redact takes the secrets given (as they are and URL-encoded),
+// credential parameters and JWTs out of a message.
+func redact(msg string, secrets ...string) string {
+	for _, s := range secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(strings.ReplaceAll(msg, s, "[redacted]"), url.QueryEscape(s), "[redacted]")
+		}
+	}
+	msg = credentialParam.ReplaceAllString(msg, "${1}${2}[redacted]")
+	return jwtLike.ReplaceAllString(msg, "[redacted]")
 }
 
 // entraErrorText reads the error_description of an Entra token endpoint

@@ -206,7 +206,7 @@ func (f *bodyFetcher) fetch(items []need) {
 			case a.Status == http.StatusOK:
 				o, err := decodeObjectBytes(a.Body, fmt.Sprintf("$batch answer for %s %s", kindName(n.kind), n.id), n.kind)
 				if err != nil {
-					f.fail(1, strings.TrimPrefix(err.Error(), "graphclient: "))
+					f.fail(1, strings.TrimPrefix(liveHint(err).Error(), "graphclient: "))
 					continue
 				}
 				p := &o.Application.Principal

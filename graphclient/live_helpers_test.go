@@ -1,7 +1,6 @@
 package graphclient_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -15,33 +14,9 @@ import (
 )
 
 // testClock never sleeps: Sleep moves its time on and records the wait.
-type testClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept []time.Duration
-}
+type testClock = graphtest.Clock
 
-func newTestClock() *testClock { return &testClock{now: audittest.Now()} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.slept = append(c.slept, d)
-	c.mu.Unlock()
-	return ctx.Err()
-}
-
-func (c *testClock) waits() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.slept...)
-}
+func newTestClock() *testClock { return graphtest.NewClock(audittest.Now()) }
 
 // liveTenant is what the fake serves: n applications, each with a
 // certificate (body included, as a single-object GET returns it) and every

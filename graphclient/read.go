@@ -285,7 +285,7 @@ func (c *Client) list(ctx context.Context, coll collection, each func(Object)) e
 			return nil
 		})
 		if err != nil {
-			return stopped(p.n, err)
+			return stopped(p.n, liveHint(err))
 		}
 		if got.NextLink != p.next {
 			return stopped(p.n, fmt.Errorf("the page's @odata.nextLink was read two ways"))
@@ -337,6 +337,16 @@ func (c *Client) fetchPages(ctx context.Context, coll collection, out chan<- pag
 		seen[next] = n + 1
 		ri, err = coll.next(c, next)
 	}
+}
+
+// liveHint gives a DecodeError about an answer from Graph a hint of its
+// own: the hints for files (save it again, edited by hand) do not apply.
+func liveHint(err error) error {
+	var de *DecodeError
+	if errors.As(err, &de) {
+		de.Hint = "the answer is not what Graph sends: something between appaudit and Graph, such as a proxy, may have changed it; run the audit again"
+	}
+	return err
 }
 
 // linkHost is the scheme and host of a link, for messages.
@@ -420,7 +430,7 @@ func (c *Client) getByAppID(ctx context.Context, kind audit.ObjectKind, appID st
 	}
 	o, err := decodeObjectBytes(body, fmt.Sprintf("%s %s", kindName(kind), appID), kind)
 	if err != nil {
-		return Object{}, false, err
+		return Object{}, false, liveHint(err)
 	}
 	if kind == audit.KindServicePrincipal {
 		c.stats.sps.Add(1)

@@ -218,7 +218,7 @@ func TestThrottling(t *testing.T) {
 			if len(res.Tenant.Applications) != 5 {
 				t.Errorf("read %d applications, want 5", len(res.Tenant.Applications))
 			}
-			waits := clock.waits()
+			waits := clock.Waits()
 			if len(waits) != len(tc.lo) {
 				t.Fatalf("waited %v, want %d waits", waits, len(tc.lo))
 			}
@@ -264,15 +264,15 @@ func TestWaitingIsBounded(t *testing.T) {
 	srv := fake(t, liveTenant(3), graphtest.Options{Faults: []graphtest.Fault{{Path: "/applications", Status: 429, RetryAfter: "3600"}}})
 	clock := newTestClock()
 	_, err := readLive(t, client(t, srv.URL, clock), graphclient.ReadOptions{})
-	if err == nil || !strings.Contains(err.Error(), "allowed for one request") || len(clock.waits()) != 0 {
-		t.Errorf("error %v after waits %v", err, clock.waits())
+	if err == nil || !strings.Contains(err.Error(), "allowed for one request") || len(clock.Waits()) != 0 {
+		t.Errorf("error %v after waits %v", err, clock.Waits())
 	}
 	// Many short waits add up to the whole read's budget.
 	srv = fake(t, liveTenant(9), graphtest.Options{Faults: []graphtest.Fault{{Path: "/applications", Status: 429, RetryAfter: "20", Times: 100}}})
 	clock = newTestClock()
 	_, err = readLive(t, client(t, srv.URL, clock, func(c *graphclient.Config) { c.Retry.MaxAttempts = 100; c.Retry.TotalWait = time.Minute }), graphclient.ReadOptions{})
 	var total time.Duration
-	for _, w := range clock.waits() {
+	for _, w := range clock.Waits() {
 		total += w
 	}
 	if err == nil || !strings.Contains(err.Error(), "as long as it may") || total > time.Minute {
@@ -291,6 +291,24 @@ func TestHalfWayFailure(t *testing.T) {
 	}
 	if !strings.Contains(res.Tenant.IncompleteReason, "listing applications stopped at page 3, after 4 applications: Graph answered 500") {
 		t.Errorf("reason %q", res.Tenant.IncompleteReason)
+	}
+}
+
+// A page that arrives whole but is not JSON ends the listing, and the
+// message does not tell the user to save a file again.
+func TestMalformedPage(t *testing.T) {
+	srv := fake(t, liveTenant(7), graphtest.Options{Faults: []graphtest.Fault{{Path: "/applications", Page: 3, Malformed: true}}})
+	res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{})
+	reason := res.Tenant.IncompleteReason
+	if err == nil || !strings.HasPrefix(reason, "listing applications stopped at page 3, after ") || !strings.Contains(reason, "applications page 3:") {
+		t.Fatalf("error %v, reason %q", err, reason)
+	}
+	if strings.Contains(reason, "file") || !strings.Contains(reason, "proxy") {
+		t.Errorf("reason %q: the hint is about files, not about Graph's answer", reason)
+	}
+	// Page 4 may have been asked for while page 3 was decoded.
+	if n := len(listRequests(srv, "/v1.0/applications")); n < 3 || n > 4 {
+		t.Errorf("%d requests: a whole answer that does not parse is not sent again", n)
 	}
 }
 
@@ -440,7 +458,7 @@ func TestBatchAnswersInsideAreRetried(t *testing.T) {
 	if len(batches) != 2 || len(batches[0]) != 6 || len(batches[1]) != 2 {
 		t.Errorf("batches %v: want all six, then the two Graph refused", batches)
 	}
-	if w := clock.waits(); len(w) != 1 || w[0] < 5*time.Second || w[0] > 5500*time.Millisecond {
+	if w := clock.Waits(); len(w) != 1 || w[0] < 5*time.Second || w[0] > 5500*time.Millisecond {
 		t.Errorf("waits %v: the longer of Retry-After 5 and the backoff", w)
 	}
 	if res.Stats.Throttled != 1 {

@@ -10,9 +10,15 @@ import (
 
 // csvReporter writes one row per finding under a header row that is
 // written even when there are no findings, for spreadsheets and for
-// tools that load CSV into a database. Every cell is neutralised for
-// spreadsheets: see csvCell.
+// tools that load CSV into a database. An incomplete audit has a first
+// row of its own saying so, so that a sheet of few findings never passes
+// for a clean one. Every cell is neutralised for spreadsheets: see
+// csvCell.
 type csvReporter struct{}
+
+// csvIncomplete is the check column of the row that says the audit is
+// incomplete; no check of the catalogue has this ID.
+const csvIncomplete = "audit-incomplete"
 
 func newCSV(Options) Reporter { return csvReporter{} }
 
@@ -31,6 +37,13 @@ func (csvReporter) Write(w io.Writer, r *audit.Result) error {
 		return err
 	}
 	row := make([]string, len(csvHeader))
+	if !r.Complete {
+		row[0], row[1], row[2] = audit.SeverityCritical.String(), csvIncomplete, "Audit incomplete"
+		row[14] = csvCell(r.Incomplete + ": the findings cover only what was read; this is not a clean result")
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		clear(row)

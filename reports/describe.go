@@ -16,6 +16,9 @@ import (
 // snapshot tenant.json taken ..., as of 2026-06-15 12:00 UTC".
 func sourceLine(r *audit.Result) string {
 	src := r.Source
+	if src.Kind == "none" {
+		return "no tenant read, the evidence alone, as of " + r.AsOf.UTC().Format("2006-01-02 15:04 MST")
+	}
 	what := "tenant"
 	if src.TenantID != "" {
 		what += " " + plainText(src.TenantID)
@@ -115,4 +118,21 @@ func objectName(o *audit.ObjectRef) string {
 		return "(local file)"
 	}
 	return plainText(o.DisplayName)
+}
+
+// readableMaxFindings bounds the findings the formats made for people to
+// read (the table and the HTML page) list, so that the audit of a large
+// tenant stays something a person reads and a browser opens: the most
+// severe are listed (findings come worst first) and the report says how
+// many more the JSON and CSV reports hold.
+const readableMaxFindings = 5000
+
+// mostSevere is the findings a readable report lists, and the sentence
+// that says what it leaves out ("" when nothing).
+func mostSevere(r *audit.Result) ([]audit.Finding, string) {
+	if len(r.Findings) <= readableMaxFindings {
+		return r.Findings, ""
+	}
+	return r.Findings[:readableMaxFindings], fmt.Sprintf("The %d most severe findings are listed; the other %d are in the JSON and CSV reports (-o json, -o csv).",
+		readableMaxFindings, len(r.Findings)-readableMaxFindings)
 }

@@ -93,6 +93,19 @@ func TestCSVRoundTrip(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0][0] != "severity" {
 		t.Errorf("empty report: %v %v", rows, err)
 	}
+	// An incomplete audit says so in a row of its own, before the
+	// findings, even when it found nothing.
+	for _, res := range []*audit.Result{fixtureResult(), {Findings: []audit.Finding{}}} {
+		res.Complete, res.Incomplete = false, "listing applications stopped at page 2, after 999 applications"
+		rows, err = csv.NewReader(bytes.NewReader(render(t, "csv", res, testOpts))).ReadAll()
+		if err != nil || len(rows) != len(res.Findings)+2 {
+			t.Fatalf("incomplete: %d rows for %d findings, %v", len(rows), len(res.Findings), err)
+		}
+		if row := rows[1]; row[col["check"]] != "audit-incomplete" || row[col["severity"]] != "critical" ||
+			!strings.HasPrefix(row[col["message"]], "listing applications stopped at page 2") || !strings.Contains(row[col["message"]], "not a clean result") {
+			t.Errorf("incomplete: row %v", row)
+		}
+	}
 }
 
 // The JSON shapes of SARIF that code-scanning uploads rely on.
@@ -331,8 +344,9 @@ func TestJUnit(t *testing.T) {
 		{"Reporting", "cert-rotated-one-side", "failed"},
 		{"Mailer", "secret-expiring", "failed"},
 		{"Mailer", "secret-expired", "passed"},
-		{"Mailer", "cert-expired", ""},             // Mailer has no certificate
-		{"SAML Portal", "cert-not-registered", ""}, // the mapping does not name it
+		{"Mailer", "cert-expired", ""},              // Mailer has no certificate
+		{"SAML Portal", "cert-not-registered", ""},  // the mapping does not name it
+		{"Payroll API", "cert-weak-key", "skipped"}, // no certificate body: the key is unknown
 		{"local files", "local-cert-unregistered", "failed"},
 	} {
 		if got := caseState(doc, tc.suite, tc.check); got != tc.want {
@@ -361,8 +375,10 @@ func TestJUnit(t *testing.T) {
 			t.Errorf("triaged %s / %s: %q, want %q", tc.suite, tc.check, got, tc.want)
 		}
 	}
-	if doc.Skipped != 3 {
-		t.Errorf("%d skipped, want 3", doc.Skipped)
+	// The three withheld, and cert-weak-key on the three objects whose
+	// certificate bodies are unknown.
+	if doc.Skipped != 6 {
+		t.Errorf("%d skipped, want 6", doc.Skipped)
 	}
 
 	// An incomplete audit is an error, so CI is never green.
@@ -646,5 +662,26 @@ func TestJSONRoundTripAfterTriage(t *testing.T) {
 		if !bytes.Equal(render(t, f.Name, back, testOpts), render(t, f.Name, r, testOpts)) {
 			t.Errorf("%s: the report read back renders differently", f.Name)
 		}
+	}
+}
+
+// So does the terminal table: every shown finding starts a row with its
+// severity, and the rest are counted.
+func TestTableListsAtMostFiveThousandFindings(t *testing.T) {
+	r := fixtureResult()
+	for len(r.Findings) < 5003 {
+		r.Findings = append(r.Findings, r.Findings[len(r.Findings)-1])
+	}
+	out := string(render(t, "table", r, testOpts))
+	rows := 0
+	for _, line := range strings.Split(out, "\n") {
+		for _, s := range audit.Severities() {
+			if strings.HasPrefix(line, "| "+s.String()+" ") {
+				rows++
+			}
+		}
+	}
+	if rows != 5000 || !strings.Contains(out, "the other 3 are in the JSON and CSV reports") {
+		t.Errorf("%d findings listed", rows)
 	}
 }

@@ -33,12 +33,6 @@ var htmlAssets embed.FS
 
 var htmlTemplate = template.Must(template.New("report.html.tmpl").ParseFS(htmlAssets, "html/report.html.tmpl"))
 
-// htmlMaxFindings bounds the findings the page lists, so that the audit of
-// a large tenant stays a page a browser opens: the most severe are listed
-// (findings come worst first) and the page says how many more the JSON and
-// CSV reports hold.
-const htmlMaxFindings = 5000
-
 // timelineRows bounds the rows of the timeline: the credentials ending
 // soonest in its window are drawn, and the caption counts the others.
 const timelineRows = 40
@@ -125,12 +119,8 @@ func (h *htmlReporter) Write(w io.Writer, r *audit.Result) error {
 		page.NoFindings = "No findings" + shownAbove(r) + "."
 	}
 	page.Timeline = buildTimeline(r)
-	listed := r.Findings
-	if len(listed) > htmlMaxFindings {
-		listed = listed[:htmlMaxFindings]
-		page.NotListed = fmt.Sprintf("The %d most severe findings are listed; the other %d are in the JSON and CSV reports (-o json, -o csv).",
-			len(listed), len(r.Findings)-len(listed))
-	}
+	listed, notListed := mostSevere(r)
+	page.NotListed = notListed
 	for _, group := range groupByObject(listed) {
 		g := htmlGroup{Name: clipRunes(objectName(group[0].App), 200)}
 		if o := group[0].App; o != nil {

@@ -143,3 +143,14 @@ func TestTableNeutralisesHostileText(t *testing.T) {
 		}
 	}
 }
+
+// A diagnosis made from the evidence alone says so, and does not claim to
+// have read an empty tenant.
+func TestTableWithoutTenant(t *testing.T) {
+	r := &audit.Result{Command: "doctor", Complete: true, Source: audit.Source{Kind: "none"}, Findings: []audit.Finding{}}
+	r.CountFindings()
+	out := string(render(t, "table", r, reports.Options{}))
+	if !strings.Contains(out, "no tenant read, the evidence alone") || strings.Contains(out, "Read 0 applications") {
+		t.Errorf("header of a diagnosis without a tenant:\n%s", out)
+	}
+}

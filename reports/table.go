@@ -90,12 +90,17 @@ func incompleteBanner(r *audit.Result) string {
 func (t *tableReporter) header(ew *errWriter, r *audit.Result) {
 	ew.printf("appaudit: %s\n", sourceLine(r))
 	sum := r.Summary
-	ew.printf("Read %s and %s (%s, %s)", count(sum.Applications, "application"), count(sum.ServicePrincipals, "service principal"),
-		count(sum.KeyCredentials, "key credential"), count(sum.PasswordCredentials, "client secret"))
-	if sum.LocalCertificates > 0 || sum.Deployments > 0 {
-		ew.printf("; %s and %s", count(sum.LocalCertificates, "local certificate"), count(sum.Deployments, "deployment row"))
+	switch {
+	case r.Source.Kind != "none":
+		ew.printf("Read %s and %s (%s, %s)", count(sum.Applications, "application"), count(sum.ServicePrincipals, "service principal"),
+			count(sum.KeyCredentials, "key credential"), count(sum.PasswordCredentials, "client secret"))
+		if sum.LocalCertificates > 0 || sum.Deployments > 0 {
+			ew.printf("; %s and %s", count(sum.LocalCertificates, "local certificate"), count(sum.Deployments, "deployment row"))
+		}
+		ew.printf(".\n")
+	case sum.LocalCertificates > 0:
+		ew.printf("Read %s.\n", count(sum.LocalCertificates, "local certificate"))
 	}
-	ew.printf(".\n")
 	parts := make([]string, 0, 5)
 	for _, s := range audit.Severities() {
 		if n := sum.BySeverity[s.String()]; n > 0 {
@@ -126,7 +131,8 @@ func shownAbove(r *audit.Result) string {
 func (t *tableReporter) findings(ew *errWriter, r *audit.Result) error {
 	tbl := newASCIITable(ew)
 	tbl.Header("SEVERITY", "CHECK", "APP", "CREDENTIAL", "FINDING")
-	for _, group := range groupByObject(r.Findings) {
+	listed, notListed := mostSevere(r)
+	for _, group := range groupByObject(listed) {
 		for i, f := range group {
 			app := ""
 			if i == 0 {
@@ -138,14 +144,25 @@ func (t *tableReporter) findings(ew *errWriter, r *audit.Result) error {
 			}
 		}
 	}
-	return tbl.Render()
+	if err := tbl.Render(); err != nil {
+		return err
+	}
+	if notListed != "" {
+		ew.printf("%s\n", notListed)
+	}
+	return nil
 }
 
 // remedies lists, once per check that fired, what to do about it.
 func (t *tableReporter) remedies(ew *errWriter, r *audit.Result) {
 	ew.printf("\nWhat to do:\n")
-	for _, f := range firstPerCheck(r.Findings) {
-		ew.printf("  %-26s %s\n", f.Check, wrapIndent(plainText(f.Remediation), tableMessageWidth, strings.Repeat(" ", 29)))
+	first := firstPerCheck(r.Findings)
+	width := 0
+	for _, f := range first {
+		width = max(width, utf8.RuneCountInString(f.Check))
+	}
+	for _, f := range first {
+		ew.printf("  %-*s %s\n", width, plainText(f.Check), wrapIndent(plainText(f.Remediation), tableMessageWidth, strings.Repeat(" ", width+3)))
 	}
 	ew.printf("  (appaudit explain CHECK tells more about each check.)\n")
 }

@@ -121,18 +121,7 @@ func (o *verdictOptions) inventoryOptions(s *streams) inventory.Options {
 // finish decides the exit code before filtering, writes the reports and
 // the warnings, and returns the code.
 func (o *verdictOptions) finish(s *streams, outs []reports.OutputSpec, r *audit.Result) error {
-	code := o.policy.exitFor(r)
-	r.FilterMinSeverity(o.policy.minSeverity)
-	if err := writeOutputs(s, outs, r); err != nil {
-		return err
-	}
-	if !o.Quiet {
-		s.warn(r.Warnings)
-	}
-	if !r.Complete {
-		return incompleteErr(fmt.Errorf("tenant data incomplete: %s", r.Incomplete))
-	}
-	return silentExit(code)
+	return finish(s, outs, &o.policy, o.Quiet, r)
 }
 
 var doctorContext = []string{"client-id", "tenant", "cloud", "cert"}

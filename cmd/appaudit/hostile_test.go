@@ -196,8 +196,8 @@ func allFormats(dir string) []string {
 	return args
 }
 
-// checkReports checks the stdout table and every report file in dir.
-func checkReports(t *testing.T, what, stdout, dir string) *audit.Result {
+// checkHostileReports checks the stdout table and every report file in dir.
+func checkHostileReports(t *testing.T, what, stdout, dir string) *audit.Result {
 	t.Helper()
 	noRawHostile(t, what+": stdout", stdout)
 	var result *audit.Result
@@ -363,7 +363,7 @@ func TestHostileTenantDataInEveryCommand(t *testing.T) {
 				t.Fatalf("exit %d, want %d\nstderr: %.2000s", code, tc.code, errOut)
 			}
 			checkStderr(t, tc.name, errOut)
-			r := checkReports(t, tc.name, out, dir)
+			r := checkHostileReports(t, tc.name, out, dir)
 			hostileNamesKept(t, tc.name, r, tc.kept...)
 
 			// The saved report renders again, and serves as a baseline.
@@ -374,13 +374,13 @@ func TestHostileTenantDataInEveryCommand(t *testing.T) {
 					t.Fatalf("report --from: exit %d\n%s", code, errOut)
 				}
 				checkStderr(t, "report --from", errOut)
-				hostileNamesKept(t, "report --from", checkReports(t, "report --from", out, again), tc.kept...)
+				hostileNamesKept(t, "report --from", checkHostileReports(t, "report --from", out, again), tc.kept...)
 				code, out, errOut = runCLI(t, nil, append(append(append([]string{"scan", "--snapshot", w.snapshot, "--baseline", filepath.Join(dir, "report.json")}, local...), asOf...), allFormats(again)...)...)
 				if code != exitOK {
 					t.Fatalf("scan --baseline: exit %d\n%s", code, errOut)
 				}
 				checkStderr(t, "scan --baseline", errOut)
-				checkReports(t, "scan --baseline", out, again)
+				checkHostileReports(t, "scan --baseline", out, again)
 			}
 		})
 	}

@@ -25,6 +25,8 @@ type streams struct {
 	ErrTTY bool
 	// Getenv reads the environment (so tests can give their own).
 	Getenv func(string) string
+	// live is nil but in tests: see liveHooks.
+	live *liveHooks
 }
 
 // maxMessage bounds one message on stderr, in runes: none of appaudit's

@@ -45,8 +45,14 @@ type liveOptions struct {
 	// readTime how long it took.
 	warnings []string
 	readTime time.Duration
-	// configure, in tests, changes the client's configuration.
-	configure func(*graphclient.Config)
+}
+
+// liveHooks let tests change how a live source signs in and reaches
+// Graph (a fake token endpoint, a clock that does not sleep) after the
+// flags are read and before anything is sent.
+type liveHooks struct {
+	auth   func(*graphclient.AuthOptions)
+	config func(*graphclient.Config)
 }
 
 // defaultKeyFetchMax is how many objects' certificate bodies are fetched
@@ -174,6 +180,9 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 		}
 		ao.Certificates, ao.PrivateKey = []*x509.Certificate{cert}, key
 	}
+	if s.live != nil && s.live.auth != nil {
+		s.live.auth(&ao)
+	}
 	cred, err := graphclient.NewCredential(ao)
 	if err != nil {
 		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "graphclient: "))
@@ -183,8 +192,8 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 	if o.KeyReadsPerMinute == 0 {
 		cfg.KeyReadsPerMinute = -1
 	}
-	if o.configure != nil {
-		o.configure(&cfg)
+	if s.live != nil && s.live.config != nil {
+		s.live.config(&cfg)
 	}
 	c, err := graphclient.NewClient(cfg)
 	if err != nil {

@@ -130,20 +130,7 @@ func TestLiveScanMatchesOfflineScan(t *testing.T) {
 				if !reflect.DeepEqual(live.Summary, offline.Summary) {
 					t.Errorf("summary live %+v, offline %+v", live.Summary, offline.Summary)
 				}
-				if !reflect.DeepEqual(live.Findings, offline.Findings) {
-					for i := range max(len(live.Findings), len(offline.Findings)) {
-						var l, o finding
-						if i < len(live.Findings) {
-							l = live.Findings[i]
-						}
-						if i < len(offline.Findings) {
-							o = offline.Findings[i]
-						}
-						if !reflect.DeepEqual(l, o) {
-							t.Errorf("finding %d:\n live    %s %s %s\n offline %s %s %s", i, l.Check, l.Severity, l.Message, o.Check, o.Severity, o.Message)
-						}
-					}
-				}
+				sameFindings(t, live.Findings, offline.Findings)
 				pages := 0
 				for _, r := range srv.Requests() {
 					if r.Path == "/v1.0/applications" {
@@ -154,6 +141,27 @@ func TestLiveScanMatchesOfflineScan(t *testing.T) {
 					t.Errorf("%d pages of applications: paging was not exercised", pages)
 				}
 			})
+		}
+	}
+}
+
+// sameFindings asserts that a live scan found what the offline scan did,
+// naming each finding that differs.
+func sameFindings(t *testing.T, live, offline []finding) {
+	t.Helper()
+	if reflect.DeepEqual(live, offline) {
+		return
+	}
+	for i := range max(len(live), len(offline)) {
+		var l, o finding
+		if i < len(live) {
+			l = live[i]
+		}
+		if i < len(offline) {
+			o = offline[i]
+		}
+		if !reflect.DeepEqual(l, o) {
+			t.Errorf("finding %d:\n live    %s %s %s\n offline %s %s %s", i, l.Check, l.Severity, l.Message, o.Check, o.Severity, o.Message)
 		}
 	}
 }

@@ -87,3 +87,22 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// finish ends every command that produces a Result: the exit code is
+// decided on the whole Result, before --min-severity filters what the
+// reports show; then the reports are written and the warnings printed
+// (unless quiet). An incomplete Result exits 3 whatever its findings.
+func finish(s *streams, outs []reports.OutputSpec, p *policyOptions, quiet bool, r *audit.Result) error {
+	code := p.exitFor(r)
+	r.FilterMinSeverity(p.minSeverity)
+	if err := writeOutputs(s, outs, r); err != nil {
+		return err
+	}
+	if !quiet {
+		s.warn(r.Warnings)
+	}
+	if !r.Complete {
+		return incompleteErr(fmt.Errorf("audit incomplete: %s", r.Incomplete))
+	}
+	return silentExit(code)
+}

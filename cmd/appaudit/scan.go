@@ -201,16 +201,5 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 	if err := tri.apply(r, opts.policy.now); err != nil {
 		return err
 	}
-	code := opts.policy.exitFor(r)
-	r.FilterMinSeverity(opts.policy.minSeverity)
-	if err := writeOutputs(s, outs, r); err != nil {
-		return err
-	}
-	if !opts.Quiet {
-		s.warn(r.Warnings)
-	}
-	if !r.Complete {
-		return incompleteErr(fmt.Errorf("audit incomplete: %s", r.Incomplete))
-	}
-	return silentExit(code)
+	return finish(s, outs, &opts.policy, opts.Quiet, r)
 }

@@ -12,7 +12,14 @@ import (
 // runCLI runs appaudit with args and returns the exit code, stdout and stderr.
 func runCLI(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
+	return runLive(t, nil, env, args...)
+}
+
+// runLive is runCLI with hooks for the live sources (nil for none).
+func runLive(t *testing.T, hooks *liveHooks, env []string, args ...string) (int, string, string) {
+	t.Helper()
 	s, out, errOut := testStreams("", env...)
+	s.live = hooks
 	code := run(context.Background(), args, s)
 	return code, out.String(), errOut.String()
 }

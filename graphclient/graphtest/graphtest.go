@@ -17,16 +17,18 @@
 //     unless Options.KeysOnList says list pages carry them too;
 //   - POST /v1.0/$batch runs up to 20 GETs and answers them in an order of
 //     its own;
-//   - a request without the bearer token is a 401, and Options.Forbidden
-//     answers every read with the 403 of an identity that lacks
-//     Application.Read.All;
+//   - a request without the bearer token is a 401, a token is accepted for
+//     Options.TokenUses requests at most before it is a 401 as expired,
+//     and Options.Forbidden answers every read with the 403 of an
+//     identity that lacks Application.Read.All;
 //   - every other method is refused with 405 and recorded, so that a test
 //     can prove none was sent.
 //
 // Faults are scripted (Options.Faults): an answer with any status (429 with
 // or without Retry-After, 503, ...), a connection dropped before or in the
-// middle of an answer, a slow answer, a nextLink that loops back, inside or
-// outside $batch. Options.Latency delays every answer, for measuring.
+// middle of an answer, a slow answer, a nextLink that loops back, a page
+// that is not JSON, inside or outside $batch. TokenServer is a fake token
+// endpoint to sign in against. Options.Latency delays every answer, for measuring.
 //
 // The package never reaches the network beyond the loopback listener it
 // starts, and never changes the tenant it serves.
@@ -54,6 +56,13 @@ import (
 type Options struct {
 	// Token is the bearer token requests must carry; "" accepts any.
 	Token string
+	// Accept, when not nil, decides which bearer tokens are valid instead
+	// of Token: TokenServer.Issued accepts those a TokenServer issued.
+	Accept func(token string) bool
+	// TokenUses, when above 0, accepts each token for that many requests
+	// and answers the next ones 401 as for an expired token: a token that
+	// expires part-way through a read.
+	TokenUses int
 	// Forbidden answers every read with 403 Authorization_RequestDenied,
 	// as Graph does for an identity without Application.Read.All.
 	Forbidden bool
@@ -98,6 +107,10 @@ type Fault struct {
 	Delay time.Duration
 	// LoopTo makes the page's @odata.nextLink point back to page LoopTo.
 	LoopTo int
+	// Malformed sends the answer's first half and then text that is not
+	// JSON, with a Content-Length that matches: a whole answer that does
+	// not parse.
+	Malformed bool
 
 	// Times is how often the fault fires; 0 is every time.
 	Times int
@@ -128,6 +141,7 @@ type Handler struct {
 	mu       sync.Mutex
 	faults   []*Fault
 	requests []Request
+	uses     map[string]int // requests per token, for TokenUses
 }
 
 // entry is one object, its members rendered once.
@@ -147,7 +161,7 @@ type member struct {
 // NewHandler serves t. The tenant is rendered once; later changes to it
 // are not seen.
 func NewHandler(t *audit.Tenant, opts Options) (*Handler, error) {
-	h := &Handler{opts: opts, byID: map[string]*entry{}}
+	h := &Handler{opts: opts, byID: map[string]*entry{}, uses: map[string]int{}}
 	if h.opts.PageSize <= 0 {
 		h.opts.PageSize = 100
 	}
@@ -330,6 +344,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			a.headers = map[string]string{"Retry-After": f.RetryAfter}
 		}
 	}
+	if f != nil && f.Malformed {
+		a.body = append(a.body[:len(a.body)/2:len(a.body)/2], "<html><body>502 Bad Gateway</body></html>"...)
+	}
 	h.setStatus(idx, a.status)
 	for k, v := range a.headers {
 		w.Header().Set(k, v)
@@ -443,12 +460,23 @@ func (h *Handler) authorize(auth string) (answer, bool) {
 	switch {
 	case !ok || tok == "":
 		return errAnswer(http.StatusUnauthorized, "Access token is empty."), false
-	case h.opts.Token != "" && tok != h.opts.Token:
+	case h.opts.Accept != nil && !h.opts.Accept(tok),
+		h.opts.Accept == nil && h.opts.Token != "" && tok != h.opts.Token:
 		return errAnswer(http.StatusUnauthorized, "Access token validation failure. Invalid audience."), false
+	case h.opts.TokenUses > 0 && h.use(tok) > h.opts.TokenUses:
+		return errAnswer(http.StatusUnauthorized, "Lifetime validation failed, the token is expired."), false
 	case h.opts.Forbidden:
 		return errAnswer(http.StatusForbidden, "Insufficient privileges to complete the operation."), false
 	}
 	return answer{}, true
+}
+
+// use counts a request carrying tok and returns how many have.
+func (h *Handler) use(tok string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.uses[tok]++
+	return h.uses[tok]
 }
 
 // read answers a GET.
@@ -725,7 +753,8 @@ func (h *Handler) batch(root string, body []byte) answer {
 // ParseFault reads a fault written as comma-separated settings, for the
 // command line: "path=/applications,page=2,status=429,retry-after=5,times=2",
 // "path=/applications,page=3,drop", "path=/$batch,truncate",
-// "delay=3s,times=1", "page=4,loop-to=2", "in-batch,path=/applications/,status=503".
+// "delay=3s,times=1", "page=4,loop-to=2", "page=2,malformed",
+// "in-batch,path=/applications/,status=503".
 func ParseFault(s string) (Fault, error) {
 	var f Fault
 	for _, part := range strings.Split(s, ",") {
@@ -750,10 +779,12 @@ func ParseFault(s string) (Fault, error) {
 			f.Drop = true
 		case "truncate":
 			f.Truncate = true
+		case "malformed":
+			f.Malformed = true
 		case "in-batch":
 			f.InBatch = true
 		default:
-			return Fault{}, fmt.Errorf("graphtest: fault %q: unknown setting %q (path, page, status, retry-after, times, loop-to, delay, drop, truncate, in-batch)", s, k)
+			return Fault{}, fmt.Errorf("graphtest: fault %q: unknown setting %q (path, page, status, retry-after, times, loop-to, delay, drop, truncate, malformed, in-batch)", s, k)
 		}
 		if err != nil {
 			return Fault{}, fmt.Errorf("graphtest: fault %q: %s=%s is not a number or duration", s, k, v)

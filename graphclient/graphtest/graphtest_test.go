@@ -201,3 +201,44 @@ func TestParseFault(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenUsesAndMalformedPages(t *testing.T) {
+	srv := start(t, graphtest.Options{PageSize: 1, TokenUses: 2, Faults: []graphtest.Fault{{Path: "/servicePrincipals", Malformed: true}}})
+	for i, want := range []int{200, 200, 401} {
+		status, _, v := do(t, srv, "GET", "/v1.0/applications", "")
+		if status != want {
+			t.Errorf("request %d: %d %v, want %d", i+1, status, v, want)
+		}
+		if status == 401 && !strings.Contains(v["error"].(map[string]any)["message"].(string), "expired") {
+			t.Errorf("401 %v does not say the token expired", v)
+		}
+	}
+	srv = start(t, graphtest.Options{Faults: []graphtest.Fault{{Path: "/servicePrincipals", Malformed: true}}})
+	req, _ := http.NewRequest("GET", srv.URL+"/v1.0/servicePrincipals", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var v any
+	if err != nil || resp.StatusCode != 200 || int64(len(b)) != resp.ContentLength || json.Unmarshal(b, &v) == nil ||
+		!strings.HasPrefix(string(b), `{"@odata.context"`) {
+		t.Errorf("malformed page: %d, %d of %d bytes (%v): %s", resp.StatusCode, len(b), resp.ContentLength, err, b)
+	}
+	if f, err := graphtest.ParseFault("page=2,malformed"); err != nil || !f.Malformed || f.Page != 2 {
+		t.Errorf("%+v %v", f, err)
+	}
+}
+
+func TestAccept(t *testing.T) {
+	srv := start(t, graphtest.Options{Token: "ignored", Accept: func(tok string) bool { return tok == "tok" }})
+	if status, _, v := do(t, srv, "GET", "/v1.0/applications", ""); status != 200 {
+		t.Errorf("an accepted token: %d %v", status, v)
+	}
+	srv = start(t, graphtest.Options{Accept: func(string) bool { return false }})
+	if status, _, _ := do(t, srv, "GET", "/v1.0/applications", ""); status != 401 {
+		t.Errorf("a refused token: %d", status)
+	}
+}

@@ -6,7 +6,8 @@
 //
 // --generate N serves a made-up tenant of N applications (and as many
 // service principals) instead of a snapshot, --fault scripts failures, and
-// --token makes every other token a 401. It serves until interrupted.
+// --token makes every other token a 401, and --token-uses a token a 401
+// after some requests. It serves until interrupted.
 package main
 
 import (
@@ -53,6 +54,7 @@ func run(args []string) error {
 	generate := fs.Int("generate", 0, "serve a made-up tenant of `N` applications and N service principals instead")
 	bodyEvery := fs.Int("body-every", 10, "with --generate, one certificate in `N` has a body")
 	token := fs.String("token", "", "accept only this bearer `TOKEN` (default: any)")
+	tokenUses := fs.Int("token-uses", 0, "accept each token for `N` requests, then answer 401 as for an expired token (0: no limit)")
 	latency := fs.Duration("latency", 0, "delay every answer by `DURATION`")
 	pageSize := fs.Int("page-size", 100, "page size without $top")
 	maxPage := fs.Int("max-page-size", 0, "largest page whatever $top asks (0: $top decides)")
@@ -77,7 +79,7 @@ func run(args []string) error {
 	default:
 		return errors.New("give the tenant to serve: --snapshot FILE or --generate N")
 	}
-	h, err := graphtest.NewHandler(t, graphtest.Options{Token: *token, Forbidden: *forbidden, PageSize: *pageSize, MaxPageSize: *maxPage,
+	h, err := graphtest.NewHandler(t, graphtest.Options{Token: *token, TokenUses: *tokenUses, Forbidden: *forbidden, PageSize: *pageSize, MaxPageSize: *maxPage,
 		KeysOnList: *keysOnList, Latency: *latency, Faults: fl})
 	if err != nil {
 		return err
