@@ -209,11 +209,17 @@ func (f *bodyFetcher) fetch(items []need) {
 					f.fail(1, strings.TrimPrefix(liveHint(err).Error(), "graphclient: "))
 					continue
 				}
-				keys := o.Application.KeyCredentials
+				p := &o.Application.Principal
 				if n.kind == audit.KindServicePrincipal {
-					keys = o.ServicePrincipal.KeyCredentials
+					p = &o.ServicePrincipal.Principal
 				}
-				f.store(n, keys)
+				if p.ObjectID != n.id {
+					// Someone else's certificates would pass for this
+					// object's: keep what the listing said.
+					f.fail(1, fmt.Sprintf("Graph's $batch answer for %s %s is about another object, %q", kindName(n.kind), n.id, clip(p.ObjectID)))
+					continue
+				}
+				f.store(n, p.KeyCredentials)
 				c.stats.fetched.Add(1)
 			case a.Status == http.StatusNotFound:
 				f.mu.Lock()

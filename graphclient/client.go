@@ -197,7 +197,7 @@ func (c *Client) classify(op string, err error) error {
 	case errors.As(err, &oe):
 		e := &Error{Op: op, Status: oe.GetStatusCode(), Err: err}
 		if m := oe.GetErrorEscaped(); m != nil {
-			e.Code, e.Message = deref(m.GetCode()), clipLine(oneLine(deref(m.GetMessage())), 300)
+			e.Code, e.Message = clip(deref(m.GetCode())), clipLine(oneLine(deref(m.GetMessage())), 300)
 		}
 		e.Hint = c.statusHint(e.Status)
 		return e

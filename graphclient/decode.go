@@ -251,6 +251,14 @@ func (in *input) object(l list, i int) (Object, error) {
 		return Object{}, wrap(in.errAt(start, describe(raw)+", not an application or service principal object",
 			"each element is one Graph object {\"id\": ..., \"appId\": ..., \"keyCredentials\": [...]}"), nil, "")
 	}
+	if member, at, ok := tooManyCredentials(raw); ok {
+		e := in.errAt(start+int64(at), fmt.Sprintf("holds more than %d credentials", MaxCredentials),
+			"an Entra object holds at most about 1,000 items across its lists: is the file damaged?")
+		e.Field = pathString([]any{member})
+		var w wireObject
+		w.AppID, w.DisplayName = identity(raw)
+		return Object{}, wrap(e, &w, l.want)
+	}
 	var w wireObject
 	if err := json.Unmarshal(raw, &w); err != nil {
 		e := in.jsonError(raw, start, err)
@@ -280,6 +288,63 @@ func (in *input) object(l list, i int) (Object, error) {
 		return Object{}, wrap(e, &w, kind)
 	}
 	return o, nil
+}
+
+// MaxCredentials bounds the keyCredentials, and the passwordCredentials,
+// of one object. Entra keeps an object to about 1,000 items across all its
+// lists (ENTRA-FACTS.md), so twice that is damage; and a list that long is
+// refused before it is decoded, since an empty credential is three bytes
+// of JSON but a few hundred of memory, and the audit compares each of an
+// object's certificates with the others.
+const MaxCredentials = 2_000
+
+// tooManyCredentials finds, in raw, an object not yet validated, a
+// credential list of more than MaxCredentials elements: its member name
+// and where its value starts.
+func tooManyCredentials(raw []byte) (member string, at int, found bool) {
+	if len(raw) <= 2*MaxCredentials { // an element and its comma take two bytes at least
+		return "", 0, false
+	}
+	i := skipSpace(raw, 1)
+	for i < len(raw) && raw[i] == '"' {
+		kend := stringEnd(raw, i)
+		if kend < 0 {
+			return "", 0, false
+		}
+		var key string
+		_ = json.Unmarshal(raw[i:kend], &key)
+		i = skipSpace(raw, kend)
+		if i >= len(raw) || raw[i] != ':' {
+			return "", 0, false
+		}
+		i = skipSpace(raw, i+1)
+		n := valueLen(raw[i:])
+		if (strings.EqualFold(key, "keyCredentials") || strings.EqualFold(key, "passwordCredentials")) && elements(raw[i:i+n]) > MaxCredentials {
+			return key, i, true
+		}
+		i = skipSpace(raw, i+n)
+		if i >= len(raw) || raw[i] != ',' {
+			return "", 0, false
+		}
+		i = skipSpace(raw, i+1)
+	}
+	return "", 0, false
+}
+
+// elements counts the elements of the JSON array b, up to one more than
+// MaxCredentials; 0 when b is not an array.
+func elements(b []byte) int {
+	if len(b) == 0 || b[0] != '[' {
+		return 0
+	}
+	n := 0
+	for j := skipSpace(b, 1); j < len(b) && b[j] != ']' && n <= MaxCredentials; n++ {
+		j = skipSpace(b, j+valueLen(b[j:]))
+		if j < len(b) && b[j] == ',' {
+			j = skipSpace(b, j+1)
+		}
+	}
+	return n
 }
 
 // kind says what the object is: its @odata.type when it has one, else what

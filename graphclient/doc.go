@@ -11,7 +11,8 @@
 // appaudit's own snapshot). All of them stream: the input is walked token by
 // token and decoded one directory object at a time, so memory grows with
 // the audit.Tenant being built, never with the size of the raw input, and
-// no single object may exceed MaxObjectSize.
+// no single object may exceed MaxObjectSize or hold more than
+// MaxCredentials credentials in a list.
 //
 // The live client (NewCredential, ResolveEndpoint, NewClient, Client.Read)
 // signs in with azidentity in one of the AuthModes, lists /applications and

@@ -119,7 +119,7 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 	field := func(v any) error {
 		if err := json.Unmarshal(raw, v); err != nil {
 			e := in.jsonError(raw, start, err)
-			e.Field = key
+			e.Field = pathString([]any{key})
 			return e
 		}
 		return nil
@@ -138,7 +138,7 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 			if d.version < 1 {
 				e.Hint = "the version is a whole number, 1 for this format"
 			}
-			e.Field = key
+			e.Field = pathString([]any{key})
 			return e
 		}
 	case "tool":
@@ -159,7 +159,7 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 		t, ferr := parseDate(s, key)
 		if ferr != nil {
 			e := in.errAt(start, ferr.msg, ferr.hint)
-			e.Field = key
+			e.Field = pathString([]any{key})
 			return e
 		}
 		d.takenAt = t
@@ -171,13 +171,13 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 		if !ok {
 			e := in.errAt(start, fmt.Sprintf("the page lists %s, not applications or service principals", clip(what)),
 				"list /v1.0/applications or /v1.0/servicePrincipals")
-			e.Field = key
+			e.Field = pathString([]any{key})
 			return e
 		}
 		if k != "" && want != "" && k != want {
 			e := in.errAt(start, fmt.Sprintf("the page lists %ss, but %ss were asked for", k, want),
 				"request /v1.0/"+string(want)+"s for "+string(want)+"s")
-			e.Field = key
+			e.Field = pathString([]any{key})
 			return e
 		}
 		d.contextKind = k

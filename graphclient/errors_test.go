@@ -1,8 +1,10 @@
 package graphclient_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -68,6 +70,8 @@ func TestReadSnapshotErrors(t *testing.T) {
 		{"type against list", `{"appauditSnapshot":1,"complete":true,"applications":[{"@odata.type":"#microsoft.graph.servicePrincipal","appId":"s"}]}`, `{"@odata.type"`,
 			[]string{"applications[0]", "is a servicePrincipal in a list of applications"}},
 		{"value not a list", `{"value":{"appId":"a"}}`, `{"appId"`, []string{"value is an object, not a list", `"value": [`}},
+		{"hostile member name", "{\"\x7fname\\u0007" + strings.Repeat(" ", 3000) + "\":\"", "$",
+			[]string{`"\x7fname\a    `, "…", "the input ends inside a value"}},
 		{"key body of a cert is fine, but not its date", fmt.Sprintf(`[{"appId":"a","keyCredentials":[{"key":%q,"startDateTime":"2026-13-01T00:00:00Z"}]}]`, b64(cert.DER)), `"2026-13`,
 			[]string{"keyCredentials[0].startDateTime", "not a date"}},
 	} {
@@ -131,6 +135,53 @@ func TestObjectTooLarge(t *testing.T) {
 	tn, err := graphclient.ReadSnapshot(strings.NewReader(b.String()), "many.json")
 	if err != nil || len(tn.Applications) != 20 {
 		t.Errorf("20 objects of 1 MiB: %v", err)
+	}
+}
+
+// A credential list far longer than Entra keeps is refused before it is
+// decoded: empty credentials are three bytes each in the file, and a few
+// hundred in memory.
+func TestTooManyCredentials(t *testing.T) {
+	list := func(n int, elem string) string {
+		return "[" + strings.TrimSuffix(strings.Repeat(elem+",", n), ",") + "]"
+	}
+	max := graphclient.MaxCredentials
+	for _, tc := range []struct {
+		in, want string
+	}{
+		{`[{"appId":"a1","displayName":"Big","keyCredentials":` + list(max+1, "{}") + `}]`, `big.json:1:53: [0] ("Big", appId a1): keyCredentials: holds more than 2000 credentials`},
+		{`[{"appId":"a2","passwordCredentials":` + list(max, "{}") + `,"passwordCredentials":` + list(3*max, "null") + `}]`, `appId a2): passwordCredentials: holds more than`},
+		{`{"value":[{"id":"o","KEYCREDENTIALS":` + list(max+1, "1") + `}]}`, `value[0]: KEYCREDENTIALS: holds more than`},
+	} {
+		_, err := graphclient.ReadSnapshot(strings.NewReader(tc.in), "big.json")
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "about 1,000 items") {
+			t.Errorf("%.60s…: %v", tc.in, err)
+		}
+	}
+	tn, err := graphclient.ReadSnapshot(strings.NewReader(`[{"appId":"a","keyCredentials":`+list(max, `{"keyId":"k"}`)+`}]`), "ok.json")
+	if err != nil || len(tn.Applications[0].KeyCredentials) != max {
+		t.Errorf("%d credentials: %v", max, err)
+	}
+}
+
+// The largest object the decoder takes, all empty credentials, is refused
+// within a few times its size: decoded, it took 4.8 GB.
+func TestEmptyCredentialsMemory(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString(`[{"appId":"a","keyCredentials":[`)
+	for b.Len() < graphclient.MaxObjectSize-10 {
+		b.WriteString(`{},`)
+	}
+	b.WriteString(`{}]}]`)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := graphclient.ReadSnapshot(bytes.NewReader(b.Bytes()), "empty.json")
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "holds more than") {
+		t.Fatalf("error %v", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 8*uint64(b.Len()) {
+		t.Errorf("a %d MiB object took %d MiB to refuse", b.Len()>>20, got>>20)
 	}
 }
 
@@ -217,4 +268,18 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	n := copy(p, f.data)
 	f.data = f.data[n:]
 	return n, nil
+}
+
+// A member name from the input is quoted and clipped where an error names
+// it: the error never repeats the input, nor prints its control characters.
+func TestHostileMemberName(t *testing.T) {
+	in := "{\"\\u001b[31mred" + strings.Repeat("x", 5000) + "\":\""
+	_, err := graphclient.ReadSnapshot(strings.NewReader(in), "tenant.json")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	if len(msg) > 300 || strings.ContainsRune(msg, 0x1b) || !strings.Contains(msg, `"\x1b[31mred`) {
+		t.Errorf("%d bytes: %.300q", len(msg), msg)
+	}
 }

@@ -3,7 +3,9 @@ package graphclient_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/audittest"
 	"github.com/appaudit/appaudit/graphclient"
 	"github.com/appaudit/appaudit/graphclient/graphtest"
 )
@@ -340,6 +343,37 @@ func TestNextLinkToAnotherHostIsNotFollowed(t *testing.T) {
 	}
 }
 
+// A nextLink is followed only to the endpoint's own scheme, host and
+// port: the token goes with it.
+func TestNextLinkOffTheEndpointIsNotFollowed(t *testing.T) {
+	var link string
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"@odata.nextLink": %q, "value": [{"id": "o1", "appId": "a1"}]}`, link)
+	}))
+	defer srv.Close()
+	hostPort := strings.TrimPrefix(srv.URL, "http://")
+	_, port, _ := strings.Cut(hostPort, ":")
+	for _, tc := range []struct{ link, leads string }{
+		{"https://" + hostPort + "/v1.0/applications?$skiptoken=x", "https://" + hostPort},
+		{"http://127.0.0.1:1/v1.0/applications?$skiptoken=x", "http://127.0.0.1:1"},
+		{"http://localhost:" + port + "/v1.0/applications?$skiptoken=x", "http://localhost:" + port},
+		{"/v1.0/applications?$skiptoken=x", "something that is not a URL"},
+		{"::not a url", "something that is not a URL"},
+	} {
+		link, hits = tc.link, 0
+		res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{})
+		if err == nil || !strings.Contains(err.Error(), "leads to "+tc.leads+", not to "+hostPort+": it was not followed") {
+			t.Errorf("%s: error %v", tc.link, err)
+		}
+		if hits != 1 || len(res.Tenant.Applications) != 1 {
+			t.Errorf("%s: %d requests, %d applications", tc.link, hits, len(res.Tenant.Applications))
+		}
+	}
+}
+
 func TestUnauthorizedAndForbidden(t *testing.T) {
 	t.Run("401", func(t *testing.T) {
 		srv := fake(t, liveTenant(3), graphtest.Options{Token: "another-token"})
@@ -368,6 +402,27 @@ func TestUnauthorizedAndForbidden(t *testing.T) {
 			t.Fatalf("error %q", err)
 		}
 	})
+}
+
+// Graph's error code and message are Graph's to choose: what of them
+// reaches an error or a warning is clipped.
+func TestGraphErrorTextIsBounded(t *testing.T) {
+	long := strings.Repeat("Authorization_RequestDenied", 400)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `{"error": {"code": %q, "message": %q}}`, long, long)
+	}))
+	defer srv.Close()
+	_, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{})
+	if statusErr(err) != 403 || len(err.Error()) > 1000 {
+		t.Errorf("error of %d bytes: %.300s", len(err.Error()), err)
+	}
+	batch := fmt.Sprintf(`{"responses": [{"id": "1", "status": 500, "body": {"error": {"code": %q}}}, {"id": "2", "status": 500, "body": {"error": {"code": %q}}}]}`, long, long)
+	res, err := readLive(t, client(t, badBatch(t, batch), newTestClock()), graphclient.ReadOptions{KeyBodies: true})
+	if err != nil || len(res.Warnings) != 1 || len(res.Warnings[0]) > 1000 {
+		t.Errorf("%v; warnings %.300q", err, res.Warnings)
+	}
 }
 
 func statusErr(err error) int {
@@ -449,12 +504,16 @@ func badBatch(t *testing.T, answer string) string {
 }
 
 func TestBatchAnswersAreChecked(t *testing.T) {
+	// A body that is another object's, certificate and all.
+	other := base64.StdEncoding.EncodeToString(audittest.Valid("other.contoso.com", now, days(10), days(100)).DER)
+	swapped := fmt.Sprintf(`{"responses": [{"id": "1", "status": 200, "body": {"id": "obj-somebody-else", "keyCredentials": [{"keyId": "k", "type": "AsymmetricX509Cert", "usage": "Verify", "key": %q}]}}]}`, other)
 	for name, tc := range map[string]struct{ answer, want string }{
-		"unknown id":    {`{"responses": [{"id": "7", "status": 200, "body": {"id": "x"}}]}`, "a request that was not sent"},
-		"twice":         {`{"responses": [{"id": "1", "status": 200, "body": {"id": "x"}}, {"id": "1", "status": 200, "body": {"id": "x"}}]}`, "twice"},
-		"too many":      {`{"responses": [{"id": "1", "status": 200}, {"id": "2", "status": 200}, {"id": "3", "status": 200}]}`, "with 3 answers"},
-		"not JSON":      {`<html>`, "not JSON"},
-		"wrong objects": {`{"responses": [{"id": "1", "status": 200, "body": {"id": "x", "keyCredentials": "no"}}]}`, "keyCredentials"},
+		"another object": {swapped, `is about another object, "obj-somebody-else"`},
+		"unknown id":     {`{"responses": [{"id": "7", "status": 200, "body": {"id": "x"}}]}`, "a request that was not sent"},
+		"twice":          {`{"responses": [{"id": "1", "status": 200, "body": {"id": "x"}}, {"id": "1", "status": 200, "body": {"id": "x"}}]}`, "twice"},
+		"too many":       {`{"responses": [{"id": "1", "status": 200}, {"id": "2", "status": 200}, {"id": "3", "status": 200}]}`, "with 3 answers"},
+		"not JSON":       {`<html>`, "not JSON"},
+		"wrong objects":  {`{"responses": [{"id": "1", "status": 200, "body": {"id": "x", "keyCredentials": "no"}}]}`, "keyCredentials"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			res, err := readLive(t, client(t, badBatch(t, tc.answer), newTestClock()), graphclient.ReadOptions{KeyBodies: true})

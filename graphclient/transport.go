@@ -238,9 +238,13 @@ func (t *transport) attempt(req *http.Request, body []byte) (*http.Response, []b
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
+	tooLarge := fmt.Errorf("graphclient: %s answered with more than %d MiB", req.URL.Path, maxResponseSize>>20)
+	if resp.ContentLength > maxResponseSize {
+		return nil, nil, tooLarge // said so before a byte of it was read
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize+1))
 	if err == nil && len(data) > maxResponseSize {
-		return nil, nil, fmt.Errorf("graphclient: %s answered with more than %d MiB", req.URL.Path, maxResponseSize>>20)
+		return nil, nil, tooLarge
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the answer: %w", err)
@@ -363,7 +367,7 @@ func graphErrorCode(data []byte) string {
 	if json.Unmarshal(data, &e) != nil {
 		return ""
 	}
-	return e.Error.Code
+	return clip(e.Error.Code) // a code is a word; the answer may be anything
 }
 
 func plural(n int, one string) string {

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,6 +50,41 @@ func TestTransientErrors(t *testing.T) {
 		if got := transient(tc.err); got != tc.want {
 			t.Errorf("transient(%v) = %v", tc.err, got)
 		}
+	}
+}
+
+// endless is an answer body that never ends, and counts what is read of it.
+type endless struct{ read int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	e.read += int64(len(p))
+	return len(p), nil
+}
+
+func (e *endless) Close() error { return nil }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// An answer larger than any page is refused, not retried, and when its
+// Content-Length says so, not read at all.
+func TestOversizedAnswerIsRefusedUnread(t *testing.T) {
+	body, calls := &endless{}, 0
+	base := roundTripFunc(func(*http.Request) (*http.Response, error) {
+		calls++
+		return &http.Response{StatusCode: http.StatusOK, ContentLength: maxResponseSize + 1, Header: http.Header{}, Body: body}, nil
+	})
+	tr := newTransport(base, RetryPolicy{}, &stepClock{now: time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)}, &counters{}, "")
+	_, err := tr.RoundTrip(httptest.NewRequest(http.MethodGet, "https://graph.microsoft.com/v1.0/applications", nil))
+	if err == nil || !strings.Contains(err.Error(), "/v1.0/applications answered with more than 256 MiB") {
+		t.Fatalf("error %v", err)
+	}
+	if body.read != 0 || calls != 1 {
+		t.Errorf("%d bytes read, %d attempts: want none read and no retry", body.read, calls)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/appaudit/appaudit/audit"
 )
@@ -82,9 +83,17 @@ type fieldError struct {
 }
 
 // pathString renders a path of member names and array indexes:
-// keyCredentials[1].key.
+// keyCredentials[1].key. The names come from the input, so a name that
+// is not a plain word is quoted and clipped, and a deep path keeps only
+// its last maxPathParts steps: an error names a place, it never repeats
+// the input.
 func pathString(path []any) string {
+	const maxPathParts = 8
 	var b strings.Builder
+	if len(path) > maxPathParts {
+		b.WriteString("…")
+		path = path[len(path)-maxPathParts:]
+	}
 	for _, p := range path {
 		switch p := p.(type) {
 		case int:
@@ -93,10 +102,29 @@ func pathString(path []any) string {
 			if b.Len() > 0 {
 				b.WriteByte('.')
 			}
-			b.WriteString(p)
+			if plainMember(p) {
+				b.WriteString(p)
+			} else {
+				b.WriteString(strconv.Quote(clip(p)))
+			}
 		}
 	}
 	return b.String()
+}
+
+// plainMember reports whether a member name can be printed bare: a short
+// word of the letters, digits and marks Graph's own names use
+// (keyCredentials, @odata.nextLink).
+func plainMember(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@._#$-", r)) {
+			return false
+		}
+	}
+	return true
 }
 
 func (o *wireObject) principal() (audit.Principal, *fieldError) {
@@ -279,7 +307,11 @@ func clip(s string) string {
 	if len(s) <= max {
 		return s
 	}
-	return s[:max] + "…"
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut-- // never split a character
+	}
+	return s[:cut] + "…"
 }
 
 // wireApplication is a's Graph JSON.

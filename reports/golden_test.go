@@ -14,7 +14,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // render writes r in the named format with fixed options.
-func render(t *testing.T, format string, r *audit.Result, opts reports.Options) []byte {
+func render(t testing.TB, format string, r *audit.Result, opts reports.Options) []byte {
 	t.Helper()
 	f, err := reports.Lookup(format)
 	if err != nil {

@@ -56,6 +56,13 @@ func ReadJSON(rd io.Reader, name string) (*audit.Result, error) {
 		return nil, fmt.Errorf("reports: %s: schema version %q, but this appaudit reads version %s reports", name, doc.SchemaVersion, SchemaVersion)
 	}
 	r := doc.Result
+	for i := range r.Findings {
+		// A finding without a severity cannot be rendered, nor counted
+		// toward --fail-on: the file was not written by appaudit as it is.
+		if f := &r.Findings[i]; !f.Severity.Valid() {
+			return nil, fmt.Errorf("reports: %s: findings[%d] (check %q) has no severity (was the report edited? write one with -o json=FILE)", name, i, clipRunes(f.Check, 60))
+		}
+	}
 	if r.Findings == nil {
 		r.Findings = []audit.Finding{}
 	}

@@ -33,6 +33,7 @@ func TestReadJSONErrors(t *testing.T) {
 		{"other json", `{"value": []}`, "no schemaVersion"},
 		{"future version", `{"schemaVersion": "2", "findings": []}`, `schema version "2"`},
 		{"wrong type", `{"schemaVersion": "1", "complete": "yes"}`, "not an appaudit JSON report"},
+		{"no severity", `{"schemaVersion": "1", "findings": [{"check": "cert-expired", "severity": "high"}, {"check": "cert-expired"}]}`, `findings[1] (check "cert-expired") has no severity`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

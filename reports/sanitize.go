@@ -84,3 +84,17 @@ func clipAt(s string, n int) string {
 	}
 	return s
 }
+
+// PlainText is what the text formats do to a name before they print it,
+// for the messages a command writes on a terminal itself: errors and
+// warnings quote names from the tenant, file names and Graph's own error
+// text, and must be no more able than a report to move the cursor, forge
+// a line or read backwards. It is clipped to at most max runes; 0 keeps
+// it whole.
+func PlainText(s string, max int) string {
+	s = plainText(s)
+	if max > 0 {
+		s = clipRunes(s, max)
+	}
+	return s
+}

@@ -135,3 +135,32 @@ func FuzzReadDeployedYAML(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzMapping(t, "deployed.yaml", data) })
 }
+
+// FuzzParseSuppressions: a suppression file either gives entries that
+// each name what they hide, why and until when, or fails with an *Error
+// naming the file.
+func FuzzParseSuppressions(f *testing.F) {
+	for _, s := range []string{
+		"- check: cert-long-lived\n  app: SAML Portal\n  reason: vendor\n  expires: 2026-12-31\n  owner: me\n",
+		"- keyId: 33333333-0000-4000-8000-000000000001\n  reason: \"CHG-42\"\n  expires: 2026-07-01T00:00:00+02:00\n  ticket: CHG-42\n",
+		"- &e\n  app: a\n  reason: r\n  expires: 2026-01-01\n- *e\n",
+		"- check: no-such-check\n  reason: r\n  expires: 2026-01-01\n",
+		"- app: a\n  reason: r\n  expires: 31/12/2026\n",
+		"- app: [a, b]\n  reason: r\n  expires: 2026-01-01\n",
+		"- app: a\n  reson: typo\n", "check: not a list\n", "[]\n", "", "- \n", "- app: a\n\treason: tab\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := ParseSuppressions("ignore.yaml", data)
+		if err != nil {
+			checkFuzzError(t, err, "ignore.yaml")
+			return
+		}
+		for _, s := range got {
+			if s.Check == "" && s.App == "" && s.KeyID == "" || s.Reason == "" || s.Expires.IsZero() || !strings.HasPrefix(s.Source, "ignore.yaml:") {
+				t.Fatalf("suppression %+v", s)
+			}
+		}
+	})
+}

@@ -26,11 +26,13 @@ type Options struct {
 	Warn func(warning string)
 }
 
-// The largest files read: certificate files are a few kilobytes, and a
-// mapping file a line per deployment. Anything bigger is refused, not read.
+// The largest files read: certificate files are a few kilobytes, a
+// mapping file a line per deployment and a suppression file a few lines
+// per accepted risk. Anything bigger is refused, not read.
 const (
-	MaxCertFileSize    = 16 << 20
-	MaxMappingFileSize = 64 << 20
+	MaxCertFileSize        = 16 << 20
+	MaxMappingFileSize     = 64 << 20
+	MaxSuppressionFileSize = 16 << 20
 )
 
 // readLimited reads a regular file of at most limit bytes.
@@ -64,8 +66,11 @@ func readLimited(path string, limit int64, what string) ([]byte, error) {
 }
 
 func tooBig(path string, limit int64, what string) *Error {
-	return errorf(path, 0, "point appaudit at the certificate files themselves, not at an archive or a backup",
-		"larger than the %d MiB a %s may be", limit>>20, what)
+	hint := "point appaudit at the certificate files themselves, not at an archive or a backup"
+	if what != "certificate file" {
+		hint = "is it the right file?"
+	}
+	return errorf(path, 0, hint, "larger than the %d MiB a %s may be", limit>>20, what)
 }
 
 // reader reads certificate files for one call of the exported functions,

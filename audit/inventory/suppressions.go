@@ -1,7 +1,6 @@
 package inventory
 
 import (
-	"os"
 	"strconv"
 	"time"
 
@@ -32,9 +31,9 @@ const suppressionHint = "each entry needs reason, expires (YYYY-MM-DD) and at le
 // An entry with an unknown key is an error rather than a warning: a
 // misspelled app or keyId would otherwise widen what the entry hides.
 func LoadSuppressions(path string) ([]audit.Suppression, error) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path, MaxSuppressionFileSize, "suppression file")
 	if err != nil {
-		return nil, fileError(path, err)
+		return nil, err
 	}
 	return ParseSuppressions(path, data)
 }

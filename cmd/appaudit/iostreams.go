@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/appaudit/appaudit/reports"
 )
 
 // streams is where a command reads and writes, and what it knows about the
@@ -24,6 +27,24 @@ type streams struct {
 	Getenv func(string) string
 	// live is nil but in tests: see liveHooks.
 	live *liveHooks
+}
+
+// maxMessage bounds one message on stderr, in runes: none of appaudit's
+// own is half as long, but one may quote a name, a file or Graph's error
+// text, and those are the tenant's or the file system's to choose.
+const maxMessage = 2000
+
+// say writes one message on stderr: "appaudit: " and msg, on one line,
+// with what could take over the terminal shown escaped (reports.PlainText).
+func (s *streams) say(msg string) {
+	fmt.Fprintf(s.ErrOut, "appaudit: %s\n", reports.PlainText(msg, maxMessage))
+}
+
+// warn writes each warning on stderr.
+func (s *streams) warn(warnings []string) {
+	for _, w := range warnings {
+		s.say("warning: " + w)
+	}
 }
 
 func systemStreams() *streams {

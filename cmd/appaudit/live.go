@@ -157,7 +157,7 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 		tenant = s.Getenv(envTenantID)
 	}
 	ao := graphclient.AuthOptions{Mode: mode, Cloud: ep.Cloud, TenantID: tenant, ClientID: o.ClientID,
-		DeviceCodePrompt: func(msg string) { fmt.Fprintf(s.ErrOut, "appaudit: %s\n", msg) }}
+		DeviceCodePrompt: s.say}
 	switch mode {
 	case graphclient.AuthClientSecret, graphclient.AuthClientCertificate:
 		if ao.ClientID == "" {

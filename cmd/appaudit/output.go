@@ -99,9 +99,7 @@ func finish(s *streams, outs []reports.OutputSpec, p *policyOptions, quiet bool,
 		return err
 	}
 	if !quiet {
-		for _, w := range r.Warnings {
-			fmt.Fprintf(s.ErrOut, "appaudit: warning: %s\n", w)
-		}
+		s.warn(r.Warnings)
 	}
 	if !r.Complete {
 		return incompleteErr(fmt.Errorf("audit incomplete: %s", r.Incomplete))

@@ -68,6 +68,10 @@ func TestReportErrors(t *testing.T) {
 	dir := t.TempDir()
 	notJSON := filepath.Join(dir, "notes.txt")
 	write(t, notJSON, []byte("hello"))
+	huge := filepath.Join(dir, "huge.json")
+	if err := os.WriteFile(huge, nil, 0o600); err != nil || os.Truncate(huge, maxReportSize+1) != nil {
+		t.Fatal("cannot make a sparse file")
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -78,6 +82,8 @@ func TestReportErrors(t *testing.T) {
 		{"not a report", []string{"report", "--from", notJSON}, "notes.txt: not a JSON report"},
 		{"bad format", []string{"report", "--from", notJSON, "-o", "docx"}, "docx"},
 		{"bad severity", []string{"report", "--from", notJSON, "--min-severity", "bad"}, "--min-severity"},
+		{"too large", []string{"report", "--from", huge}, "huge.json: larger than the 1 GiB a report may be"},
+		{"too large a baseline", []string{"scan", "--demo", "--baseline", huge}, "huge.json: larger than the 1 GiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, nil, tc.args...)

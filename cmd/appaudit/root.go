@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
@@ -39,7 +38,7 @@ func run(ctx context.Context, args []string, s *streams) int {
 	code := exitCode(err)
 	var e *exitError
 	if err != nil && (!errors.As(err, &e) || e.err != nil) {
-		fmt.Fprintf(s.ErrOut, "appaudit: %v\n", err)
+		s.say(err.Error())
 	}
 	return code
 }

@@ -61,16 +61,14 @@ func snapshotRun(ctx context.Context, s *streams, opts *snapshotOptions) error {
 		return inputErr(fmt.Errorf("writing the snapshot to %s: %w", opts.Out, err))
 	}
 	if !opts.Quiet {
-		for _, w := range opts.live.warnings {
-			fmt.Fprintf(s.ErrOut, "appaudit: warning: %s\n", w)
-		}
+		s.warn(opts.live.warnings)
 	}
 	if !t.Complete {
 		return incompleteErr(fmt.Errorf("snapshot incomplete, written to %s marked \"complete\": false: %s", opts.Out, t.IncompleteReason))
 	}
 	if s.ErrTTY && !opts.Quiet {
-		fmt.Fprintf(s.ErrOut, "appaudit: wrote %s and %s to %s\n", count(int64(len(t.Applications)), "application"),
-			count(int64(len(t.ServicePrincipals)), "service principal"), opts.Out)
+		s.say(fmt.Sprintf("wrote %s and %s to %s", count(int64(len(t.Applications)), "application"),
+			count(int64(len(t.ServicePrincipals)), "service principal"), opts.Out))
 	}
 	return nil
 }
