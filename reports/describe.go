@@ -36,9 +36,9 @@ func sourceLine(r *audit.Result) string {
 	return what + ", as of " + r.AsOf.UTC().Format("2006-01-02 15:04 MST")
 }
 
-// withheldNote says which findings the report leaves out, as a
-// parenthesis to put after the count of findings, or "".
-func withheldNote(r *audit.Result) string {
+// withheldParts says which findings the report leaves out, one phrase
+// each: below --min-severity, suppressed, known from a baseline.
+func withheldParts(r *audit.Result) []string {
 	sum := r.Summary
 	var parts []string
 	if sum.Hidden > 0 {
@@ -50,20 +50,64 @@ func withheldNote(r *audit.Result) string {
 	if b := sum.Baseline; b != nil {
 		parts = append(parts, fmt.Sprintf("%d already in baseline %s, %d resolved since", b.Unchanged, plainText(b.Report), b.Resolved))
 	}
+	return parts
+}
+
+// withheldNote is withheldParts as a parenthesis to put after the count
+// of findings, or "".
+func withheldNote(r *audit.Result) string {
+	parts := withheldParts(r)
 	if len(parts) == 0 {
 		return ""
 	}
 	return " (" + strings.Join(parts, "; ") + ")"
 }
 
+// readLine says what was read: "Read 3 applications and 1 service
+// principal (5 key credentials, 1 client secret)", and the local
+// certificates and deployment rows when there are any.
+func readLine(s audit.Summary) string {
+	line := fmt.Sprintf("Read %s and %s (%s, %s)", count(s.Applications, "application"), count(s.ServicePrincipals, "service principal"),
+		count(s.KeyCredentials, "key credential"), count(s.PasswordCredentials, "client secret"))
+	if s.LocalCertificates > 0 || s.Deployments > 0 {
+		line += fmt.Sprintf("; %s and %s", count(s.LocalCertificates, "local certificate"), count(s.Deployments, "deployment row"))
+	}
+	return line
+}
+
+// noFindingsLine is what a report says in place of its findings when
+// there are none, never reading as clean when the audit is incomplete.
+func noFindingsLine(r *audit.Result) string {
+	if !r.Complete {
+		return "No findings in the part that was read. This is not a clean result."
+	}
+	return "No findings" + shownAbove(r) + "."
+}
+
+// severityCounts is "2 critical", "1 high" and so on for every severity
+// with findings, worst first, each passed through style.
+func severityCounts(s audit.Summary, style func(audit.Severity, string) string) []string {
+	var parts []string
+	for _, sev := range audit.Severities() {
+		if n := s.BySeverity[sev.String()]; n > 0 {
+			parts = append(parts, style(sev, fmt.Sprintf("%d %s", n, sev)))
+		}
+	}
+	return parts
+}
+
 // toolLine names the tool, the schema version and the audit time, for a
 // report's footer.
 func toolLine(o Options, r *audit.Result) string {
-	tool := "appaudit"
-	if o.ToolVersion != "" {
-		tool += " " + o.ToolVersion
+	return fmt.Sprintf("%s, report schema version %s, %s as of %s", toolName(o), SchemaVersion, plainText(r.Command), r.AsOf.UTC().Format(time.RFC3339))
+}
+
+// toolName is "appaudit" and its version, when known.
+func toolName(o Options) string {
+	if o.ToolVersion == "" {
+		return "appaudit"
 	}
-	return fmt.Sprintf("%s, report schema version %s, %s as of %s", tool, SchemaVersion, plainText(r.Command), r.AsOf.UTC().Format(time.RFC3339))
+	return "appaudit " + o.ToolVersion
 }
 
 // firstPerCheck is the first finding of every check, in order.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/appaudit/appaudit/audit"
@@ -28,10 +29,24 @@ type htmlReporter struct{ opts Options }
 
 func newHTML(o Options) Reporter { return &htmlReporter{opts: o} }
 
-//go:embed html/report.html.tmpl html/report.css
+//go:embed html/report.html.tmpl
 var htmlAssets embed.FS
 
-var htmlTemplate = template.Must(template.New("report.html.tmpl").ParseFS(htmlAssets, "html/report.html.tmpl"))
+//go:embed html/report.css
+var htmlCSS string
+
+// htmlTemplate is the page's template, parsed on first use.
+var htmlTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report.html.tmpl").ParseFS(htmlAssets, "html/report.html.tmpl"))
+})
+
+// htmlCSP is the page's Content-Security-Policy: nothing but the inline
+// stylesheet, allowed by its hash.
+var htmlCSP = sync.OnceValue(func() string {
+	sum := sha256.Sum256([]byte(htmlCSS))
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; img-src 'none'; base-uri 'none'; form-action 'none'"
+})
 
 // timelineRows bounds the rows of the timeline: the credentials ending
 // soonest in its window are drawn, and the caption counts the others.
@@ -78,46 +93,29 @@ type htmlLocal struct {
 }
 
 func (h *htmlReporter) Write(w io.Writer, r *audit.Result) error {
-	cssBytes, err := htmlAssets.ReadFile("html/report.css")
-	if err != nil {
-		return err
-	}
-	css := string(cssBytes)
-	sum := sha256.Sum256(cssBytes)
-	tool := strings.TrimSpace("appaudit " + h.opts.ToolVersion)
 	page := htmlPage{
 		Title:         plainText(r.Source.TenantID),
 		Source:        sourceLine(r),
-		Tool:          tool,
+		Tool:          strings.TrimSpace(toolName(h.opts)),
 		SchemaVersion: SchemaVersion,
-		CSP: "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
-			"'; img-src 'none'; base-uri 'none'; form-action 'none'",
-		CSS:        template.CSS(css),
-		Complete:   r.Complete,
-		Incomplete: plainText(r.Incomplete),
-		Footer:     toolLine(h.opts, r),
-		Warnings:   make([]string, 0, len(r.Warnings)),
+		CSP:           htmlCSP(),
+		CSS:           template.CSS(htmlCSS),
+		Complete:      r.Complete,
+		Incomplete:    plainText(r.Incomplete),
+		Footer:        toolLine(h.opts, r),
+		Warnings:      make([]string, 0, len(r.Warnings)),
 	}
 	if page.Title == "" {
 		page.Title = "tenant"
 	}
 	s := r.Summary
-	page.Read = fmt.Sprintf("%s and %s (%s, %s)", count(s.Applications, "application"), count(s.ServicePrincipals, "service principal"),
-		count(s.KeyCredentials, "key credential"), count(s.PasswordCredentials, "client secret"))
-	if s.LocalCertificates > 0 || s.Deployments > 0 {
-		page.Read += fmt.Sprintf("; %s and %s", count(s.LocalCertificates, "local certificate"), count(s.Deployments, "deployment row"))
-	}
+	page.Read = readLine(s)
 	for _, sev := range audit.Severities() {
 		page.Severities = append(page.Severities, htmlCount{sev.String(), s.BySeverity[sev.String()]})
 	}
 	page.FindingsLine = count(s.Findings, "finding")
 	page.Withheld = withheldNote(r)
-	switch {
-	case !r.Complete:
-		page.NoFindings = "No findings in the part that was read. This is not a clean result."
-	default:
-		page.NoFindings = "No findings" + shownAbove(r) + "."
-	}
+	page.NoFindings = noFindingsLine(r)
 	page.Timeline = buildTimeline(r)
 	listed, notListed := mostSevere(r)
 	page.NotListed = notListed
@@ -152,7 +150,7 @@ func (h *htmlReporter) Write(w io.Writer, r *audit.Result) error {
 	for _, warning := range r.Warnings {
 		page.Warnings = append(page.Warnings, plainText(warning))
 	}
-	return htmlTemplate.Execute(w, page)
+	return htmlTemplate().Execute(w, page)
 }
 
 // The timeline: one row per credential, a bar over its registered window
@@ -201,14 +199,13 @@ func buildTimeline(r *audit.Result) *htmlTimeline {
 	start := r.AsOf.Add(-tlBefore * 24 * time.Hour)
 	end := r.AsOf.Add(tlAfter * 24 * time.Hour)
 	var in []timelineCred
-	before, after, total := 0, 0, 0
+	before, after := 0, 0
 	for i := range r.Objects {
 		o := &r.Objects[i]
 		for _, c := range o.Credentials {
 			if c.End == nil {
 				continue
 			}
-			total++
 			switch {
 			case c.End.Before(start):
 				before++
@@ -219,7 +216,7 @@ func buildTimeline(r *audit.Result) *htmlTimeline {
 			}
 		}
 	}
-	if total == 0 {
+	if before+after+len(in) == 0 {
 		return nil
 	}
 	slices.SortStableFunc(in, func(a, b timelineCred) int {

@@ -24,13 +24,9 @@ type jsonReporter struct{ opts Options }
 func newJSON(o Options) Reporter { return &jsonReporter{opts: o} }
 
 func (j *jsonReporter) Write(w io.Writer, r *audit.Result) error {
-	tool := "appaudit"
-	if j.opts.ToolVersion != "" {
-		tool += " " + j.opts.ToolVersion
-	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(Document{SchemaVersion: SchemaVersion, Tool: tool, Result: *r})
+	return enc.Encode(Document{SchemaVersion: SchemaVersion, Tool: toolName(j.opts), Result: *r})
 }
 
 // ReadJSON reads a JSON report written by any appaudit of the same schema

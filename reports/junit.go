@@ -76,7 +76,7 @@ func (j *junitReporter) Write(w io.Writer, r *audit.Result) error {
 	// The audit itself: complete or not.
 	head := newSuite("appaudit")
 	head.Properties = []junitProperty{
-		{"schemaVersion", SchemaVersion}, {"tool", strings.TrimSpace("appaudit " + j.opts.ToolVersion)},
+		{"schemaVersion", SchemaVersion}, {"tool", strings.TrimSpace(toolName(j.opts))},
 		{"source", sourceLine(r)},
 	}
 	complete := junitCase{Name: "audit is complete", Classname: "appaudit", Time: "0"}
@@ -85,8 +85,10 @@ func (j *junitReporter) Write(w io.Writer, r *audit.Result) error {
 			Text: plainText(r.Incomplete) + ": the findings cover only what was read; this is not a clean result"}
 	}
 	head.Cases = append(head.Cases, complete)
+	// The guard is older than withheldParts and differs from it only for
+	// counts below zero, which a hand-edited saved report can hold.
 	if w := r.Summary; w.Hidden+w.Suppressed > 0 || w.Baseline != nil {
-		head.Properties = append(head.Properties, junitProperty{"withheld", strings.TrimSpace(strings.Trim(withheldNote(r), " ()"))})
+		head.Properties = append(head.Properties, junitProperty{"withheld", strings.Join(withheldParts(r), "; ")})
 	}
 
 	// Findings by object, in the order of the tenant's inventory; objects

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"fmt"
 	"io"
 	"strings"
 
@@ -36,13 +35,7 @@ func (m *markdownReporter) Write(w io.Writer, r *audit.Result) error {
 		ew.printf("| %s | %d |\n", row.name, row.n)
 	}
 	ew.printf("\n**%s**", count(sum.Findings, "finding"))
-	var parts []string
-	for _, s := range audit.Severities() {
-		if n := sum.BySeverity[s.String()]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, s))
-		}
-	}
-	if len(parts) > 0 {
+	if parts := severityCounts(sum, func(_ audit.Severity, s string) string { return s }); len(parts) > 0 {
 		ew.printf(": %s", strings.Join(parts, ", "))
 	}
 	ew.printf("%s.\n", withheldNote(r))

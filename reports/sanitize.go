@@ -39,14 +39,15 @@ func plainText(s string) string {
 func isPlain(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
-			return slowPlain(s)
+			return slowPlain(s[i:])
 		}
 	}
 	return true
 }
 
-// slowPlain reports whether s, which holds non-ASCII or control bytes, is
-// nevertheless safe as it is.
+// slowPlain reports whether s, which starts with a non-ASCII or control
+// byte, is nevertheless safe as it is. isPlain passes it the rest of the
+// string from that byte: what comes before is printable ASCII.
 func slowPlain(s string) bool {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])

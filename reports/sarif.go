@@ -233,16 +233,14 @@ func (s *sarifReporter) Write(w io.Writer, r *audit.Result) error {
 		inv.Notifications = append(inv.Notifications, sarifNotification{Level: "error",
 			Message: sarifText{"audit incomplete: " + plainText(r.Incomplete) + "; the results cover only what was read"}})
 	}
+	props := map[string]any{"schemaVersion": SchemaVersion, "complete": r.Complete, "asOf": r.AsOf.UTC().Format(time.RFC3339)}
 	if left := len(r.Findings) - shown; left > 0 {
 		inv.Notifications = append(inv.Notifications, sarifNotification{Level: "warning",
 			Message: sarifText{fmt.Sprintf("%d findings left out: code scanning accepts at most %d results per run, and these are the least severe (raise --min-severity, or use -o json for all)", left, sarifMaxResults)}})
+		props["resultsLeftOut"] = left
 	}
 	for _, warning := range r.Warnings {
 		inv.Notifications = append(inv.Notifications, sarifNotification{Level: "warning", Message: sarifText{plainText(warning)}})
-	}
-	props := map[string]any{"schemaVersion": SchemaVersion, "complete": r.Complete, "asOf": r.AsOf.UTC().Format(time.RFC3339)}
-	if left := len(r.Findings) - shown; left > 0 {
-		props["resultsLeftOut"] = left
 	}
 	if r.Source.TenantID != "" {
 		props["tenantId"] = plainText(r.Source.TenantID)

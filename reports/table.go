@@ -32,11 +32,7 @@ func (t *tableReporter) Write(w io.Writer, r *audit.Result) error {
 	ew := &errWriter{w: w}
 	t.header(ew, r)
 	if len(r.Findings) == 0 {
-		if r.Complete {
-			ew.printf("\nNo findings%s.\n", shownAbove(r))
-		} else {
-			ew.printf("\nNo findings in the part that was read. This is not a clean result.\n")
-		}
+		ew.printf("\n%s\n", noFindingsLine(r))
 	} else {
 		ew.printf("\n")
 		if err := t.findings(ew, r); err != nil {
@@ -92,21 +88,11 @@ func (t *tableReporter) header(ew *errWriter, r *audit.Result) {
 	sum := r.Summary
 	switch {
 	case r.Source.Kind != "none":
-		ew.printf("Read %s and %s (%s, %s)", count(sum.Applications, "application"), count(sum.ServicePrincipals, "service principal"),
-			count(sum.KeyCredentials, "key credential"), count(sum.PasswordCredentials, "client secret"))
-		if sum.LocalCertificates > 0 || sum.Deployments > 0 {
-			ew.printf("; %s and %s", count(sum.LocalCertificates, "local certificate"), count(sum.Deployments, "deployment row"))
-		}
-		ew.printf(".\n")
+		ew.printf("%s.\n", readLine(sum))
 	case sum.LocalCertificates > 0:
 		ew.printf("Read %s.\n", count(sum.LocalCertificates, "local certificate"))
 	}
-	parts := make([]string, 0, 5)
-	for _, s := range audit.Severities() {
-		if n := sum.BySeverity[s.String()]; n > 0 {
-			parts = append(parts, t.paint(s, fmt.Sprintf("%d %s", n, s)))
-		}
-	}
+	parts := severityCounts(sum, t.paint)
 	line := count(sum.Findings, "finding")
 	if len(parts) > 0 {
 		line += ": " + strings.Join(parts, ", ")
