@@ -250,10 +250,13 @@ func undecodable(v, want string, size int) string {
 func (d *diag) noThumbprint() {
 	msg := "the header of " + d.aName + " has neither x5t nor x5t#S256, so Entra cannot tell which certificate signed it"
 	kid, ok, isString := d.a.HeaderString("kid")
+	var h *keyHit
+	if ok && isString && kid != "" {
+		h = d.keyByID(kid)
+	}
 	switch {
 	case !ok || !isString || kid == "":
-	case d.keyByID(kid) != nil:
-		h := d.keyByID(kid)
+	case h != nil:
 		tp := d.x.thumbprints(h.key)
 		d.named = append(d.named, tp)
 		msg += fmt.Sprintf("; its kid is the keyId of %s %s on %s, but Entra does not look keys up by keyId", subjectOf(h.key, d.x.body(h.key)), shortThumb(tp), h.obj.ref)
@@ -284,7 +287,12 @@ func (d *diag) keyByID(id string) *keyHit {
 
 // describe names the certificate tp identifies, as far as it is known.
 func (d *diag) describe(tp audit.Thumbprints) string {
-	c := d.x.cert(tp)
+	return d.describeCert(tp, d.x.cert(tp))
+}
+
+// describeCert is describe for c, the certificate tp names (d.x.cert(tp)),
+// for callers that need c too.
+func (d *diag) describeCert(tp audit.Thumbprints, c *audit.Certificate) string {
 	if c == nil {
 		return "the certificate with " + shortThumb(tp) + " (no local file or registered body of it is known)"
 	}
@@ -308,14 +316,15 @@ func (d *diag) localFor(tps []audit.Thumbprints) *audit.LocalRef {
 
 // checkRegistered holds one readable thumbprint header against the app.
 func (d *diag) checkRegistered(slot string, tp audit.Thumbprints) {
-	what := fmt.Sprintf("the %s of %s names %s", slot, d.aName, d.describe(tp))
+	cert := d.x.cert(tp)
+	what := fmt.Sprintf("the %s of %s names %s", slot, d.aName, d.describeCert(tp, cert))
 	reg := d.x.register(d.appObjs, tp, d.at)
 	local := d.localFor([]audit.Thumbprints{tp})
 	switch reg.state {
 	case regNoTenant:
 		// A local copy still says whether the certificate itself is valid,
 		// and no registration outlives it.
-		if c := d.x.cert(tp); c != nil && !within(c.NotBefore, c.NotAfter, d.at) {
+		if cert != nil && !within(cert.NotBefore, cert.NotAfter, d.at) {
 			d.emit(audit.CheckAssertionKeyExpired, 0, nil, local, "%s, which is not valid at %s: Entra caps a registration at the certificate's own validity, so no app accepts it",
 				what, d.atText())
 		}
@@ -334,7 +343,7 @@ func (d *diag) checkRegistered(slot string, tp audit.Thumbprints) {
 		case d.x.t.Complete:
 			msg += "; it is registered on no app of this tenant"
 		}
-		msg += "; " + d.x.verifyKeys(d.appObjs, d.at) + d.x.rotationHint(d.appObjs, d.x.cert(tp))
+		msg += "; " + d.x.verifyKeys(d.appObjs, d.at) + d.x.rotationHint(d.appObjs, cert)
 		var sev audit.Severity
 		if reg.incomparable > 0 {
 			sev = audit.SeverityMedium

@@ -90,7 +90,8 @@ func (d *diag) errorThumbprint(tp audit.Thumbprints) {
 			app = &r
 		}
 	}
-	what := "the thumbprint in " + d.in.Error.Name + " names " + d.describe(tp)
+	cert := d.x.cert(tp)
+	what := "the thumbprint in " + d.in.Error.Name + " names " + d.describeCert(tp, cert)
 	reg := d.x.register(objs, tp, d.at)
 	local := d.localFor([]audit.Thumbprints{tp})
 	emit := func(id string, sev audit.Severity, cred *audit.CredentialRef, format string, args ...any) {
@@ -115,7 +116,7 @@ func (d *diag) errorThumbprint(tp audit.Thumbprints) {
 		case d.x.t.Complete:
 			msg += "; it is registered on no app of this tenant"
 		}
-		msg += "; " + d.x.verifyKeys(objs, d.at) + d.x.rotationHint(objs, d.x.cert(tp))
+		msg += "; " + d.x.verifyKeys(objs, d.at) + d.x.rotationHint(objs, cert)
 		emit(audit.CheckErrorThumbprintUnknown, 0, nil, "%s", msg)
 	}
 }

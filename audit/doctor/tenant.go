@@ -22,10 +22,20 @@ type index struct {
 	objs   []*object
 	byApp  map[string][]*object
 	locals []audit.LocalCert
+	// bySHA1 and bySHA256 map each digest of a local certificate to the
+	// index in locals of the first certificate with it.
+	bySHA1, bySHA256 map[string]int
 }
 
 func newIndex(t *audit.Tenant, locals []audit.LocalCert) *index {
-	x := &index{t: t, locals: locals, byApp: map[string][]*object{}}
+	x := &index{t: t, locals: locals, byApp: map[string][]*object{},
+		bySHA1: map[string]int{}, bySHA256: map[string]int{}}
+	for i := range locals {
+		if c := locals[i].Cert; c != nil {
+			addFirst(x.bySHA1, c.Thumbprints.SHA1, i)
+			addFirst(x.bySHA256, c.Thumbprints.SHA256, i)
+		}
+	}
 	if t == nil {
 		return x
 	}
@@ -44,6 +54,13 @@ func newIndex(t *audit.Tenant, locals []audit.LocalCert) *index {
 	return x
 }
 
+// addFirst records i under digest hx, unless hx is empty or taken.
+func addFirst(m map[string]int, hx string, i int) {
+	if _, dup := m[hx]; hx != "" && !dup {
+		m[hx] = i
+	}
+}
+
 // app is the application and service principals with appId id.
 func (x *index) app(id string) []*object {
 	if id == "" {
@@ -52,14 +69,21 @@ func (x *index) app(id string) []*object {
 	return x.byApp[strings.ToLower(strings.TrimSpace(id))]
 }
 
-// local is the local certificate with thumbprints tp, if any.
+// local is the first local certificate that tp names (some digest known
+// on both sides is equal), if any.
 func (x *index) local(tp audit.Thumbprints) *audit.LocalCert {
-	for i := range x.locals {
-		if lc := &x.locals[i]; lc.Cert != nil && lc.Cert.Thumbprints.Matches(tp) {
-			return lc
+	first := -1
+	pick := func(m map[string]int, hx string) {
+		if i, ok := m[hx]; ok && (first < 0 || i < first) {
+			first = i
 		}
 	}
-	return nil
+	pick(x.bySHA1, tp.SHA1)
+	pick(x.bySHA256, tp.SHA256)
+	if first < 0 {
+		return nil
+	}
+	return &x.locals[first]
 }
 
 // thumbprints of a registered key, completed from a local certificate
