@@ -419,12 +419,7 @@ func (s *scan) emit(id string, sev Severity, app *ObjectRef, cred *CredentialRef
 // credRef describes a certificate group for a finding.
 func (s *scan) credRef(g *certGroup) *CredentialRef {
 	k := g.primary()
-	ref := &CredentialRef{
-		Kind: CredentialCertificate, KeyID: k.KeyID, DisplayName: k.DisplayName,
-		Type: k.Type, Usage: k.Usage,
-		StartDateTime: timePtr(k.Start), EndDateTime: timePtr(k.End),
-		Subject: k.Subject(),
-	}
+	ref := k.Ref()
 	for _, o := range g.keys[1:] {
 		ref.PairedKeyIDs = append(ref.PairedKeyIDs, o.KeyID)
 		ref.PairedUsages = append(ref.PairedUsages, o.Usage)
@@ -488,12 +483,14 @@ func (s *scan) identityNote(k *KeyCredential) string {
 	return ""
 }
 
-func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+// Day renders t's UTC date, as messages give dates: 2006-01-02.
+func Day(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 // daysBetween counts whole days from a to b, rounding toward zero.
 func daysBetween(a, b time.Time) int { return int(b.Sub(a).Hours() / 24) }
 
-func plural(n int, one string) string {
+// Plural counts n of a regular noun for messages: "1 day", "3 days".
+func Plural(n int, one string) string {
 	if n == 1 {
 		return "1 " + one
 	}

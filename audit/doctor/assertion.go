@@ -259,7 +259,7 @@ func (d *diag) noThumbprint() {
 	case h != nil:
 		tp := d.x.thumbprints(h.key)
 		d.named = append(d.named, tp)
-		msg += fmt.Sprintf("; its kid is the keyId of %s %s on %s, but Entra does not look keys up by keyId", subjectOf(h.key, d.x.body(h.key)), shortThumb(tp), h.obj.ref)
+		msg += fmt.Sprintf("; its kid is the keyId of %s %s on %s, but Entra does not look keys up by keyId", subjectOf(h.key, d.x.body(h.key)), tp.Brief(), h.obj.ref)
 	default:
 		if p, err := audit.ParseThumbprint(kid); err == nil {
 			d.named = append(d.named, p.Thumbprints)
@@ -294,9 +294,9 @@ func (d *diag) describe(tp audit.Thumbprints) string {
 // for callers that need c too.
 func (d *diag) describeCert(tp audit.Thumbprints, c *audit.Certificate) string {
 	if c == nil {
-		return "the certificate with " + shortThumb(tp) + " (no local file or registered body of it is known)"
+		return "the certificate with " + tp.Brief() + " (no local file or registered body of it is known)"
 	}
-	s := fmt.Sprintf("certificate %q (%s, valid %s to %s)", c.Subject, shortThumb(c.Thumbprints), day(c.NotBefore), day(c.NotAfter))
+	s := fmt.Sprintf("certificate %q (%s, valid %s to %s)", c.Subject, c.Thumbprints.Brief(), audit.Day(c.NotBefore), audit.Day(c.NotAfter))
 	if lc := d.x.local(tp); lc != nil {
 		s += ", local file " + lc.Source
 	}
@@ -324,7 +324,7 @@ func (d *diag) checkRegistered(slot string, tp audit.Thumbprints) {
 	case regNoTenant:
 		// A local copy still says whether the certificate itself is valid,
 		// and no registration outlives it.
-		if cert != nil && !within(cert.NotBefore, cert.NotAfter, d.at) {
+		if cert != nil && !audit.Within(cert.NotBefore, cert.NotAfter, d.at) {
 			d.emit(audit.CheckAssertionKeyExpired, 0, nil, local, "%s, which is not valid at %s: Entra caps a registration at the certificate's own validity, so no app accepts it",
 				what, d.atText())
 		}
@@ -348,7 +348,7 @@ func (d *diag) checkRegistered(slot string, tp audit.Thumbprints) {
 		if reg.incomparable > 0 {
 			sev = audit.SeverityMedium
 			msg += fmt.Sprintf("; but %s of the app cannot be compared, since only the other digest of each is known: give the certificate file (--cert or --certs) to be sure",
-				plural(reg.incomparable, "registered certificate"))
+				audit.Plural(reg.incomparable, "registered certificate"))
 		}
 		d.emit(audit.CheckAssertionThumbprintUnknown, sev, nil, local, "%s", msg)
 	}
@@ -358,7 +358,7 @@ func dayOr(t time.Time) string {
 	if t.IsZero() {
 		return "(no date)"
 	}
-	return day(t)
+	return audit.Day(t)
 }
 
 // checkSignature verifies the signature with the certificate the header
@@ -397,7 +397,7 @@ func (d *diag) checkSignature() bool {
 		return false
 	}
 	err := d.a.verify(alg, named.PublicKey)
-	what := fmt.Sprintf("certificate %q (%s)", named.Subject, shortThumb(named.Thumbprints))
+	what := fmt.Sprintf("certificate %q (%s)", named.Subject, named.Thumbprints.Brief())
 	switch {
 	case err == nil:
 		d.signer = named
@@ -419,7 +419,7 @@ func (d *diag) checkSignature() bool {
 		if s := d.findSigner(alg, named); s != nil {
 			d.signer = s
 			d.emit(audit.CheckAssertionSignature, 0, nil, d.localFor([]audit.Thumbprints{s.Thumbprints}), "the header of %s names %s, but the assertion is signed with the key of certificate %q (%s): the client names one certificate and signs with another's key",
-				d.aName, what, s.Subject, shortThumb(s.Thumbprints))
+				d.aName, what, s.Subject, s.Thumbprints.Brief())
 			return true
 		}
 		msg := fmt.Sprintf("the signature of %s does not verify with the key of %s, which its header names: the client signs with another private key", d.aName, what)
@@ -793,13 +793,13 @@ func duration(d time.Duration) string {
 	d = d.Abs()
 	switch {
 	case d < 2*time.Minute:
-		return plural(int(d.Round(time.Second)/time.Second), "second")
+		return audit.Plural(int(d.Round(time.Second)/time.Second), "second")
 	case d < 2*time.Hour:
-		return plural(int(d.Round(time.Minute)/time.Minute), "minute")
+		return audit.Plural(int(d.Round(time.Minute)/time.Minute), "minute")
 	case d < 48*time.Hour:
-		return plural(int(d.Round(time.Hour)/time.Hour), "hour")
+		return audit.Plural(int(d.Round(time.Hour)/time.Hour), "hour")
 	}
-	return plural(int(math.Round(d.Hours()/24)), "day")
+	return audit.Plural(int(math.Round(d.Hours()/24)), "day")
 }
 
 func (d *diag) checkJTI() {

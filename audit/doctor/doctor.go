@@ -404,7 +404,7 @@ func (d *diag) verdict() *audit.Verdict {
 	case best == nil:
 		v.Text = "no cause of failure found in the evidence"
 		if n := len(d.r.Warnings); n > 0 {
-			v.Text += fmt.Sprintf(" (%s could not be checked: see the warnings)", plural(n, "thing"))
+			v.Text += fmt.Sprintf(" (%s could not be checked: see the warnings)", audit.Plural(n, "thing"))
 		}
 		return v
 	case best.Severity >= audit.SeverityHigh:
@@ -419,7 +419,7 @@ func (d *diag) verdict() *audit.Verdict {
 	}
 	v.Text += lowerFirst(best.Title) + " (" + best.Check + ")"
 	if failures > 1 {
-		v.Text += fmt.Sprintf("; %s found", plural(failures-1, "other problem"))
+		v.Text += fmt.Sprintf("; %s found", audit.Plural(failures-1, "other problem"))
 	}
 	return v
 }

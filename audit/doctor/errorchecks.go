@@ -48,7 +48,7 @@ func (d *diag) errorChecks() {
 		msg += "; for app " + e.AppID
 	}
 	if !e.FoundKeyEnd.IsZero() {
-		msg += fmt.Sprintf("; the key Entra found is registered from %s to %s", dayOr(e.FoundKeyStart), day(e.FoundKeyEnd))
+		msg += fmt.Sprintf("; the key Entra found is registered from %s to %s", dayOr(e.FoundKeyStart), audit.Day(e.FoundKeyEnd))
 	}
 	if !e.Timestamp.IsZero() {
 		msg += "; at " + stamp(e.Timestamp)

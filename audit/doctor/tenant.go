@@ -204,10 +204,6 @@ func (x *index) window(k *audit.KeyCredential) (start, end time.Time) {
 	return start, end
 }
 
-func within(start, end, t time.Time) bool {
-	return (start.IsZero() || !t.Before(start)) && (end.IsZero() || t.Before(end))
-}
-
 // regState is what a tenant says of a thumbprint the client sends.
 type regState int
 
@@ -249,7 +245,7 @@ func (x *index) register(objs []*object, tp audit.Thumbprints, at time.Time) reg
 		if r.usable == nil {
 			r.usable = h
 		}
-		if s, e := x.window(h.key); within(s, e, at) {
+		if s, e := x.window(h.key); audit.Within(s, e, at) {
 			r.usable, r.state = h, regValid
 			return r
 		}
@@ -281,13 +277,13 @@ func (x *index) verifyKeys(objs []*object, at time.Time) string {
 			state := "valid"
 			switch {
 			case !e.IsZero() && !at.Before(e):
-				state = "expired " + day(e)
+				state = "expired " + audit.Day(e)
 			case !s.IsZero() && at.Before(s):
-				state = "valid from " + day(s)
+				state = "valid from " + audit.Day(s)
 			case !e.IsZero():
-				state = "until " + day(e)
+				state = "until " + audit.Day(e)
 			}
-			parts = append(parts, fmt.Sprintf("%s %s (%s)", subjectOf(k, x.body(k)), shortThumb(x.thumbprints(k)), state))
+			parts = append(parts, fmt.Sprintf("%s %s (%s)", subjectOf(k, x.body(k)), x.thumbprints(k).Brief(), state))
 		}
 	}
 	switch len(parts) {
@@ -335,35 +331,12 @@ func subjectOf(k *audit.KeyCredential, c *audit.Certificate) string {
 	return fmt.Sprintf("%q", s)
 }
 
-func shortThumb(tp audit.Thumbprints) string {
-	switch {
-	case tp.SHA1 != "":
-		return "SHA-1 " + tp.SHA1
-	case tp.SHA256 != "":
-		return "SHA-256 " + tp.SHA256
-	}
-	return "thumbprint unknown"
-}
-
-func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
-
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 
 // credRef describes a registered key for a finding.
 func (x *index) credRef(h keyHit) *audit.CredentialRef {
 	k := h.key
-	ref := &audit.CredentialRef{
-		Kind: audit.CredentialCertificate, KeyID: k.KeyID, DisplayName: k.DisplayName,
-		Type: k.Type, Usage: k.Usage, Subject: k.Subject(), ThumbprintSource: k.Source,
-	}
-	if !k.Start.IsZero() {
-		t := k.Start.UTC()
-		ref.StartDateTime = &t
-	}
-	if !k.End.IsZero() {
-		t := k.End.UTC()
-		ref.EndDateTime = &t
-	}
+	ref := k.Ref()
 	if tp := x.thumbprints(k); tp.Known() {
 		ref.Thumbprints = &tp
 	}
