@@ -94,6 +94,13 @@ type Policy struct {
 	MinRSABits int `json:"minRsaBits"`
 }
 
+// EndsSoon reports whether end (a credential's end, zero when it has
+// none) falls within WarnDays of now: the credential is expiring, or has
+// expired already.
+func (p Policy) EndsSoon(end, now time.Time) bool {
+	return !end.IsZero() && end.Sub(now) <= time.Duration(p.WarnDays)*24*time.Hour
+}
+
 // DefaultPolicy is the policy appaudit applies unless told otherwise. The
 // lifetimes follow the CISA SCuBA baseline for Entra ID.
 func DefaultPolicy() Policy {

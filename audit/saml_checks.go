@@ -45,7 +45,7 @@ func (g *certGroup) signs() bool {
 // endsSoon reports whether end (a credential's end date, zero when there is
 // none) falls within the policy's warning window.
 func (s *scan) endsSoon(end time.Time) bool {
-	return !end.IsZero() && end.Sub(s.now) <= time.Duration(s.p.WarnDays)*24*time.Hour
+	return s.p.EndsSoon(end, s.now)
 }
 
 // samlChecks reports on the active SAML signing certificate of a service

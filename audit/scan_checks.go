@@ -350,7 +350,7 @@ func (s *scan) secretChecks(o *object) {
 			}
 			s.emit(CheckSecretExpired, sev, ref, secretRef(pc), nil, "%s expired on %s (%s ago)%s",
 				what(), Day(pc.End), Plural(daysBetween(pc.End, s.now), "day"), extra)
-		case !pc.End.IsZero() && pc.End.Sub(s.now) <= time.Duration(s.p.WarnDays)*24*time.Hour:
+		case s.endsSoon(pc.End):
 			sev, extra := SeverityMedium, ""
 			if otherSecret(secrets, i, func(p *PasswordCredential) bool { return p.End.IsZero() || p.End.After(pc.End) }) {
 				sev, extra = SeverityLow, "; a secret that outlives it is already registered"

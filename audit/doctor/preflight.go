@@ -128,7 +128,7 @@ func (p *preflight) registration() {
 			p.what(), reg.usable.obj.ref, stamp(p.start), duration(p.start.Sub(now)))
 	case !p.end.IsZero() && !now.Before(p.end):
 		p.emit(audit.CheckPreflightExpired, 0, cred, local, "%s is registered on %s, but its window ended on %s", p.what(), reg.usable.obj.ref, stamp(p.end))
-	case !p.end.IsZero() && p.end.Sub(now) <= time.Duration(p.in.WarnDays)*24*time.Hour:
+	case p.r.Policy.EndsSoon(p.end, now):
 		p.emit(audit.CheckPreflightExpiring, 0, cred, local, "%s is registered on %s until %s, in %s: within the %d days of --warn-days",
 			p.what(), reg.usable.obj.ref, audit.Day(p.end), duration(p.end.Sub(now)), p.in.WarnDays)
 	}
