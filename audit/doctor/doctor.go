@@ -62,6 +62,10 @@ type diag struct {
 
 	req  *Request
 	errR *ErrorResponse
+	// errCode is the error's primary code (see primaryCode), and errKnown
+	// its entry when appaudit knows it.
+	errCode  string
+	errKnown *audit.AADSTSCode
 	// a is the client assertion, nil when there is none or it is
 	// malformed; aName says where it came from.
 	a       *Assertion
@@ -114,6 +118,7 @@ func Diagnose(in *Input) (*audit.Result, error) {
 			return nil, fmt.Errorf("doctor: %s: %v", in.Error.Name, err)
 		}
 		d.errR = e
+		d.errCode, d.errKnown = primaryCode(e.Codes)
 		if !e.Timestamp.IsZero() {
 			d.at, d.atIsError = e.Timestamp, true
 		}
@@ -427,14 +432,8 @@ func (d *diag) verdict() *audit.Verdict {
 // errorCause is the verdict when only the error itself says what went
 // wrong: its code, and Entra's reason or else the usual cause.
 func (d *diag) errorCause() string {
-	code := d.errR.Codes[len(d.errR.Codes)-1]
-	var known *audit.AADSTSCode
-	for _, c := range d.errR.Codes {
-		if a, ok := audit.LookupAADSTS(c); ok && c != "AADSTS70002" {
-			code, known = c, &a
-		}
-	}
-	s := code
+	known := d.errKnown
+	s := d.errCode
 	if known != nil {
 		s += " (" + lowerFirst(known.Meaning) + ")"
 	}
@@ -445,6 +444,23 @@ func (d *diag) errorCause() string {
 		s += "; usually " + known.Causes[0]
 	}
 	return s + " (" + audit.CheckErrorAADSTS + ")"
+}
+
+// primaryCode is the code of codes that says most: the last one appaudit
+// knows other than AADSTS70002 (a wrapper: the code after it says more),
+// with its entry; else the last code, and nil.
+func primaryCode(codes []string) (string, *audit.AADSTSCode) {
+	var code string
+	if len(codes) > 0 {
+		code = codes[len(codes)-1]
+	}
+	var known *audit.AADSTSCode
+	for _, c := range codes {
+		if a, ok := audit.LookupAADSTS(c); ok && c != "AADSTS70002" {
+			code, known = c, &a
+		}
+	}
+	return code, known
 }
 
 // predicts reports whether f's check predicts one of the codes.

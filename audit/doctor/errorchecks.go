@@ -17,7 +17,6 @@ func (d *diag) errorChecks() {
 	where := d.in.Error.Name
 	d.headerNamed = len(d.named)
 	var parts []string
-	var primary *audit.AADSTSCode
 	for _, code := range e.Codes {
 		c, ok := audit.LookupAADSTS(code)
 		if !ok {
@@ -25,9 +24,6 @@ func (d *diag) errorChecks() {
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s (%s)", code, lowerFirst(c.Meaning)))
-		if code != "AADSTS70002" { // a wrapper: the code after it says more
-			primary = &c
-		}
 	}
 	msg := fmt.Sprintf("%s: Entra answered %s", where, strings.Join(parts, ", "))
 	if e.Reason != "" {
@@ -56,8 +52,8 @@ func (d *diag) errorChecks() {
 	if e.TraceID != "" || e.CorrelationID != "" {
 		msg += fmt.Sprintf(" (trace ID %s, correlation ID %s)", orNone(e.TraceID), orNone(e.CorrelationID))
 	}
-	if primary != nil && e.Reason == "" {
-		msg += "; usual causes: " + strings.Join(primary.Causes, "; ")
+	if p := d.errKnown; p != nil && e.Reason == "" {
+		msg += "; usual causes: " + strings.Join(p.Causes, "; ")
 	}
 	d.emit(audit.CheckErrorAADSTS, 0, nil, d.localFor([]audit.Thumbprints{tp}), "%s", msg)
 	if tp.Known() {
