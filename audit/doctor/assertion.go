@@ -333,17 +333,11 @@ func (d *diag) checkRegistered(slot string, tp audit.Thumbprints) {
 		d.emit(audit.CheckAssertionKeyExpired, 0, d.x.credRef(*reg.usable), local, "%s, registered on %s from %s to %s, which does not cover %s: Entra answers AADSTS700027 (\"the key used is expired\") or AADSTS1000502",
 			what, reg.usable.obj.ref, dayOr(s), dayOr(e), d.atText())
 	case regWrongUsage:
-		d.emit(audit.CheckAssertionThumbprintUnknown, 0, d.x.credRef(reg.hits[0]), local, "%s, which %s has registered only as %s: Entra checks client assertions against AsymmetricX509Cert keys with usage Verify",
-			what, reg.hits[0].obj.ref, usages(reg.hits))
+		d.emit(audit.CheckAssertionThumbprintUnknown, 0, d.x.credRef(reg.hits[0]), local, "%s, which %s has registered %s",
+			what, reg.hits[0].obj.ref, onlyAs(reg.hits))
 	case regNotFound:
-		msg := fmt.Sprintf("%s, which matches no key of %s or its service principal: Entra answers AADSTS700027 \"the key was not found\"", what, d.appRef())
-		switch {
-		case len(reg.elsewhere) > 0:
-			msg += "; it is registered on " + refs(reg.elsewhere) + " instead"
-		case d.x.t.Complete:
-			msg += "; it is registered on no app of this tenant"
-		}
-		msg += "; " + d.x.verifyKeys(d.appObjs, d.at) + d.x.rotationHint(d.appObjs, cert)
+		msg := fmt.Sprintf("%s, which matches no key of %s or its service principal: Entra answers AADSTS700027 \"the key was not found\"", what, d.appRef()) +
+			d.x.notFound(reg, d.appObjs, d.at, cert)
 		var sev audit.Severity
 		if reg.incomparable > 0 {
 			sev = audit.SeverityMedium

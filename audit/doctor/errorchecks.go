@@ -102,17 +102,10 @@ func (d *diag) errorThumbprint(tp audit.Thumbprints) {
 		emit(audit.CheckErrorThumbprintExpired, 0, d.x.credRef(*reg.usable), "%s, registered on %s from %s to %s, which does not cover %s",
 			what, reg.usable.obj.ref, dayOr(s), dayOr(e), d.atText())
 	case regWrongUsage:
-		emit(audit.CheckErrorThumbprintUnknown, 0, d.x.credRef(reg.hits[0]), "%s, which %s has registered only as %s: Entra checks client assertions against AsymmetricX509Cert keys with usage Verify",
-			what, reg.hits[0].obj.ref, usages(reg.hits))
+		emit(audit.CheckErrorThumbprintUnknown, 0, d.x.credRef(reg.hits[0]), "%s, which %s has registered %s",
+			what, reg.hits[0].obj.ref, onlyAs(reg.hits))
 	case regNotFound:
-		msg := what + ", which is registered on no key of " + app.String()
-		switch {
-		case len(reg.elsewhere) > 0:
-			msg += "; it is registered on " + refs(reg.elsewhere) + " instead"
-		case d.x.t.Complete:
-			msg += "; it is registered on no app of this tenant"
-		}
-		msg += "; " + d.x.verifyKeys(objs, d.at) + d.x.rotationHint(objs, cert)
+		msg := what + ", which is registered on no key of " + app.String() + d.x.notFound(reg, objs, d.at, cert)
 		emit(audit.CheckErrorThumbprintUnknown, 0, nil, "%s", msg)
 	}
 }

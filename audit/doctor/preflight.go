@@ -115,8 +115,8 @@ func (p *preflight) registration() {
 		p.emit(audit.CheckPreflightNotRegistered, sev, nil, local, "%s", msg)
 		return
 	case regWrongUsage:
-		p.emit(audit.CheckPreflightWrongUsage, 0, p.x.credRef(reg.hits[0]), local, "%s is registered on %s only as %s: Entra checks client assertions against AsymmetricX509Cert keys with usage Verify",
-			p.what(), reg.hits[0].obj.ref, usages(reg.hits))
+		p.emit(audit.CheckPreflightWrongUsage, 0, p.x.credRef(reg.hits[0]), local, "%s is registered on %s %s",
+			p.what(), reg.hits[0].obj.ref, onlyAs(reg.hits))
 		return
 	}
 	p.usable = reg.usable

@@ -298,6 +298,26 @@ func (x *index) verifyKeys(objs []*object, at time.Time) string {
 	return "the app's Verify certificates are " + strings.Join(parts, ", ")
 }
 
+// notFound ends the message for a thumbprint that reg found on no key of
+// the app objs: where else the tenant has it, the app's Verify keys at at,
+// and a rotation hint for c, the certificate it names (nil if unknown).
+func (x *index) notFound(reg registration, objs []*object, at time.Time, c *audit.Certificate) string {
+	var s string
+	switch {
+	case len(reg.elsewhere) > 0:
+		s = "; it is registered on " + refs(reg.elsewhere) + " instead"
+	case x.t.Complete:
+		s = "; it is registered on no app of this tenant"
+	}
+	return s + "; " + x.verifyKeys(objs, at) + x.rotationHint(objs, c)
+}
+
+// onlyAs says how hits registered a certificate that does not
+// authenticate clients, and why that fails.
+func onlyAs(hits []keyHit) string {
+	return "only as " + usages(hits) + ": Entra checks client assertions against AsymmetricX509Cert keys with usage Verify"
+}
+
 // refs lists the objects of hits, each once.
 func refs(hits []keyHit) string {
 	var parts []string
