@@ -168,9 +168,15 @@ func newDiag(in *Input, command string) *diag {
 	return d
 }
 
-// emit records a finding of check id with the catalogue's fixed fields; sev
-// 0 is the check's default.
+// emit records a finding of check id about the app the request
+// authenticates as, with the catalogue's fixed fields; sev 0 is the check's
+// default.
 func (d *diag) emit(id string, sev audit.Severity, cred *audit.CredentialRef, local *audit.LocalRef, format string, args ...any) {
+	d.emitFor(d.appRef(), id, sev, cred, local, format, args...)
+}
+
+// emitFor is emit for a finding about app.
+func (d *diag) emitFor(app *audit.ObjectRef, id string, sev audit.Severity, cred *audit.CredentialRef, local *audit.LocalRef, format string, args ...any) {
 	c, ok := d.checks[id]
 	if !ok {
 		panic("doctor: check " + id + " is not in the catalogue") // a programming error, caught by tests
@@ -180,7 +186,7 @@ func (d *diag) emit(id string, sev audit.Severity, cred *audit.CredentialRef, lo
 	}
 	d.r.Findings = append(d.r.Findings, audit.Finding{
 		Check: id, Severity: sev, Title: c.Title,
-		App: d.appRef(), Credential: cred, Local: local,
+		App: app, Credential: cred, Local: local,
 		Message: fmt.Sprintf(format, args...), Remediation: c.Remediation,
 		AADSTS: c.AADSTS, Reference: c.Reference,
 	})

@@ -91,8 +91,7 @@ func (d *diag) errorThumbprint(tp audit.Thumbprints) {
 	reg := d.x.register(objs, tp, d.at)
 	local := d.localFor([]audit.Thumbprints{tp})
 	emit := func(id string, sev audit.Severity, cred *audit.CredentialRef, format string, args ...any) {
-		d.emit(id, sev, cred, local, format, args...)
-		d.r.Findings[len(d.r.Findings)-1].App = app
+		d.emitFor(app, id, sev, cred, local, format, args...)
 	}
 	switch reg.state {
 	case regValid:
