@@ -17,30 +17,15 @@ func Run(t *Tenant, inv *Inventory, p Policy, now time.Time) *Result {
 	if inv == nil {
 		inv = &Inventory{}
 	}
-	r := &Result{
-		Command:    "scan",
-		AsOf:       now.UTC(),
-		Source:     Source{TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt},
-		Policy:     p,
-		Complete:   t.Complete,
-		Incomplete: t.IncompleteReason,
-		Findings:   []Finding{},
-		Warnings:   slices.Clone(inv.Warnings),
-	}
-	if !t.Complete && r.Incomplete == "" {
-		r.Incomplete = "the tenant data is marked incomplete"
-	}
+	r := NewResult("scan", t, p, now)
+	r.Warnings = slices.Clone(inv.Warnings)
 	s := newScan(t, inv, p, now, r)
 	s.deployments()
 	s.registered()
 	s.localCerts()
 	s.counts()
 	s.inventory()
-	for i := range r.Findings {
-		r.Findings[i].SetFingerprint()
-	}
-	SortFindings(r.Findings)
-	r.CountFindings()
+	r.FinishFindings()
 	return r
 }
 
@@ -403,17 +388,7 @@ func (s *scan) emit(id string, sev Severity, app *ObjectRef, cred *CredentialRef
 	if !ok {
 		panic("audit: check " + id + " is not in the catalogue") // a programming error, caught by tests
 	}
-	if sev == 0 {
-		sev = c.Severity
-	}
-	s.r.Findings = append(s.r.Findings, Finding{
-		Check: id, Severity: sev, Title: c.Title,
-		App: app, Credential: cred, Local: local,
-		Message:     fmt.Sprintf(format, args...),
-		Remediation: c.Remediation,
-		AADSTS:      c.AADSTS,
-		Reference:   c.Reference,
-	})
+	s.r.Findings = append(s.r.Findings, c.Finding(sev, app, cred, local, fmt.Sprintf(format, args...)))
 }
 
 // credRef describes a certificate group for a finding.

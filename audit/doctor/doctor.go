@@ -148,22 +148,10 @@ func newDiag(in *Input, command string) *diag {
 	d := &diag{
 		in: in, x: newIndex(in.Tenant, locals), at: in.Now.UTC(),
 		checks: map[string]audit.Check{}, values: map[string]string{},
-		r: &audit.Result{
-			Command: command, AsOf: in.Now.UTC(), Policy: audit.DefaultPolicy(),
-			Complete: true, Findings: []audit.Finding{},
-		},
+		r: audit.NewResult(command, in.Tenant, audit.DefaultPolicy(), in.Now),
 	}
 	for _, c := range audit.Checks() {
 		d.checks[c.ID] = c
-	}
-	if t := in.Tenant; t != nil {
-		d.r.Source = audit.Source{TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}
-		d.r.Complete, d.r.Incomplete = t.Complete, t.IncompleteReason
-		if !t.Complete && d.r.Incomplete == "" {
-			d.r.Incomplete = "the tenant data is marked incomplete"
-		}
-	} else {
-		d.r.Source = audit.Source{Kind: "none"}
 	}
 	return d
 }
@@ -181,15 +169,7 @@ func (d *diag) emitFor(app *audit.ObjectRef, id string, sev audit.Severity, cred
 	if !ok {
 		panic("doctor: check " + id + " is not in the catalogue") // a programming error, caught by tests
 	}
-	if sev == 0 {
-		sev = c.Severity
-	}
-	d.r.Findings = append(d.r.Findings, audit.Finding{
-		Check: id, Severity: sev, Title: c.Title,
-		App: app, Credential: cred, Local: local,
-		Message: fmt.Sprintf(format, args...), Remediation: c.Remediation,
-		AADSTS: c.AADSTS, Reference: c.Reference,
-	})
+	d.r.Findings = append(d.r.Findings, c.Finding(sev, app, cred, local, fmt.Sprintf(format, args...)))
 }
 
 func (d *diag) warn(format string, args ...any) {
@@ -313,11 +293,7 @@ func (d *diag) finish() {
 			NotAfter: lc.Cert.NotAfter, HasKey: lc.HasKey, RegisteredOn: d.x.registeredOn(tp),
 		})
 	}
-	for i := range r.Findings {
-		r.Findings[i].SetFingerprint()
-	}
-	audit.SortFindings(r.Findings)
-	r.CountFindings()
+	r.FinishFindings()
 }
 
 func (d *diag) relevant(lc *audit.LocalCert) bool {
