@@ -1,5 +1,10 @@
 package audit
 
+import (
+	"slices"
+	"sync"
+)
+
 // Check is the fixed description of one check: declared once here, used by
 // the checks when they report, by `appaudit explain`, and by the generated
 // catalogue in the README. Runtime facts live in Finding.
@@ -58,13 +63,25 @@ func Checks() []Check {
 
 // LookupCheck finds a check by ID.
 func LookupCheck(id string) (Check, bool) {
-	for _, c := range Checks() {
-		if c.ID == id {
-			return c, true
+	c, ok := checksByID()[id]
+	if ok {
+		c.AADSTS = slices.Clone(c.AADSTS) // the caller's own, as from Checks
+	}
+	return c, ok
+}
+
+// checksByID indexes the catalogue by ID, the first check with an ID
+// winning; built once.
+var checksByID = sync.OnceValue(func() map[string]Check {
+	cs := Checks()
+	m := make(map[string]Check, len(cs))
+	for _, c := range cs {
+		if _, dup := m[c.ID]; !dup {
+			m[c.ID] = c
 		}
 	}
-	return Check{}, false
-}
+	return m
+})
 
 func scanChecks() []Check {
 	return []Check{

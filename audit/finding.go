@@ -34,6 +34,23 @@ type Finding struct {
 	Fingerprint string `json:"fingerprint"`
 }
 
+// Finding is a finding of check c with the catalogue's fixed fields: its
+// title, remediation, AADSTS codes and reference; sev 0 is c's default
+// severity. Result.FinishFindings sets the fingerprint.
+func (c Check) Finding(sev Severity, app *ObjectRef, cred *CredentialRef, local *LocalRef, message string) Finding {
+	if sev == 0 {
+		sev = c.Severity
+	}
+	return Finding{
+		Check: c.ID, Severity: sev, Title: c.Title,
+		App: app, Credential: cred, Local: local,
+		Message:     message,
+		Remediation: c.Remediation,
+		AADSTS:      c.AADSTS,
+		Reference:   c.Reference,
+	}
+}
+
 // CredentialRef describes a registered credential in a finding.
 type CredentialRef struct {
 	// Kind is "certificate" or "secret".

@@ -181,6 +181,19 @@ func (k *KeyCredential) Subject() string {
 	return k.DisplayName
 }
 
+// Ref describes the credential for a finding, as Graph has it: its
+// window in UTC, Subject, and the thumbprint source of its Thumbprints.
+// Callers that know more (a body from a local file, the completed
+// thumbprints) fill it in.
+func (k *KeyCredential) Ref() *CredentialRef {
+	return &CredentialRef{
+		Kind: CredentialCertificate, KeyID: k.KeyID, DisplayName: k.DisplayName,
+		Type: k.Type, Usage: k.Usage,
+		StartDateTime: timePtr(k.Start), EndDateTime: timePtr(k.End),
+		Subject: k.Subject(), ThumbprintSource: k.Source,
+	}
+}
+
 // IsCertificate reports whether the credential is an X.509 certificate.
 func (k *KeyCredential) IsCertificate() bool {
 	return k.Type == TypeAsymmetricX509Cert || k.Type == TypeX509CertAndPassword
@@ -194,7 +207,7 @@ func (k *KeyCredential) CanAuthenticateClient() bool {
 
 // ValidAt reports whether now lies in the credential's registered window.
 // A missing bound does not limit it.
-func (k *KeyCredential) ValidAt(now time.Time) bool { return within(k.Start, k.End, now) }
+func (k *KeyCredential) ValidAt(now time.Time) bool { return Within(k.Start, k.End, now) }
 
 // PasswordCredential is one entry of an object's passwordCredentials. The
 // secret itself is never returned by Graph after creation and appaudit
@@ -207,9 +220,11 @@ type PasswordCredential struct {
 }
 
 // ValidAt reports whether now lies in the secret's window.
-func (p *PasswordCredential) ValidAt(now time.Time) bool { return within(p.Start, p.End, now) }
+func (p *PasswordCredential) ValidAt(now time.Time) bool { return Within(p.Start, p.End, now) }
 
-func within(start, end, now time.Time) bool {
+// Within reports whether now lies in the window from start (inclusive) to
+// end (exclusive). A zero bound does not limit it.
+func Within(start, end, now time.Time) bool {
 	if !start.IsZero() && now.Before(start) {
 		return false
 	}

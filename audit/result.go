@@ -40,6 +40,34 @@ type Result struct {
 	Objects   []AuditedObject `json:"objects,omitempty"`
 }
 
+// NewResult starts the Result of command on tenant t as of now under
+// policy p, with no findings yet: Source and Complete are t's, and
+// Incomplete says why t is incomplete even when t does not. A nil t is no
+// tenant at all: Source kind "none", and Complete.
+func NewResult(command string, t *Tenant, p Policy, now time.Time) *Result {
+	r := &Result{Command: command, AsOf: now.UTC(), Policy: p, Complete: true, Findings: []Finding{}}
+	if t == nil {
+		r.Source = Source{Kind: "none"}
+		return r
+	}
+	r.Source = Source{TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}
+	r.Complete, r.Incomplete = t.Complete, t.IncompleteReason
+	if !t.Complete && r.Incomplete == "" {
+		r.Incomplete = "the tenant data is marked incomplete"
+	}
+	return r
+}
+
+// FinishFindings fingerprints the findings, sorts them worst first and
+// counts them: the last step of every command once its checks have run.
+func (r *Result) FinishFindings() {
+	for i := range r.Findings {
+		r.Findings[i].SetFingerprint()
+	}
+	SortFindings(r.Findings)
+	r.CountFindings()
+}
+
 // Source says where the tenant data came from.
 type Source struct {
 	// Kind is "snapshot", "live" or "demo".
@@ -92,6 +120,13 @@ type Policy struct {
 	MaxSecretDays int `json:"maxSecretDays"`
 	// MinRSABits: smallest acceptable RSA modulus.
 	MinRSABits int `json:"minRsaBits"`
+}
+
+// EndsSoon reports whether end (a credential's end, zero when it has
+// none) falls within WarnDays of now: the credential is expiring, or has
+// expired already.
+func (p Policy) EndsSoon(end, now time.Time) bool {
+	return !end.IsZero() && end.Sub(now) <= time.Duration(p.WarnDays)*24*time.Hour
 }
 
 // DefaultPolicy is the policy appaudit applies unless told otherwise. The

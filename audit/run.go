@@ -17,30 +17,15 @@ func Run(t *Tenant, inv *Inventory, p Policy, now time.Time) *Result {
 	if inv == nil {
 		inv = &Inventory{}
 	}
-	r := &Result{
-		Command:    "scan",
-		AsOf:       now.UTC(),
-		Source:     Source{TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt},
-		Policy:     p,
-		Complete:   t.Complete,
-		Incomplete: t.IncompleteReason,
-		Findings:   []Finding{},
-		Warnings:   slices.Clone(inv.Warnings),
-	}
-	if !t.Complete && r.Incomplete == "" {
-		r.Incomplete = "the tenant data is marked incomplete"
-	}
+	r := NewResult("scan", t, p, now)
+	r.Warnings = slices.Clone(inv.Warnings)
 	s := newScan(t, inv, p, now, r)
 	s.deployments()
 	s.registered()
 	s.localCerts()
 	s.counts()
 	s.inventory()
-	for i := range r.Findings {
-		r.Findings[i].SetFingerprint()
-	}
-	SortFindings(r.Findings)
-	r.CountFindings()
+	r.FinishFindings()
 	return r
 }
 
@@ -403,28 +388,13 @@ func (s *scan) emit(id string, sev Severity, app *ObjectRef, cred *CredentialRef
 	if !ok {
 		panic("audit: check " + id + " is not in the catalogue") // a programming error, caught by tests
 	}
-	if sev == 0 {
-		sev = c.Severity
-	}
-	s.r.Findings = append(s.r.Findings, Finding{
-		Check: id, Severity: sev, Title: c.Title,
-		App: app, Credential: cred, Local: local,
-		Message:     fmt.Sprintf(format, args...),
-		Remediation: c.Remediation,
-		AADSTS:      c.AADSTS,
-		Reference:   c.Reference,
-	})
+	s.r.Findings = append(s.r.Findings, c.Finding(sev, app, cred, local, fmt.Sprintf(format, args...)))
 }
 
 // credRef describes a certificate group for a finding.
 func (s *scan) credRef(g *certGroup) *CredentialRef {
 	k := g.primary()
-	ref := &CredentialRef{
-		Kind: CredentialCertificate, KeyID: k.KeyID, DisplayName: k.DisplayName,
-		Type: k.Type, Usage: k.Usage,
-		StartDateTime: timePtr(k.Start), EndDateTime: timePtr(k.End),
-		Subject: k.Subject(),
-	}
+	ref := k.Ref()
 	for _, o := range g.keys[1:] {
 		ref.PairedKeyIDs = append(ref.PairedKeyIDs, o.KeyID)
 		ref.PairedUsages = append(ref.PairedUsages, o.Usage)
@@ -488,12 +458,14 @@ func (s *scan) identityNote(k *KeyCredential) string {
 	return ""
 }
 
-func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+// Day renders t's UTC date, as messages give dates: 2006-01-02.
+func Day(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 // daysBetween counts whole days from a to b, rounding toward zero.
 func daysBetween(a, b time.Time) int { return int(b.Sub(a).Hours() / 24) }
 
-func plural(n int, one string) string {
+// Plural counts n of a regular noun for messages: "1 day", "3 days".
+func Plural(n int, one string) string {
 	if n == 1 {
 		return "1 " + one
 	}

@@ -45,7 +45,7 @@ func (g *certGroup) signs() bool {
 // endsSoon reports whether end (a credential's end date, zero when there is
 // none) falls within the policy's warning window.
 func (s *scan) endsSoon(end time.Time) bool {
-	return !end.IsZero() && end.Sub(s.now) <= time.Duration(s.p.WarnDays)*24*time.Hour
+	return s.p.EndsSoon(end, s.now)
 }
 
 // samlChecks reports on the active SAML signing certificate of a service
@@ -66,7 +66,7 @@ func (s *scan) samlChecks(o *object) {
 	if g != nil {
 		k := g.primary()
 		end, cred, note = k.End, s.credRef(g), s.identityNote(k)
-		what = fmt.Sprintf("the SAML signing certificate %s (%s) of %s", describeSubject(s.subject(k)), shortThumb(s.thumbprints(k)), o.ref)
+		what = fmt.Sprintf("the SAML signing certificate %s (%s) of %s", describeSubject(s.subject(k)), s.thumbprints(k).Brief(), o.ref)
 	}
 	if end.IsZero() {
 		return
@@ -82,19 +82,19 @@ func (s *scan) samlChecks(o *object) {
 			sev = SeverityLow
 		}
 		s.emit(CheckSAMLCertExpired, sev, &o.ref, cred, nil, "%s expired on %s (%s ago): applications that check the signature refuse SAML sign-ins%s%s",
-			what, day(end), plural(daysBetween(end, s.now), "day"), disabled, note)
+			what, Day(end), Plural(daysBetween(end, s.now), "day"), disabled, note)
 	case s.endsSoon(end):
 		sev, extra := Severity(0), "; no other signing certificate is registered on it"
 		if next := s.samlSuccessor(o, g, end); next != nil {
 			sev = SeverityMedium
 			extra = fmt.Sprintf("; the signing certificate %s, registered until %s, can take over once it is made active and given to the application",
-				shortThumb(s.thumbprints(next.primary())), dayOrUnknown(next.primary().End))
+				s.thumbprints(next.primary()).Brief(), dayOrUnknown(next.primary().End))
 		}
 		if sp.AccountDisabled {
 			sev = SeverityLow
 		}
 		s.emit(CheckSAMLCertExpiring, sev, &o.ref, cred, nil, "%s expires on %s (in %s)%s%s%s",
-			what, day(end), plural(daysBetween(s.now, end), "day"), extra, disabled, note)
+			what, Day(end), Plural(daysBetween(s.now, end), "day"), extra, disabled, note)
 	}
 }
 

@@ -79,7 +79,7 @@ func (s *scan) deployments() {
 			// than claim an outage.
 			sev = SeverityMedium
 			msg += fmt.Sprintf("; but %s of the app cannot be compared, since only its %s is known: give the certificate file (--certs) or the other thumbprint to be sure",
-				plural(n, "registered certificate"), otherDigest(tp))
+				Plural(n, "registered certificate"), otherDigest(tp))
 		}
 		s.emit(CheckCertNotRegistered, sev, &app, nil, local, "%s", msg)
 	}
@@ -186,10 +186,10 @@ func (s *scan) rotatedOneSide(d *Deployment, deployed *Certificate, tp Thumbprin
 	var msg string
 	if deployed.NotBefore.After(s.issued(k)) {
 		msg = fmt.Sprintf("the deployment is ahead: %s signs with a newer certificate for %s (%s, issued %s) that was never uploaded to %s, which has only the older one (%s, registered until %s). Upload the deployed certificate to the app",
-			d.Source, CommonName(deployed.Subject), shortThumb(tp), day(deployed.NotBefore), newest.obj.ref, shortThumb(regTP), dayOrUnknown(k.End))
+			d.Source, CommonName(deployed.Subject), tp.Brief(), Day(deployed.NotBefore), newest.obj.ref, regTP.Brief(), dayOrUnknown(k.End))
 	} else {
 		msg = fmt.Sprintf("the app registration is ahead: %s has a newer certificate for %s (%s, from %s), but %s still signs with an older one (%s) that is no longer registered. Deploy the certificate the app now has",
-			newest.obj.ref, CommonName(deployed.Subject), shortThumb(regTP), dayOrUnknown(s.issued(k)), d.Source, shortThumb(tp))
+			newest.obj.ref, CommonName(deployed.Subject), regTP.Brief(), dayOrUnknown(s.issued(k)), d.Source, tp.Brief())
 	}
 	s.emit(CheckCertRotatedOneSide, 0, &newest.obj.ref, s.credRef(newest), local, "%s%s", msg, s.identityNote(k))
 }
@@ -238,7 +238,7 @@ func (s *scan) certChecks(g *certGroup) {
 	tp := s.thumbprints(k)
 	// what describes the certificate; built only when a check fires.
 	what := func() string {
-		return fmt.Sprintf("certificate %s (%s) on %s", describeSubject(s.subject(k)), shortThumb(tp), o)
+		return fmt.Sprintf("certificate %s (%s) on %s", describeSubject(s.subject(k)), tp.Brief(), o)
 	}
 	note := s.identityNote(k)
 	deployed := len(g.deployedBy) > 0
@@ -259,25 +259,25 @@ func (s *scan) certChecks(g *certGroup) {
 			extra = "; another certificate for the same purpose is valid, so this one is a leftover to remove"
 		}
 		s.emit(CheckCertExpired, sev, o, ref(), nil, "%s expired on %s (%s ago)%s%s%s",
-			what(), day(k.End), plural(daysBetween(k.End, s.now), "day"), usedBy, extra, note)
+			what(), Day(k.End), Plural(daysBetween(k.End, s.now), "day"), usedBy, extra, note)
 	case !k.Start.IsZero() && s.now.Before(k.Start):
 		sev := SeverityMedium
 		if deployed {
 			sev = SeverityHigh
 		}
 		s.emit(CheckCertNotYetValid, sev, o, ref(), nil, "%s is registered from %s (in %s)%s%s",
-			what(), day(k.Start), plural(daysBetween(s.now, k.Start), "day"), usedBy, note)
+			what(), Day(k.Start), Plural(daysBetween(s.now, k.Start), "day"), usedBy, note)
 	case !saml && s.endsSoon(k.End):
 		sev, extra := SeverityMedium, ""
 		if succ := s.successor(g); succ != nil {
 			sev = SeverityLow
-			extra = fmt.Sprintf("; its successor %s is already registered, until %s", shortThumb(s.thumbprints(succ.primary())), dayOrUnknown(succ.primary().End))
+			extra = fmt.Sprintf("; its successor %s is already registered, until %s", s.thumbprints(succ.primary()).Brief(), dayOrUnknown(succ.primary().End))
 		} else if deployed {
 			sev = SeverityHigh
 			extra = "; no successor is registered"
 		}
 		s.emit(CheckCertExpiring, sev, o, ref(), nil, "%s expires on %s (in %s)%s%s%s",
-			what(), day(k.End), plural(daysBetween(s.now, k.End), "day"), usedBy, extra, note)
+			what(), Day(k.End), Plural(daysBetween(s.now, k.End), "day"), usedBy, extra, note)
 	}
 
 	if body != nil {
@@ -294,7 +294,7 @@ func (s *scan) certChecks(g *certGroup) {
 	}
 	if life, ok := lifetime(k.Start, k.End); ok && life > s.p.MaxCertDays+1 {
 		s.emit(CheckCertLongLived, 0, o, ref(), nil, "%s is registered for %d days (%s to %s); the policy allows %d",
-			what(), life, day(k.Start), day(k.End), s.p.MaxCertDays)
+			what(), life, Day(k.Start), Day(k.End), s.p.MaxCertDays)
 	}
 	if src == FromNothing {
 		s.emit(CheckCertUnidentified, 0, o, ref(), nil, "%s has no certificate body in the data and its customKeyIdentifier (%d bytes) is not a thumbprint: deployments can be matched to it by subject only",
@@ -338,7 +338,7 @@ func (s *scan) secretChecks(o *object) {
 		return
 	}
 	ref := &o.ref
-	s.emit(CheckSecretPresent, 0, ref, nil, nil, "%s has %s", o.ref, plural(len(secrets), "client secret"))
+	s.emit(CheckSecretPresent, 0, ref, nil, nil, "%s has %s", o.ref, Plural(len(secrets), "client secret"))
 	for i := range secrets {
 		pc := &secrets[i]
 		what := func() string { return fmt.Sprintf("client secret %s on %s", describeSecret(pc), o.ref) }
@@ -349,18 +349,18 @@ func (s *scan) secretChecks(o *object) {
 				sev, extra = SeverityLow, "; another secret is valid, so this one is a leftover to remove"
 			}
 			s.emit(CheckSecretExpired, sev, ref, secretRef(pc), nil, "%s expired on %s (%s ago)%s",
-				what(), day(pc.End), plural(daysBetween(pc.End, s.now), "day"), extra)
-		case !pc.End.IsZero() && pc.End.Sub(s.now) <= time.Duration(s.p.WarnDays)*24*time.Hour:
+				what(), Day(pc.End), Plural(daysBetween(pc.End, s.now), "day"), extra)
+		case s.endsSoon(pc.End):
 			sev, extra := SeverityMedium, ""
 			if otherSecret(secrets, i, func(p *PasswordCredential) bool { return p.End.IsZero() || p.End.After(pc.End) }) {
 				sev, extra = SeverityLow, "; a secret that outlives it is already registered"
 			}
 			s.emit(CheckSecretExpiring, sev, ref, secretRef(pc), nil, "%s expires on %s (in %s)%s",
-				what(), day(pc.End), plural(daysBetween(s.now, pc.End), "day"), extra)
+				what(), Day(pc.End), Plural(daysBetween(s.now, pc.End), "day"), extra)
 		}
 		if life, ok := lifetime(pc.Start, pc.End); ok && life > s.p.MaxSecretDays+1 {
 			s.emit(CheckSecretLongLived, 0, ref, secretRef(pc), nil, "%s is valid for %d days (%s to %s); the policy allows %d",
-				what(), life, day(pc.Start), day(pc.End), s.p.MaxSecretDays)
+				what(), life, Day(pc.Start), Day(pc.End), s.p.MaxSecretDays)
 		}
 	}
 }
@@ -403,11 +403,11 @@ func (s *scan) localCerts() {
 			g := same[0]
 			s.emit(CheckLocalCertUnregistered, SeverityMedium, &g.obj.ref, s.credRef(g), local,
 				"%s (%s, %s) is registered on no app, but %s has a certificate with the same subject (%s, until %s): if this is its successor, upload it before switching the deployment",
-				lc.Source, lc.Cert.Subject, shortThumb(tp), g.obj.ref, shortThumb(s.thumbprints(g.primary())), dayOrUnknown(g.primary().End))
+				lc.Source, lc.Cert.Subject, tp.Brief(), g.obj.ref, s.thumbprints(g.primary()).Brief(), dayOrUnknown(g.primary().End))
 			continue
 		}
 		s.emit(CheckLocalCertUnregistered, 0, nil, nil, local, "%s (%s, %s) is registered on no application or service principal in this tenant",
-			lc.Source, lc.Cert.Subject, shortThumb(tp))
+			lc.Source, lc.Cert.Subject, tp.Brief())
 	}
 }
 
@@ -469,9 +469,9 @@ func lifetime(start, end time.Time) (int, bool) {
 
 func describeCert(c *Certificate, tp Thumbprints) string {
 	if c != nil {
-		return fmt.Sprintf("certificate %s (%s, valid %s to %s)", describeSubject(c.Subject), shortThumb(tp), day(c.NotBefore), day(c.NotAfter))
+		return fmt.Sprintf("certificate %s (%s, valid %s to %s)", describeSubject(c.Subject), tp.Brief(), Day(c.NotBefore), Day(c.NotAfter))
 	}
-	return "the certificate with " + shortThumb(tp)
+	return "the certificate with " + tp.Brief()
 }
 
 func describeSubject(subject string) string {
@@ -488,21 +488,11 @@ func describeSecret(pc *PasswordCredential) string {
 	return "keyId " + pc.KeyID
 }
 
-func shortThumb(tp Thumbprints) string {
-	if tp.SHA1 != "" {
-		return "SHA-1 " + tp.SHA1
-	}
-	if tp.SHA256 != "" {
-		return "SHA-256 " + tp.SHA256
-	}
-	return "thumbprint unknown"
-}
-
 func dayOrUnknown(t time.Time) string {
 	if t.IsZero() {
 		return "an unknown date"
 	}
-	return day(t)
+	return Day(t)
 }
 
 func usages(gs []*certGroup) string {

@@ -61,6 +61,19 @@ func (t Thumbprints) String() string {
 	return "unknown thumbprint"
 }
 
+// Brief names the certificate by one digest, for messages: "SHA-1 <hex>"
+// when the SHA-1 thumbprint is known (what the portal shows), else
+// "SHA-256 <hex>", else "thumbprint unknown".
+func (t Thumbprints) Brief() string {
+	switch {
+	case t.SHA1 != "":
+		return "SHA-1 " + t.SHA1
+	case t.SHA256 != "":
+		return "SHA-256 " + t.SHA256
+	}
+	return "thumbprint unknown"
+}
+
 // Short is the SHA-1 thumbprint (or else the SHA-256 one) cut to 8 hex
 // characters, for tables.
 func (t Thumbprints) Short() string {

@@ -250,13 +250,16 @@ func undecodable(v, want string, size int) string {
 func (d *diag) noThumbprint() {
 	msg := "the header of " + d.aName + " has neither x5t nor x5t#S256, so Entra cannot tell which certificate signed it"
 	kid, ok, isString := d.a.HeaderString("kid")
+	var h *keyHit
+	if ok && isString && kid != "" {
+		h = d.keyByID(kid)
+	}
 	switch {
 	case !ok || !isString || kid == "":
-	case d.keyByID(kid) != nil:
-		h := d.keyByID(kid)
+	case h != nil:
 		tp := d.x.thumbprints(h.key)
 		d.named = append(d.named, tp)
-		msg += fmt.Sprintf("; its kid is the keyId of %s %s on %s, but Entra does not look keys up by keyId", subjectOf(h.key, d.x.body(h.key)), shortThumb(tp), h.obj.ref)
+		msg += fmt.Sprintf("; its kid is the keyId of %s %s on %s, but Entra does not look keys up by keyId", subjectOf(h.key, d.x.body(h.key)), tp.Brief(), h.obj.ref)
 	default:
 		if p, err := audit.ParseThumbprint(kid); err == nil {
 			d.named = append(d.named, p.Thumbprints)
@@ -284,11 +287,16 @@ func (d *diag) keyByID(id string) *keyHit {
 
 // describe names the certificate tp identifies, as far as it is known.
 func (d *diag) describe(tp audit.Thumbprints) string {
-	c := d.x.cert(tp)
+	return d.describeCert(tp, d.x.cert(tp))
+}
+
+// describeCert is describe for c, the certificate tp names (d.x.cert(tp)),
+// for callers that need c too.
+func (d *diag) describeCert(tp audit.Thumbprints, c *audit.Certificate) string {
 	if c == nil {
-		return "the certificate with " + shortThumb(tp) + " (no local file or registered body of it is known)"
+		return "the certificate with " + tp.Brief() + " (no local file or registered body of it is known)"
 	}
-	s := fmt.Sprintf("certificate %q (%s, valid %s to %s)", c.Subject, shortThumb(c.Thumbprints), day(c.NotBefore), day(c.NotAfter))
+	s := fmt.Sprintf("certificate %q (%s, valid %s to %s)", c.Subject, c.Thumbprints.Brief(), audit.Day(c.NotBefore), audit.Day(c.NotAfter))
 	if lc := d.x.local(tp); lc != nil {
 		s += ", local file " + lc.Source
 	}
@@ -308,14 +316,15 @@ func (d *diag) localFor(tps []audit.Thumbprints) *audit.LocalRef {
 
 // checkRegistered holds one readable thumbprint header against the app.
 func (d *diag) checkRegistered(slot string, tp audit.Thumbprints) {
-	what := fmt.Sprintf("the %s of %s names %s", slot, d.aName, d.describe(tp))
+	cert := d.x.cert(tp)
+	what := fmt.Sprintf("the %s of %s names %s", slot, d.aName, d.describeCert(tp, cert))
 	reg := d.x.register(d.appObjs, tp, d.at)
 	local := d.localFor([]audit.Thumbprints{tp})
 	switch reg.state {
 	case regNoTenant:
 		// A local copy still says whether the certificate itself is valid,
 		// and no registration outlives it.
-		if c := d.x.cert(tp); c != nil && !within(c.NotBefore, c.NotAfter, d.at) {
+		if cert != nil && !audit.Within(cert.NotBefore, cert.NotAfter, d.at) {
 			d.emit(audit.CheckAssertionKeyExpired, 0, nil, local, "%s, which is not valid at %s: Entra caps a registration at the certificate's own validity, so no app accepts it",
 				what, d.atText())
 		}
@@ -324,22 +333,16 @@ func (d *diag) checkRegistered(slot string, tp audit.Thumbprints) {
 		d.emit(audit.CheckAssertionKeyExpired, 0, d.x.credRef(*reg.usable), local, "%s, registered on %s from %s to %s, which does not cover %s: Entra answers AADSTS700027 (\"the key used is expired\") or AADSTS1000502",
 			what, reg.usable.obj.ref, dayOr(s), dayOr(e), d.atText())
 	case regWrongUsage:
-		d.emit(audit.CheckAssertionThumbprintUnknown, 0, d.x.credRef(reg.hits[0]), local, "%s, which %s has registered only as %s: Entra checks client assertions against AsymmetricX509Cert keys with usage Verify",
-			what, reg.hits[0].obj.ref, usages(reg.hits))
+		d.emit(audit.CheckAssertionThumbprintUnknown, 0, d.x.credRef(reg.hits[0]), local, "%s, which %s has registered %s",
+			what, reg.hits[0].obj.ref, onlyAs(reg.hits))
 	case regNotFound:
-		msg := fmt.Sprintf("%s, which matches no key of %s or its service principal: Entra answers AADSTS700027 \"the key was not found\"", what, d.appRef())
-		switch {
-		case len(reg.elsewhere) > 0:
-			msg += "; it is registered on " + refs(reg.elsewhere) + " instead"
-		case d.x.t.Complete:
-			msg += "; it is registered on no app of this tenant"
-		}
-		msg += "; " + d.x.verifyKeys(d.appObjs, d.at) + d.x.rotationHint(d.appObjs, d.x.cert(tp))
+		msg := fmt.Sprintf("%s, which matches no key of %s or its service principal: Entra answers AADSTS700027 \"the key was not found\"", what, d.appRef()) +
+			d.x.notFound(reg, d.appObjs, d.at, cert)
 		var sev audit.Severity
 		if reg.incomparable > 0 {
 			sev = audit.SeverityMedium
 			msg += fmt.Sprintf("; but %s of the app cannot be compared, since only the other digest of each is known: give the certificate file (--cert or --certs) to be sure",
-				plural(reg.incomparable, "registered certificate"))
+				audit.Plural(reg.incomparable, "registered certificate"))
 		}
 		d.emit(audit.CheckAssertionThumbprintUnknown, sev, nil, local, "%s", msg)
 	}
@@ -349,7 +352,7 @@ func dayOr(t time.Time) string {
 	if t.IsZero() {
 		return "(no date)"
 	}
-	return day(t)
+	return audit.Day(t)
 }
 
 // checkSignature verifies the signature with the certificate the header
@@ -388,7 +391,7 @@ func (d *diag) checkSignature() bool {
 		return false
 	}
 	err := d.a.verify(alg, named.PublicKey)
-	what := fmt.Sprintf("certificate %q (%s)", named.Subject, shortThumb(named.Thumbprints))
+	what := fmt.Sprintf("certificate %q (%s)", named.Subject, named.Thumbprints.Brief())
 	switch {
 	case err == nil:
 		d.signer = named
@@ -410,7 +413,7 @@ func (d *diag) checkSignature() bool {
 		if s := d.findSigner(alg, named); s != nil {
 			d.signer = s
 			d.emit(audit.CheckAssertionSignature, 0, nil, d.localFor([]audit.Thumbprints{s.Thumbprints}), "the header of %s names %s, but the assertion is signed with the key of certificate %q (%s): the client names one certificate and signs with another's key",
-				d.aName, what, s.Subject, shortThumb(s.Thumbprints))
+				d.aName, what, s.Subject, s.Thumbprints.Brief())
 			return true
 		}
 		msg := fmt.Sprintf("the signature of %s does not verify with the key of %s, which its header names: the client signs with another private key", d.aName, what)
@@ -784,13 +787,13 @@ func duration(d time.Duration) string {
 	d = d.Abs()
 	switch {
 	case d < 2*time.Minute:
-		return plural(int(d.Round(time.Second)/time.Second), "second")
+		return audit.Plural(int(d.Round(time.Second)/time.Second), "second")
 	case d < 2*time.Hour:
-		return plural(int(d.Round(time.Minute)/time.Minute), "minute")
+		return audit.Plural(int(d.Round(time.Minute)/time.Minute), "minute")
 	case d < 48*time.Hour:
-		return plural(int(d.Round(time.Hour)/time.Hour), "hour")
+		return audit.Plural(int(d.Round(time.Hour)/time.Hour), "hour")
 	}
-	return plural(int(math.Round(d.Hours()/24)), "day")
+	return audit.Plural(int(math.Round(d.Hours()/24)), "day")
 }
 
 func (d *diag) checkJTI() {

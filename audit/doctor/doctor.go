@@ -62,6 +62,10 @@ type diag struct {
 
 	req  *Request
 	errR *ErrorResponse
+	// errCode is the error's primary code (see primaryCode), and errKnown
+	// its entry when appaudit knows it.
+	errCode  string
+	errKnown *audit.AADSTSCode
 	// a is the client assertion, nil when there is none or it is
 	// malformed; aName says where it came from.
 	a       *Assertion
@@ -114,6 +118,7 @@ func Diagnose(in *Input) (*audit.Result, error) {
 			return nil, fmt.Errorf("doctor: %s: %v", in.Error.Name, err)
 		}
 		d.errR = e
+		d.errCode, d.errKnown = primaryCode(e.Codes)
 		if !e.Timestamp.IsZero() {
 			d.at, d.atIsError = e.Timestamp, true
 		}
@@ -143,42 +148,28 @@ func newDiag(in *Input, command string) *diag {
 	d := &diag{
 		in: in, x: newIndex(in.Tenant, locals), at: in.Now.UTC(),
 		checks: map[string]audit.Check{}, values: map[string]string{},
-		r: &audit.Result{
-			Command: command, AsOf: in.Now.UTC(), Policy: audit.DefaultPolicy(),
-			Complete: true, Findings: []audit.Finding{},
-		},
+		r: audit.NewResult(command, in.Tenant, audit.DefaultPolicy(), in.Now),
 	}
 	for _, c := range audit.Checks() {
 		d.checks[c.ID] = c
 	}
-	if t := in.Tenant; t != nil {
-		d.r.Source = audit.Source{TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}
-		d.r.Complete, d.r.Incomplete = t.Complete, t.IncompleteReason
-		if !t.Complete && d.r.Incomplete == "" {
-			d.r.Incomplete = "the tenant data is marked incomplete"
-		}
-	} else {
-		d.r.Source = audit.Source{Kind: "none"}
-	}
 	return d
 }
 
-// emit records a finding of check id with the catalogue's fixed fields; sev
-// 0 is the check's default.
+// emit records a finding of check id about the app the request
+// authenticates as, with the catalogue's fixed fields; sev 0 is the check's
+// default.
 func (d *diag) emit(id string, sev audit.Severity, cred *audit.CredentialRef, local *audit.LocalRef, format string, args ...any) {
+	d.emitFor(d.appRef(), id, sev, cred, local, format, args...)
+}
+
+// emitFor is emit for a finding about app.
+func (d *diag) emitFor(app *audit.ObjectRef, id string, sev audit.Severity, cred *audit.CredentialRef, local *audit.LocalRef, format string, args ...any) {
 	c, ok := d.checks[id]
 	if !ok {
 		panic("doctor: check " + id + " is not in the catalogue") // a programming error, caught by tests
 	}
-	if sev == 0 {
-		sev = c.Severity
-	}
-	d.r.Findings = append(d.r.Findings, audit.Finding{
-		Check: id, Severity: sev, Title: c.Title,
-		App: d.appRef(), Credential: cred, Local: local,
-		Message: fmt.Sprintf(format, args...), Remediation: c.Remediation,
-		AADSTS: c.AADSTS, Reference: c.Reference,
-	})
+	d.r.Findings = append(d.r.Findings, c.Finding(sev, app, cred, local, fmt.Sprintf(format, args...)))
 }
 
 func (d *diag) warn(format string, args ...any) {
@@ -302,11 +293,7 @@ func (d *diag) finish() {
 			NotAfter: lc.Cert.NotAfter, HasKey: lc.HasKey, RegisteredOn: d.x.registeredOn(tp),
 		})
 	}
-	for i := range r.Findings {
-		r.Findings[i].SetFingerprint()
-	}
-	audit.SortFindings(r.Findings)
-	r.CountFindings()
+	r.FinishFindings()
 }
 
 func (d *diag) relevant(lc *audit.LocalCert) bool {
@@ -404,7 +391,7 @@ func (d *diag) verdict() *audit.Verdict {
 	case best == nil:
 		v.Text = "no cause of failure found in the evidence"
 		if n := len(d.r.Warnings); n > 0 {
-			v.Text += fmt.Sprintf(" (%s could not be checked: see the warnings)", plural(n, "thing"))
+			v.Text += fmt.Sprintf(" (%s could not be checked: see the warnings)", audit.Plural(n, "thing"))
 		}
 		return v
 	case best.Severity >= audit.SeverityHigh:
@@ -419,7 +406,7 @@ func (d *diag) verdict() *audit.Verdict {
 	}
 	v.Text += lowerFirst(best.Title) + " (" + best.Check + ")"
 	if failures > 1 {
-		v.Text += fmt.Sprintf("; %s found", plural(failures-1, "other problem"))
+		v.Text += fmt.Sprintf("; %s found", audit.Plural(failures-1, "other problem"))
 	}
 	return v
 }
@@ -427,14 +414,8 @@ func (d *diag) verdict() *audit.Verdict {
 // errorCause is the verdict when only the error itself says what went
 // wrong: its code, and Entra's reason or else the usual cause.
 func (d *diag) errorCause() string {
-	code := d.errR.Codes[len(d.errR.Codes)-1]
-	var known *audit.AADSTSCode
-	for _, c := range d.errR.Codes {
-		if a, ok := audit.LookupAADSTS(c); ok && c != "AADSTS70002" {
-			code, known = c, &a
-		}
-	}
-	s := code
+	known := d.errKnown
+	s := d.errCode
 	if known != nil {
 		s += " (" + lowerFirst(known.Meaning) + ")"
 	}
@@ -445,6 +426,23 @@ func (d *diag) errorCause() string {
 		s += "; usually " + known.Causes[0]
 	}
 	return s + " (" + audit.CheckErrorAADSTS + ")"
+}
+
+// primaryCode is the code of codes that says most: the last one appaudit
+// knows other than AADSTS70002 (a wrapper: the code after it says more),
+// with its entry; else the last code, and nil.
+func primaryCode(codes []string) (string, *audit.AADSTSCode) {
+	var code string
+	if len(codes) > 0 {
+		code = codes[len(codes)-1]
+	}
+	var known *audit.AADSTSCode
+	for _, c := range codes {
+		if a, ok := audit.LookupAADSTS(c); ok && c != "AADSTS70002" {
+			code, known = c, &a
+		}
+	}
+	return code, known
 }
 
 // predicts reports whether f's check predicts one of the codes.

@@ -17,7 +17,6 @@ func (d *diag) errorChecks() {
 	where := d.in.Error.Name
 	d.headerNamed = len(d.named)
 	var parts []string
-	var primary *audit.AADSTSCode
 	for _, code := range e.Codes {
 		c, ok := audit.LookupAADSTS(code)
 		if !ok {
@@ -25,9 +24,6 @@ func (d *diag) errorChecks() {
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s (%s)", code, lowerFirst(c.Meaning)))
-		if code != "AADSTS70002" { // a wrapper: the code after it says more
-			primary = &c
-		}
 	}
 	msg := fmt.Sprintf("%s: Entra answered %s", where, strings.Join(parts, ", "))
 	if e.Reason != "" {
@@ -48,7 +44,7 @@ func (d *diag) errorChecks() {
 		msg += "; for app " + e.AppID
 	}
 	if !e.FoundKeyEnd.IsZero() {
-		msg += fmt.Sprintf("; the key Entra found is registered from %s to %s", dayOr(e.FoundKeyStart), day(e.FoundKeyEnd))
+		msg += fmt.Sprintf("; the key Entra found is registered from %s to %s", dayOr(e.FoundKeyStart), audit.Day(e.FoundKeyEnd))
 	}
 	if !e.Timestamp.IsZero() {
 		msg += "; at " + stamp(e.Timestamp)
@@ -56,8 +52,8 @@ func (d *diag) errorChecks() {
 	if e.TraceID != "" || e.CorrelationID != "" {
 		msg += fmt.Sprintf(" (trace ID %s, correlation ID %s)", orNone(e.TraceID), orNone(e.CorrelationID))
 	}
-	if primary != nil && e.Reason == "" {
-		msg += "; usual causes: " + strings.Join(primary.Causes, "; ")
+	if p := d.errKnown; p != nil && e.Reason == "" {
+		msg += "; usual causes: " + strings.Join(p.Causes, "; ")
 	}
 	d.emit(audit.CheckErrorAADSTS, 0, nil, d.localFor([]audit.Thumbprints{tp}), "%s", msg)
 	if tp.Known() {
@@ -90,12 +86,12 @@ func (d *diag) errorThumbprint(tp audit.Thumbprints) {
 			app = &r
 		}
 	}
-	what := "the thumbprint in " + d.in.Error.Name + " names " + d.describe(tp)
+	cert := d.x.cert(tp)
+	what := "the thumbprint in " + d.in.Error.Name + " names " + d.describeCert(tp, cert)
 	reg := d.x.register(objs, tp, d.at)
 	local := d.localFor([]audit.Thumbprints{tp})
 	emit := func(id string, sev audit.Severity, cred *audit.CredentialRef, format string, args ...any) {
-		d.emit(id, sev, cred, local, format, args...)
-		d.r.Findings[len(d.r.Findings)-1].App = app
+		d.emitFor(app, id, sev, cred, local, format, args...)
 	}
 	switch reg.state {
 	case regValid:
@@ -105,17 +101,10 @@ func (d *diag) errorThumbprint(tp audit.Thumbprints) {
 		emit(audit.CheckErrorThumbprintExpired, 0, d.x.credRef(*reg.usable), "%s, registered on %s from %s to %s, which does not cover %s",
 			what, reg.usable.obj.ref, dayOr(s), dayOr(e), d.atText())
 	case regWrongUsage:
-		emit(audit.CheckErrorThumbprintUnknown, 0, d.x.credRef(reg.hits[0]), "%s, which %s has registered only as %s: Entra checks client assertions against AsymmetricX509Cert keys with usage Verify",
-			what, reg.hits[0].obj.ref, usages(reg.hits))
+		emit(audit.CheckErrorThumbprintUnknown, 0, d.x.credRef(reg.hits[0]), "%s, which %s has registered %s",
+			what, reg.hits[0].obj.ref, onlyAs(reg.hits))
 	case regNotFound:
-		msg := what + ", which is registered on no key of " + app.String()
-		switch {
-		case len(reg.elsewhere) > 0:
-			msg += "; it is registered on " + refs(reg.elsewhere) + " instead"
-		case d.x.t.Complete:
-			msg += "; it is registered on no app of this tenant"
-		}
-		msg += "; " + d.x.verifyKeys(objs, d.at) + d.x.rotationHint(objs, d.x.cert(tp))
+		msg := what + ", which is registered on no key of " + app.String() + d.x.notFound(reg, objs, d.at, cert)
 		emit(audit.CheckErrorThumbprintUnknown, 0, nil, "%s", msg)
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/appaudit/appaudit/audit"
 )
 
 // Assertion is a client assertion (or any signed JWT) taken apart without
@@ -58,7 +60,7 @@ func ParseAssertion(s string) (*Assertion, error) {
 	case 5:
 		return nil, errors.New("the token has 5 parts: it is an encrypted JWT (JWE), and a client assertion is a signed one (JWS, 3 parts)")
 	default:
-		return nil, fmt.Errorf("the token has %s separated by dots, and a signed JWT has 3 (header.claims.signature)", plural(len(parts), "part"))
+		return nil, fmt.Errorf("the token has %s separated by dots, and a signed JWT has 3 (header.claims.signature)", audit.Plural(len(parts), "part"))
 	}
 	a := &Assertion{SigningInput: parts[0] + "." + parts[1]}
 	header, err := a.segment(parts[0], "header")
@@ -257,13 +259,6 @@ func keyKind(pub crypto.PublicKey) string {
 		return "an Ed25519 key"
 	}
 	return "a key of an unknown kind"
-}
-
-func plural(n int, one string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %ss", n, one)
 }
 
 // sign makes a compact JWS of header and claims with key, RS256 (PKCS #1

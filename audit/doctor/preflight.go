@@ -92,7 +92,7 @@ func (p *preflight) resolveApp() []*object {
 }
 
 func (p *preflight) what() string {
-	return fmt.Sprintf("certificate %q (%s, %s)", p.in.Cert.Cert.Subject, shortThumb(p.tp), p.in.Cert.Source)
+	return fmt.Sprintf("certificate %q (%s, %s)", p.in.Cert.Cert.Subject, p.tp.Brief(), p.in.Cert.Source)
 }
 
 // registration checks the new certificate's registration on the app.
@@ -110,13 +110,13 @@ func (p *preflight) registration() {
 		var sev audit.Severity
 		if n := p.unidentified(); n > 0 {
 			sev = audit.SeverityMedium
-			msg += fmt.Sprintf("; but %s of the app cannot be identified by thumbprint (Graph returned no body and customKeyIdentifier is not a thumbprint), so appaudit cannot be sure", plural(n, "registered certificate"))
+			msg += fmt.Sprintf("; but %s of the app cannot be identified by thumbprint (Graph returned no body and customKeyIdentifier is not a thumbprint), so appaudit cannot be sure", audit.Plural(n, "registered certificate"))
 		}
 		p.emit(audit.CheckPreflightNotRegistered, sev, nil, local, "%s", msg)
 		return
 	case regWrongUsage:
-		p.emit(audit.CheckPreflightWrongUsage, 0, p.x.credRef(reg.hits[0]), local, "%s is registered on %s only as %s: Entra checks client assertions against AsymmetricX509Cert keys with usage Verify",
-			p.what(), reg.hits[0].obj.ref, usages(reg.hits))
+		p.emit(audit.CheckPreflightWrongUsage, 0, p.x.credRef(reg.hits[0]), local, "%s is registered on %s %s",
+			p.what(), reg.hits[0].obj.ref, onlyAs(reg.hits))
 		return
 	}
 	p.usable = reg.usable
@@ -128,9 +128,9 @@ func (p *preflight) registration() {
 			p.what(), reg.usable.obj.ref, stamp(p.start), duration(p.start.Sub(now)))
 	case !p.end.IsZero() && !now.Before(p.end):
 		p.emit(audit.CheckPreflightExpired, 0, cred, local, "%s is registered on %s, but its window ended on %s", p.what(), reg.usable.obj.ref, stamp(p.end))
-	case !p.end.IsZero() && p.end.Sub(now) <= time.Duration(p.in.WarnDays)*24*time.Hour:
+	case p.r.Policy.EndsSoon(p.end, now):
 		p.emit(audit.CheckPreflightExpiring, 0, cred, local, "%s is registered on %s until %s, in %s: within the %d days of --warn-days",
-			p.what(), reg.usable.obj.ref, day(p.end), duration(p.end.Sub(now)), p.in.WarnDays)
+			p.what(), reg.usable.obj.ref, audit.Day(p.end), duration(p.end.Sub(now)), p.in.WarnDays)
 	}
 }
 
@@ -172,7 +172,7 @@ func (p *preflight) overlap() {
 	}
 	old := *p.in.Old
 	reg := p.x.register(p.appObjs, old, now)
-	what := fmt.Sprintf("the old certificate (%s, %s)", shortThumb(old), p.in.OldSource)
+	what := fmt.Sprintf("the old certificate (%s, %s)", old.Brief(), p.in.OldSource)
 	switch reg.state {
 	case regNotFound:
 		p.emit(audit.CheckPreflightNoOverlap, 0, nil, nil, "%s is not registered on %s: instances that have not switched yet fail now; keep it registered until every instance signs with the new one", what, p.appRef())
@@ -194,17 +194,17 @@ func (p *preflight) overlap() {
 		if h.key == reg.usable.key {
 			continue
 		}
-		if s, e := p.x.window(h.key); within(s, e, oldEnd) {
-			after = append(after, fmt.Sprintf("%s %s (until %s)", subjectOf(h.key, p.x.body(h.key)), shortThumb(p.x.thumbprints(h.key)), dayOr(e)))
+		if s, e := p.x.window(h.key); audit.Within(s, e, oldEnd) {
+			after = append(after, fmt.Sprintf("%s %s (until %s)", subjectOf(h.key, p.x.body(h.key)), p.x.thumbprints(h.key).Brief(), dayOr(e)))
 		}
 	}
 	if len(after) > 0 {
 		p.emit(audit.CheckPreflightOtherKeysValid, 0, nil, nil, "after the old certificate ends on %s, %s will still be valid on %s besides the new one: %s",
-			day(oldEnd), plural(len(after), "other certificate"), p.appRef(), strings.Join(after, ", "))
+			audit.Day(oldEnd), audit.Plural(len(after), "other certificate"), p.appRef(), strings.Join(after, ", "))
 	}
 	if p.usable != nil && !p.end.IsZero() && p.end.Before(oldEnd) {
 		p.emit(audit.CheckPreflightOtherKeysValid, audit.SeverityLow, nil, nil, "the new certificate ends on %s, before the old one (%s): switching shortens the time to the next rotation",
-			day(p.end), day(oldEnd))
+			audit.Day(p.end), audit.Day(oldEnd))
 	}
 }
 
@@ -218,7 +218,7 @@ func (p *preflight) otherValid(t time.Time) []keyHit {
 			if !k.CanAuthenticateClient() || p.x.thumbprints(k).Matches(p.tp) {
 				continue
 			}
-			if s, e := p.x.window(k); within(s, e, t) {
+			if s, e := p.x.window(k); audit.Within(s, e, t) {
 				out = append(out, keyHit{o, k})
 			}
 		}
@@ -250,7 +250,7 @@ func (p *preflight) verdict() *audit.Verdict {
 		v.Cause = worst.Check
 		v.Text = "not safe to switch: " + lowerFirst(worst.Title) + " (" + worst.Check + ")"
 		if blocking > 1 {
-			v.Text += fmt.Sprintf("; %s found", plural(blocking-1, "other problem"))
+			v.Text += fmt.Sprintf("; %s found", audit.Plural(blocking-1, "other problem"))
 		}
 		return v
 	}
@@ -260,7 +260,7 @@ func (p *preflight) verdict() *audit.Verdict {
 	}
 	v.Text = fmt.Sprintf("safe to switch: %s is registered on %s as a Verify key", p.what(), p.usable.obj.ref)
 	if !p.end.IsZero() {
-		v.Text += ", valid until " + day(p.end)
+		v.Text += ", valid until " + audit.Day(p.end)
 	}
 	return v
 }

@@ -22,10 +22,20 @@ type index struct {
 	objs   []*object
 	byApp  map[string][]*object
 	locals []audit.LocalCert
+	// bySHA1 and bySHA256 map each digest of a local certificate to the
+	// index in locals of the first certificate with it.
+	bySHA1, bySHA256 map[string]int
 }
 
 func newIndex(t *audit.Tenant, locals []audit.LocalCert) *index {
-	x := &index{t: t, locals: locals, byApp: map[string][]*object{}}
+	x := &index{t: t, locals: locals, byApp: map[string][]*object{},
+		bySHA1: map[string]int{}, bySHA256: map[string]int{}}
+	for i := range locals {
+		if c := locals[i].Cert; c != nil {
+			addFirst(x.bySHA1, c.Thumbprints.SHA1, i)
+			addFirst(x.bySHA256, c.Thumbprints.SHA256, i)
+		}
+	}
 	if t == nil {
 		return x
 	}
@@ -44,6 +54,13 @@ func newIndex(t *audit.Tenant, locals []audit.LocalCert) *index {
 	return x
 }
 
+// addFirst records i under digest hx, unless hx is empty or taken.
+func addFirst(m map[string]int, hx string, i int) {
+	if _, dup := m[hx]; hx != "" && !dup {
+		m[hx] = i
+	}
+}
+
 // app is the application and service principals with appId id.
 func (x *index) app(id string) []*object {
 	if id == "" {
@@ -52,14 +69,21 @@ func (x *index) app(id string) []*object {
 	return x.byApp[strings.ToLower(strings.TrimSpace(id))]
 }
 
-// local is the local certificate with thumbprints tp, if any.
+// local is the first local certificate that tp names (some digest known
+// on both sides is equal), if any.
 func (x *index) local(tp audit.Thumbprints) *audit.LocalCert {
-	for i := range x.locals {
-		if lc := &x.locals[i]; lc.Cert != nil && lc.Cert.Thumbprints.Matches(tp) {
-			return lc
+	first := -1
+	pick := func(m map[string]int, hx string) {
+		if i, ok := m[hx]; ok && (first < 0 || i < first) {
+			first = i
 		}
 	}
-	return nil
+	pick(x.bySHA1, tp.SHA1)
+	pick(x.bySHA256, tp.SHA256)
+	if first < 0 {
+		return nil
+	}
+	return &x.locals[first]
 }
 
 // thumbprints of a registered key, completed from a local certificate
@@ -180,10 +204,6 @@ func (x *index) window(k *audit.KeyCredential) (start, end time.Time) {
 	return start, end
 }
 
-func within(start, end, t time.Time) bool {
-	return (start.IsZero() || !t.Before(start)) && (end.IsZero() || t.Before(end))
-}
-
 // regState is what a tenant says of a thumbprint the client sends.
 type regState int
 
@@ -225,7 +245,7 @@ func (x *index) register(objs []*object, tp audit.Thumbprints, at time.Time) reg
 		if r.usable == nil {
 			r.usable = h
 		}
-		if s, e := x.window(h.key); within(s, e, at) {
+		if s, e := x.window(h.key); audit.Within(s, e, at) {
 			r.usable, r.state = h, regValid
 			return r
 		}
@@ -257,13 +277,13 @@ func (x *index) verifyKeys(objs []*object, at time.Time) string {
 			state := "valid"
 			switch {
 			case !e.IsZero() && !at.Before(e):
-				state = "expired " + day(e)
+				state = "expired " + audit.Day(e)
 			case !s.IsZero() && at.Before(s):
-				state = "valid from " + day(s)
+				state = "valid from " + audit.Day(s)
 			case !e.IsZero():
-				state = "until " + day(e)
+				state = "until " + audit.Day(e)
 			}
-			parts = append(parts, fmt.Sprintf("%s %s (%s)", subjectOf(k, x.body(k)), shortThumb(x.thumbprints(k)), state))
+			parts = append(parts, fmt.Sprintf("%s %s (%s)", subjectOf(k, x.body(k)), x.thumbprints(k).Brief(), state))
 		}
 	}
 	switch len(parts) {
@@ -276,6 +296,26 @@ func (x *index) verifyKeys(objs []*object, at time.Time) string {
 		parts = append(parts[:5], fmt.Sprintf("and %d more", len(parts)-5))
 	}
 	return "the app's Verify certificates are " + strings.Join(parts, ", ")
+}
+
+// notFound ends the message for a thumbprint that reg found on no key of
+// the app objs: where else the tenant has it, the app's Verify keys at at,
+// and a rotation hint for c, the certificate it names (nil if unknown).
+func (x *index) notFound(reg registration, objs []*object, at time.Time, c *audit.Certificate) string {
+	var s string
+	switch {
+	case len(reg.elsewhere) > 0:
+		s = "; it is registered on " + refs(reg.elsewhere) + " instead"
+	case x.t.Complete:
+		s = "; it is registered on no app of this tenant"
+	}
+	return s + "; " + x.verifyKeys(objs, at) + x.rotationHint(objs, c)
+}
+
+// onlyAs says how hits registered a certificate that does not
+// authenticate clients, and why that fails.
+func onlyAs(hits []keyHit) string {
+	return "only as " + usages(hits) + ": Entra checks client assertions against AsymmetricX509Cert keys with usage Verify"
 }
 
 // refs lists the objects of hits, each once.
@@ -311,35 +351,12 @@ func subjectOf(k *audit.KeyCredential, c *audit.Certificate) string {
 	return fmt.Sprintf("%q", s)
 }
 
-func shortThumb(tp audit.Thumbprints) string {
-	switch {
-	case tp.SHA1 != "":
-		return "SHA-1 " + tp.SHA1
-	case tp.SHA256 != "":
-		return "SHA-256 " + tp.SHA256
-	}
-	return "thumbprint unknown"
-}
-
-func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
-
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 
 // credRef describes a registered key for a finding.
 func (x *index) credRef(h keyHit) *audit.CredentialRef {
 	k := h.key
-	ref := &audit.CredentialRef{
-		Kind: audit.CredentialCertificate, KeyID: k.KeyID, DisplayName: k.DisplayName,
-		Type: k.Type, Usage: k.Usage, Subject: k.Subject(), ThumbprintSource: k.Source,
-	}
-	if !k.Start.IsZero() {
-		t := k.Start.UTC()
-		ref.StartDateTime = &t
-	}
-	if !k.End.IsZero() {
-		t := k.End.UTC()
-		ref.EndDateTime = &t
-	}
+	ref := k.Ref()
 	if tp := x.thumbprints(k); tp.Known() {
 		ref.Thumbprints = &tp
 	}
