@@ -151,10 +151,11 @@ func (w *walker) add(path string) error {
 	if fi.IsDir() {
 		return w.walk(path)
 	}
-	if w.seenFiles[identity(path)] {
+	id := identity(path)
+	if w.seenFiles[id] {
 		return nil
 	}
-	w.seenFiles[identity(path)] = true
+	w.seenFiles[id] = true
 	f, err := w.r.readExplicit(path)
 	if err != nil {
 		return err
