@@ -209,7 +209,13 @@ func (w *walker) walkFile(path string, fi os.FileInfo) error {
 	}
 	w.seenFiles[id] = true
 	named := hasExt(path, certExts) || hasExt(path, keyExts)
-	if !named {
+	var b *bundle
+	if named {
+		var err error
+		if b, err = w.r.parseFile(path); err != nil {
+			return err
+		}
+	} else {
 		if fi.Size() == 0 || fi.Size() > MaxCertFileSize {
 			return nil
 		}
@@ -220,8 +226,12 @@ func (w *walker) walkFile(path string, fi os.FileInfo) error {
 		if !sniffCert(data) {
 			return nil
 		}
+		// Parse the bytes just sniffed rather than read the file again.
+		if b, err = w.r.parseData(path, data); err != nil {
+			return err
+		}
 	}
-	f, b, err := w.r.readCertFile(path)
+	f, b, err := w.r.certFile(path, b)
 	if err != nil {
 		return err
 	}

@@ -104,6 +104,11 @@ func (r *reader) parseFile(path string) (*bundle, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.parseData(path, data)
+}
+
+// parseData parses the bytes read from path.
+func (r *reader) parseData(path string, data []byte) (*bundle, error) {
 	return parseBytes(path, data, r.opts)
 }
 
@@ -128,6 +133,11 @@ func (r *reader) readCertFile(path string) (*fileResult, *bundle, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return r.certFile(path, b)
+}
+
+// certFile is readCertFile for a file already parsed into b.
+func (r *reader) certFile(path string, b *bundle) (*fileResult, *bundle, error) {
 	if len(b.certs) == 0 {
 		return nil, b, nil
 	}
