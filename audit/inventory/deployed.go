@@ -135,12 +135,21 @@ func isYAML(path string, data []byte) bool {
 	case ".csv":
 		return false
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
+	// Only the first line that is not blank counts: find it without
+	// copying or splitting the whole file.
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
 			continue
 		}
-		return line == "-" || line == "---" || strings.HasPrefix(line, "- ") || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "[")
+		s := string(line)
+		return s == "-" || s == "---" || strings.HasPrefix(s, "- ") || strings.HasPrefix(s, "#") || strings.HasPrefix(s, "[")
 	}
 	return false
 }

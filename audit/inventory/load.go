@@ -87,13 +87,14 @@ func keyBase(name string) string {
 // and, for thumbprint rows, the --certs certificate with that thumbprint.
 func deployments(rows []mappingRow, owners keyOwners, certs []audit.LocalCert) []audit.Deployment {
 	out := make([]audit.Deployment, 0, len(rows))
+	byDigest := indexCerts(certs)
 	for _, row := range rows {
 		d := row.dep
 		if row.file != nil {
 			lc := owners.localCert(row.file, row.leaf)
 			d.Cert = &lc
 			d.Thumbprints = lc.Cert.Thumbprints
-		} else if lc := findCert(certs, d.Thumbprints); lc != nil {
+		} else if lc := byDigest.find(d.Thumbprints); lc != nil {
 			c := *lc
 			d.Cert = &c
 			d.Thumbprints = d.Thumbprints.Merge(c.Cert.Thumbprints)
@@ -103,22 +104,61 @@ func deployments(rows []mappingRow, owners keyOwners, certs []audit.LocalCert) [
 	return out
 }
 
-// findCert returns the certificate with thumbprints tp, preferring a leaf.
-func findCert(certs []audit.LocalCert, tp audit.Thumbprints) *audit.LocalCert {
-	var chain *audit.LocalCert
+// digest is one thumbprint of a certificate.
+type digest struct {
+	sha256 bool
+	hex    string
+}
+
+// certIndex finds local certificates by thumbprint without scanning them
+// all for every mapping row: for each digest, the index of the first leaf
+// and of the first chain certificate that has it.
+type certIndex struct {
+	certs       []audit.LocalCert
+	leaf, chain map[digest]int
+}
+
+func indexCerts(certs []audit.LocalCert) certIndex {
+	ix := certIndex{certs: certs, leaf: map[digest]int{}, chain: map[digest]int{}}
 	for i := range certs {
 		lc := &certs[i]
-		if lc.Cert == nil || !lc.Cert.Thumbprints.Matches(tp) {
+		if lc.Cert == nil {
 			continue
 		}
-		if !lc.Chain {
-			return lc
+		m := ix.leaf
+		if lc.Chain {
+			m = ix.chain
 		}
-		if chain == nil {
-			chain = lc
+		for _, d := range []digest{{false, lc.Cert.Thumbprints.SHA1}, {true, lc.Cert.Thumbprints.SHA256}} {
+			if _, seen := m[d]; !seen && d.hex != "" { // an unknown digest matches nothing
+				m[d] = i
+			}
 		}
 	}
-	return chain
+	return ix
+}
+
+// find returns the certificate with thumbprints tp (some digest known on
+// both sides is equal), preferring a leaf, and then the first in order.
+func (ix certIndex) find(tp audit.Thumbprints) *audit.LocalCert {
+	for _, m := range []map[digest]int{ix.leaf, ix.chain} {
+		if i := firstWith(m, tp); i >= 0 {
+			return &ix.certs[i]
+		}
+	}
+	return nil
+}
+
+// firstWith is the lowest index m gives for a known digest of tp, or -1.
+func firstWith(m map[digest]int, tp audit.Thumbprints) int {
+	best := -1
+	if i, ok := m[digest{false, tp.SHA1}]; ok && tp.SHA1 != "" {
+		best = i
+	}
+	if i, ok := m[digest{true, tp.SHA256}]; ok && tp.SHA256 != "" && (best < 0 || i < best) {
+		best = i
+	}
+	return best
 }
 
 // walker reads --certs paths.
@@ -151,10 +191,11 @@ func (w *walker) add(path string) error {
 	if fi.IsDir() {
 		return w.walk(path)
 	}
-	if w.seenFiles[identity(path)] {
+	id := identity(path)
+	if w.seenFiles[id] {
 		return nil
 	}
-	w.seenFiles[identity(path)] = true
+	w.seenFiles[id] = true
 	f, err := w.r.readExplicit(path)
 	if err != nil {
 		return err
@@ -208,7 +249,13 @@ func (w *walker) walkFile(path string, fi os.FileInfo) error {
 	}
 	w.seenFiles[id] = true
 	named := hasExt(path, certExts) || hasExt(path, keyExts)
-	if !named {
+	var b *bundle
+	if named {
+		var err error
+		if b, err = w.r.parseFile(path); err != nil {
+			return err
+		}
+	} else {
 		if fi.Size() == 0 || fi.Size() > MaxCertFileSize {
 			return nil
 		}
@@ -219,8 +266,12 @@ func (w *walker) walkFile(path string, fi os.FileInfo) error {
 		if !sniffCert(data) {
 			return nil
 		}
+		// Parse the bytes just sniffed rather than read the file again.
+		if b, err = w.r.parseData(path, data); err != nil {
+			return err
+		}
 	}
-	f, b, err := w.r.readCertFile(path)
+	f, b, err := w.r.certFile(path, b)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/appaudit/appaudit/audit"
@@ -80,10 +81,22 @@ type reader struct {
 	warnings []string
 	// consumed holds the key files read as the key of a certificate file.
 	consumed map[string]bool
+	// parsed holds the files parsed so far, by cleaned path, so that a
+	// file met several times (a walked key file that is also the key of a
+	// certificate beside it, a file both in --certs and in the mapping) is
+	// read and decoded once.
+	parsed map[string]parsedFile
+}
+
+// parsedFile is a file parsed by reader.parseData, under the path it was
+// first given as.
+type parsedFile struct {
+	path string
+	b    *bundle
 }
 
 func newReader(opts Options) *reader {
-	return &reader{opts: opts, consumed: map[string]bool{}}
+	return &reader{opts: opts, consumed: map[string]bool{}, parsed: map[string]parsedFile{}}
 }
 
 func (r *reader) warn(ws ...string) { r.warnings = append(r.warnings, ws...) }
@@ -98,13 +111,52 @@ func (r *reader) flush() {
 	r.warnings = nil
 }
 
-// parseFile reads and parses one file.
+// parseFile reads and parses one file, once per reader.
 func (r *reader) parseFile(path string) (*bundle, error) {
+	if b, ok := r.parsedAs(path); ok {
+		return b, nil
+	}
 	data, err := readLimited(path, MaxCertFileSize, "certificate file")
 	if err != nil {
 		return nil, err
 	}
-	return parseBytes(path, data, r.opts)
+	return r.parseData(path, data)
+}
+
+// parseData parses the bytes read from path, and remembers the result.
+// Errors are not remembered: every one stops the reading.
+func (r *reader) parseData(path string, data []byte) (*bundle, error) {
+	if b, ok := r.parsedAs(path); ok {
+		return b, nil
+	}
+	b, err := parseBytes(path, data, r.opts)
+	if err != nil {
+		return nil, err
+	}
+	r.parsed[filepath.Clean(path)] = parsedFile{path: path, b: b}
+	return b, nil
+}
+
+// parsedAs returns the bundle of a file parsed before, naming it path as
+// parsing it under that name would (./app.key and app.key are one file, but
+// messages name it as it was given). Callers must not modify the bundle.
+func (r *reader) parsedAs(path string) (*bundle, bool) {
+	pf, ok := r.parsed[filepath.Clean(path)]
+	if !ok {
+		return nil, false
+	}
+	if pf.path == path {
+		return pf.b, true
+	}
+	b := *pf.b
+	b.path = path
+	b.keys = slices.Clone(pf.b.keys)
+	for i := range b.keys {
+		if b.keys[i].path == pf.path {
+			b.keys[i].path = path
+		}
+	}
+	return &b, true
 }
 
 // siblingKeys are the names of the key file that goes with a certificate
@@ -128,10 +180,15 @@ func (r *reader) readCertFile(path string) (*fileResult, *bundle, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return r.certFile(path, b)
+}
+
+// certFile is readCertFile for a file already parsed into b.
+func (r *reader) certFile(path string, b *bundle) (*fileResult, *bundle, error) {
 	if len(b.certs) == 0 {
 		return nil, b, nil
 	}
-	keys := b.keys
+	keys := slices.Clip(b.keys) // b may be shared: append to a copy
 	for _, kp := range siblingKeys(path) {
 		if fi, err := os.Stat(kp); err != nil || !fi.Mode().IsRegular() {
 			continue
