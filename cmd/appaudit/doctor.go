@@ -187,7 +187,10 @@ func doctorRun(ctx context.Context, s *streams, opts *doctorOptions) error {
 		}
 	}
 	in := &doctor.Input{ClientID: opts.ctx.get("client-id"), TenantID: opts.ctx.get("tenant"), Now: opts.policy.now}
-	if c := opts.ctx.get("cloud"); c != "" {
+	// --cloud defaults to public for the live sign-in; the diagnosis
+	// takes it only when given, and otherwise the tenant data's cloud or
+	// the request URL's.
+	if c := opts.ctx.get("cloud"); c != "" && opts.ctx.cmd.Flags().Changed("cloud") {
 		if in.Cloud, err = doctor.ParseCloud(c); err != nil {
 			return usageErr("--cloud: %v", strings.TrimPrefix(err.Error(), "doctor: "))
 		}
