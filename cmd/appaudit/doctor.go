@@ -202,22 +202,21 @@ func doctorRun(ctx context.Context, s *streams, opts *doctorOptions) error {
 	if in.Cert, in.LocalCerts, warnings, err = opts.localCerts(s); err != nil {
 		return err
 	}
-	var src audit.Source
+	var got loaded
 	if readTenant {
-		tenant, _, tsrc, err := opts.source.loadTenant(ctx, s, opts.policy.now)
-		if err != nil {
+		if got, err = opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet); err != nil {
 			return err
 		}
-		in.Tenant, src = tenant, tsrc
+		in.Tenant = got.tenant
 	}
 	r, err := doctor.Diagnose(in)
 	if err != nil {
 		return inputErr(err)
 	}
 	if in.Tenant != nil {
-		r.Source = src
+		r.Source = got.source
 	}
-	r.Warnings = append(warnings, r.Warnings...)
+	r.Warnings = append(append(warnings, r.Warnings...), got.warnings...)
 	return opts.finish(s, outs, r)
 }
 

@@ -38,13 +38,16 @@ type liveOptions struct {
 	// command, and --tenant and --cloud also describe the evidence, so
 	// they may go with --snapshot.
 	forDiagnosis bool
+}
 
-	// Set by the command before read: print no progress.
-	quiet bool
-	// warnings are what read met that leaves the tenant complete, and
-	// readTime how long it took.
+// liveRead is what a read of Graph brings back.
+type liveRead struct {
+	tenant *audit.Tenant
+	source audit.Source
+	// warnings are what the read met that leaves the tenant complete, and
+	// elapsed how long it took.
 	warnings []string
-	readTime time.Duration
+	elapsed  time.Duration
 }
 
 // liveHooks let tests change how a live source signs in and reaches
@@ -204,29 +207,29 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 
 // read reads the tenant from Graph. A read that fails part-way is not an
 // error here: the tenant comes back incomplete, saying why, for the
-// command to report and exit 3 on.
-func (o *liveOptions) read(ctx context.Context, s *streams) (*audit.Tenant, audit.Source, error) {
+// command to report and exit 3 on. quiet shows no progress.
+func (o *liveOptions) read(ctx context.Context, s *streams, quiet bool) (liveRead, error) {
 	c, err := o.client(s)
 	if err != nil {
-		return nil, audit.Source{}, err
+		return liveRead{}, err
 	}
-	stop := o.progress(s, c)
+	stop := progress(s, c, quiet)
 	res, _ := c.Read(ctx, graphclient.ReadOptions{
 		ServicePrincipals: !o.NoServicePrincipals, KeyBodies: !o.NoKeyFetch, MaxKeyBodies: o.KeyFetchMax, AppIDs: o.Apps})
 	stop()
 	if ctx.Err() != nil {
-		return nil, audit.Source{}, incompleteErr(fmt.Errorf("interrupted while reading Graph"))
+		return liveRead{}, incompleteErr(fmt.Errorf("interrupted while reading Graph"))
 	}
-	o.warnings, o.readTime = res.Warnings, res.Stats.Elapsed
 	t := res.Tenant
-	return t, audit.Source{Kind: "live", TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}, nil
+	return liveRead{tenant: t, source: audit.Source{Kind: "live", TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt},
+		warnings: res.Warnings, elapsed: res.Stats.Elapsed}, nil
 }
 
 // progress shows, on a terminal and without --quiet, one line on stderr
 // that says how far the read has got, rewritten in place; the function it
 // returns stops it and clears the line.
-func (o *liveOptions) progress(s *streams, c *graphclient.Client) func() {
-	if !s.ErrTTY || o.quiet {
+func progress(s *streams, c *graphclient.Client, quiet bool) func() {
+	if !s.ErrTTY || quiet {
 		return func() {}
 	}
 	done := make(chan struct{})

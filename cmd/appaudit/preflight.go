@@ -112,14 +112,14 @@ func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error
 		// rather than list the whole tenant.
 		opts.source.live.Apps = []string{id}
 	}
-	tenant, _, src, err := opts.source.loadTenant(ctx, s, opts.policy.now)
+	got, err := opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet)
 	if err != nil {
 		return err
 	}
-	in.Tenant = tenant
+	in.Tenant = got.tenant
 	r := doctor.Preflight(in)
-	r.Source = src
-	r.Warnings = append(warnings, r.Warnings...)
+	r.Source = got.source
+	r.Warnings = append(append(warnings, r.Warnings...), got.warnings...)
 	return opts.finish(s, outs, r)
 }
 

@@ -181,23 +181,23 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 	if err != nil {
 		return err
 	}
-	opts.source.live.quiet = opts.Quiet
 	tri, err := opts.triage.load()
 	if err != nil {
 		return err
 	}
-	tenant, inv, src, err := opts.source.loadTenant(ctx, s, opts.policy.now)
+	got, err := opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet)
 	if err != nil {
 		return err
 	}
+	inv := got.inv
 	if inv == nil {
 		if inv, err = opts.local.load(s); err != nil {
 			return err
 		}
 	}
-	r := audit.Run(tenant, inv, opts.policy.policy(), opts.policy.now)
-	r.Source = src
-	r.Warnings = append(r.Warnings, opts.source.live.warnings...)
+	r := audit.Run(got.tenant, inv, opts.policy.policy(), opts.policy.now)
+	r.Source = got.source
+	r.Warnings = append(r.Warnings, got.warnings...)
 	if err := tri.apply(r, opts.policy.now); err != nil {
 		return err
 	}
