@@ -185,15 +185,20 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 	if err != nil {
 		return err
 	}
+	// The local files are read before the tenant, which may take minutes
+	// to read live; the demo brings its own.
+	var inv *audit.Inventory
+	if !opts.source.Demo {
+		if inv, err = opts.local.load(s); err != nil {
+			return err
+		}
+	}
 	got, err := opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet)
 	if err != nil {
 		return err
 	}
-	inv := got.inv
-	if inv == nil {
-		if inv, err = opts.local.load(s); err != nil {
-			return err
-		}
+	if opts.source.Demo {
+		inv = got.inv
 	}
 	r := audit.Run(got.tenant, inv, opts.policy.policy(), opts.policy.now)
 	r.Source = got.source
