@@ -176,6 +176,11 @@ func doctorRun(ctx context.Context, s *streams, opts *doctorOptions) error {
 			return usageErr("--cloud: %v", strings.TrimPrefix(err.Error(), "doctor: "))
 		}
 	}
+	if readTenant {
+		if err := opts.source.validateLive(); err != nil {
+			return err
+		}
+	}
 	if err := readAllEvidence(s, in, opts); err != nil {
 		return err
 	}

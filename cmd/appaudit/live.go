@@ -128,20 +128,21 @@ func (o *liveOptions) given() []string {
 	return set
 }
 
-// client builds the Graph client the flags describe. Every problem found
-// here is a usage error: nothing has been sent yet.
-func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
+// validate checks what the flags alone say, before anything is read, and
+// returns the sign-in mode and the endpoint. Every problem is a usage
+// error.
+func (o *liveOptions) validate() (graphclient.AuthMode, graphclient.Endpoint, error) {
 	mode, err := graphclient.ParseAuthMode(o.Auth)
 	if err != nil {
-		return nil, usageErr("--auth: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
+		return "", graphclient.Endpoint{}, usageErr("--auth: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
 	}
 	ep, err := graphclient.ResolveEndpoint(o.Cloud, o.GraphURL)
 	if err != nil {
-		return nil, usageErr("--cloud/--graph-url: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
+		return "", graphclient.Endpoint{}, usageErr("--cloud/--graph-url: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
 	}
 	for _, id := range o.Apps {
 		if !graphclient.ValidAppID(id) {
-			return nil, usageErr("--app %q: an appId is a GUID such as 11111111-2222-3333-4444-555555555555", id)
+			return "", graphclient.Endpoint{}, usageErr("--app %q: an appId is a GUID such as 11111111-2222-3333-4444-555555555555", id)
 		}
 	}
 	for _, v := range []struct {
@@ -149,11 +150,21 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 		n    int
 	}{{"--key-reads-per-minute", o.KeyReadsPerMinute}, {"--key-fetch-max", o.KeyFetchMax}} {
 		if v.n < 0 {
-			return nil, usageErr("%s must not be negative, got %d", v.name, v.n)
+			return "", graphclient.Endpoint{}, usageErr("%s must not be negative, got %d", v.name, v.n)
 		}
 	}
 	if o.ClientCert != "" && mode != graphclient.AuthClientCertificate {
-		return nil, usageErr("--client-cert is for --auth client-certificate, not %s", mode)
+		return "", graphclient.Endpoint{}, usageErr("--client-cert is for --auth client-certificate, not %s", mode)
+	}
+	return mode, ep, nil
+}
+
+// client builds the Graph client the flags describe. Every problem found
+// here is a usage error: nothing has been sent yet.
+func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
+	mode, ep, err := o.validate()
+	if err != nil {
+		return nil, err
 	}
 	tenant := o.Tenant
 	if tenant == "" {

@@ -85,6 +85,9 @@ func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error
 	if err != nil {
 		return err
 	}
+	if err := opts.source.validateLive(); err != nil {
+		return err
+	}
 	iopts := opts.inventoryOptions(s)
 	var warnings []string
 	var cert *audit.LocalCert

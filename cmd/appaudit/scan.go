@@ -181,6 +181,9 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := opts.source.validateLive(); err != nil {
+		return err
+	}
 	tri, err := opts.triage.load()
 	if err != nil {
 		return err

@@ -51,6 +51,9 @@ func snapshotRun(ctx context.Context, s *streams, opts *snapshotOptions) error {
 	if opts.Out == "" {
 		return usageErr("snapshot needs --out FILE")
 	}
+	if _, _, err := opts.live.validate(); err != nil {
+		return err
+	}
 	lr, err := opts.live.read(ctx, s, opts.Quiet)
 	if err != nil {
 		return err

@@ -37,6 +37,16 @@ func (o *sourceOptions) validate() error {
 	return nil
 }
 
+// validateLive checks the live flags, before anything is read, when the
+// tenant is to be read live.
+func (o *sourceOptions) validateLive() error {
+	if o.Demo || o.Snapshot != "" {
+		return nil
+	}
+	_, _, err := o.live.validate()
+	return err
+}
+
 // loaded is the tenant a source gave.
 type loaded struct {
 	tenant *audit.Tenant
