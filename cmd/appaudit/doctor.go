@@ -335,7 +335,7 @@ func doctorDemo(s *streams, opts *doctorOptions, outs []reports.OutputSpec) erro
 		if err != nil {
 			return fmt.Errorf("demo case %d: %w", i+1, err) // a bug: the demo builds its own evidence
 		}
-		r.Source = audit.Source{Kind: "demo", TenantID: c.Input.Tenant.TenantID, Cloud: c.Input.Tenant.Cloud, TakenAt: c.Input.Tenant.TakenAt}
+		r.Source = tenantSource("demo", c.Input.Tenant)
 		worst = max(worst, opts.policy.exitFor(r))
 		r.FilterMinSeverity(opts.policy.minSeverity)
 		if outs[0].Format.Name == "table" {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"fmt"
@@ -145,13 +146,8 @@ func (o *liveOptions) validate() (graphclient.AuthMode, graphclient.Endpoint, er
 			return "", graphclient.Endpoint{}, usageErr("--app %q: an appId is a GUID such as 11111111-2222-3333-4444-555555555555", id)
 		}
 	}
-	for _, v := range []struct {
-		name string
-		n    int
-	}{{"--key-reads-per-minute", o.KeyReadsPerMinute}, {"--key-fetch-max", o.KeyFetchMax}} {
-		if v.n < 0 {
-			return "", graphclient.Endpoint{}, usageErr("%s must not be negative, got %d", v.name, v.n)
-		}
+	if err := cmp.Or(nonNegative("--key-reads-per-minute", o.KeyReadsPerMinute), nonNegative("--key-fetch-max", o.KeyFetchMax)); err != nil {
+		return "", graphclient.Endpoint{}, err
 	}
 	if o.ClientCert != "" && mode != graphclient.AuthClientCertificate {
 		return "", graphclient.Endpoint{}, usageErr("--client-cert is for --auth client-certificate, not %s", mode)
@@ -232,7 +228,7 @@ func (o *liveOptions) read(ctx context.Context, s *streams, quiet bool) (liveRea
 		return liveRead{}, incompleteErr(fmt.Errorf("interrupted while reading Graph"))
 	}
 	t := res.Tenant
-	return liveRead{tenant: t, source: audit.Source{Kind: "live", TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt},
+	return liveRead{tenant: t, source: tenantSource("live", t),
 		warnings: res.Warnings, elapsed: res.Stats.Elapsed}, nil
 }
 

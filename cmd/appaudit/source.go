@@ -37,6 +37,12 @@ func (o *sourceOptions) validate() error {
 	return nil
 }
 
+// tenantSource says where the tenant t came from: kind is demo, snapshot
+// or live.
+func tenantSource(kind string, t *audit.Tenant) audit.Source {
+	return audit.Source{Kind: kind, TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}
+}
+
 // validateLive checks the live flags, before anything is read, when the
 // tenant is to be read live.
 func (o *sourceOptions) validateLive() error {
@@ -63,13 +69,15 @@ func (o *sourceOptions) loadTenant(ctx context.Context, s *streams, now time.Tim
 	switch {
 	case o.Demo:
 		t, inv := demo.Scenario(now)
-		return loaded{tenant: t, inv: inv, source: audit.Source{Kind: "demo", TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}}, nil
+		return loaded{tenant: t, inv: inv, source: tenantSource("demo", t)}, nil
 	case o.Snapshot != "":
 		t, err := graphclient.ReadSnapshotFile(o.Snapshot)
 		if err != nil {
 			return loaded{}, inputErr(err)
 		}
-		return loaded{tenant: t, source: audit.Source{Kind: "snapshot", Path: o.Snapshot, TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}}, nil
+		src := tenantSource("snapshot", t)
+		src.Path = o.Snapshot
+		return loaded{tenant: t, source: src}, nil
 	}
 	lr, err := o.live.read(ctx, s, quiet)
 	if err != nil {
