@@ -198,7 +198,7 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "graphclient: "))
 	}
 	cfg := graphclient.Config{Endpoint: ep, Credential: cred, TenantID: tenant, KeyReadsPerMinute: o.KeyReadsPerMinute,
-		UserAgent: "appaudit/" + strings.Fields(appVersion() + " ")[0]}
+		UserAgent: "appaudit/" + moduleVersion()}
 	if o.KeyReadsPerMinute == 0 {
 		cfg.KeyReadsPerMinute = -1
 	}
