@@ -27,56 +27,41 @@ type doctorOptions struct {
 	Assertion string
 	Request   string
 	Error     string
+	ClientID  string
+	Cert      string
 	Certs     []string
 
-	// ctx reads the context flags (--client-id, --tenant, --cloud,
-	// --cert), which the tenant source may define itself.
-	ctx contextFlags
+	// flags are the command's, and sourceFlags the names of those the
+	// tenant source registered.
+	flags       *pflag.FlagSet
+	sourceFlags []string
 }
 
-// contextFlags are the string flags a command shares with the tenant
-// source: registered by the command only when the source flags do not
-// define them already, and read by name either way.
-type contextFlags struct {
-	cmd *cobra.Command
-	// source are the flags the tenant source registered.
-	source []string
-}
-
-// addSource registers the tenant source's flags and remembers which they
-// are.
-func (c *contextFlags) addSource(cmd *cobra.Command, src *sourceOptions) {
-	c.cmd = cmd
+// addDiagnosisSource registers the tenant source's flags as doctor and
+// preflight have them, and returns their names.
+func addDiagnosisSource(cmd *cobra.Command, src *sourceOptions) []string {
 	src.live.forDiagnosis = true
 	before := map[string]bool{}
 	cmd.Flags().VisitAll(func(f *pflag.Flag) { before[f.Name] = true })
 	src.addFlags(cmd)
+	var names []string
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		if !before[f.Name] {
-			c.source = append(c.source, f.Name)
+			names = append(names, f.Name)
 		}
 	})
+	return names
 }
 
-// add registers a context flag unless the source has it.
-func (c *contextFlags) add(name, usage string) {
-	if c.cmd.Flags().Lookup(name) == nil {
-		c.cmd.Flags().String(name, "", usage)
-	}
-}
+// evidenceFlags are the tenant source's flags that also describe the
+// evidence: given alone, they do not make doctor read a tenant.
+var evidenceFlags = []string{"tenant", "cloud"}
 
-func (c *contextFlags) get(name string) string {
-	if f := c.cmd.Flags().Lookup(name); f != nil {
-		return strings.TrimSpace(f.Value.String())
-	}
-	return ""
-}
-
-// sourceGiven reports whether any tenant source flag other than the
-// context ones was given: only then does doctor read a tenant.
-func (c *contextFlags) sourceGiven(context ...string) bool {
-	for _, name := range c.source {
-		if !slices.Contains(context, name) && c.cmd.Flags().Changed(name) {
+// sourceGiven reports whether any tenant source flag other than
+// evidenceFlags was given: only then does doctor read a tenant.
+func (o *doctorOptions) sourceGiven() bool {
+	for _, name := range o.sourceFlags {
+		if !slices.Contains(evidenceFlags, name) && o.flags.Changed(name) {
 			return true
 		}
 	}
@@ -124,8 +109,6 @@ func (o *verdictOptions) finish(s *streams, outs []reports.OutputSpec, r *audit.
 	return finish(s, outs, &o.policy, o.Quiet, r)
 }
 
-var doctorContext = []string{"client-id", "tenant", "cloud", "cert"}
-
 func newDoctorCmd(s *streams, runF func(context.Context, *doctorOptions) error) *cobra.Command {
 	opts := &doctorOptions{}
 	cmd := &cobra.Command{
@@ -158,15 +141,13 @@ tokens.`,
 			return doctorRun(cmd.Context(), s, opts)
 		},
 	}
-	opts.ctx.addSource(cmd, &opts.source)
+	opts.flags, opts.sourceFlags = cmd.Flags(), addDiagnosisSource(cmd, &opts.source)
 	f := cmd.Flags()
 	f.StringVar(&opts.Assertion, "assertion", "", "the client assertion JWT: a `FILE`, or - for stdin")
 	f.StringVar(&opts.Request, "request", "", "the captured token request: a `FILE` (form body, raw HTTP request or curl command line), or - for stdin")
 	f.StringVar(&opts.Error, "error", "", "the AADSTS error response (JSON or its error_description text): a `FILE`, or - for stdin")
-	opts.ctx.add("client-id", "the application (client) `ID` the request authenticates as")
-	opts.ctx.add("tenant", "the tenant the request goes to: its `ID` or a domain")
-	opts.ctx.add("cloud", "the tenant's `CLOUD`: public, usgov, usgovdod or china")
-	opts.ctx.add("cert", "the certificate `FILE` the client signs with (PEM, DER or PFX)")
+	f.StringVar(&opts.ClientID, "client-id", "", "the application (client) `ID` the request authenticates as")
+	f.StringVar(&opts.Cert, "cert", "", "the certificate `FILE` the client signs with (PEM, DER or PFX)")
 	f.StringArrayVar(&opts.Certs, "certs", nil, "other local certificates to identify thumbprints by: a `PATH` to a file or a folder to walk (repeatable)")
 	opts.verdictOptions.addFlags(cmd, "high", "the most likely cause is")
 	return cmd
@@ -180,16 +161,24 @@ func doctorRun(ctx context.Context, s *streams, opts *doctorOptions) error {
 	if opts.source.Demo {
 		return doctorDemo(s, opts, outs)
 	}
-	readTenant := opts.ctx.sourceGiven(doctorContext...)
+	readTenant := opts.sourceGiven()
 	if readTenant {
 		if err := opts.source.validate(); err != nil {
 			return err
 		}
 	}
-	in := &doctor.Input{ClientID: opts.ctx.get("client-id"), TenantID: opts.ctx.get("tenant"), Now: opts.policy.now}
-	if c := opts.ctx.get("cloud"); c != "" {
+	in := &doctor.Input{ClientID: strings.TrimSpace(opts.ClientID), TenantID: strings.TrimSpace(opts.source.live.Tenant), Now: opts.policy.now}
+	// --cloud defaults to public for the live sign-in; the diagnosis
+	// takes it only when given, and otherwise the tenant data's cloud or
+	// the request URL's.
+	if c := strings.TrimSpace(opts.source.live.Cloud); c != "" && opts.flags.Changed("cloud") {
 		if in.Cloud, err = doctor.ParseCloud(c); err != nil {
 			return usageErr("--cloud: %v", strings.TrimPrefix(err.Error(), "doctor: "))
+		}
+	}
+	if readTenant {
+		if err := opts.source.validateLive(); err != nil {
+			return err
 		}
 	}
 	if err := readAllEvidence(s, in, opts); err != nil {
@@ -199,22 +188,21 @@ func doctorRun(ctx context.Context, s *streams, opts *doctorOptions) error {
 	if in.Cert, in.LocalCerts, warnings, err = opts.localCerts(s); err != nil {
 		return err
 	}
-	var src audit.Source
+	var got loaded
 	if readTenant {
-		tenant, _, tsrc, err := opts.source.loadTenant(ctx, s, opts.policy.now)
-		if err != nil {
+		if got, err = opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet); err != nil {
 			return err
 		}
-		in.Tenant, src = tenant, tsrc
+		in.Tenant = got.tenant
 	}
 	r, err := doctor.Diagnose(in)
 	if err != nil {
 		return inputErr(err)
 	}
 	if in.Tenant != nil {
-		r.Source = src
+		r.Source = got.source
 	}
-	r.Warnings = append(warnings, r.Warnings...)
+	r.Warnings = append(append(warnings, r.Warnings...), got.warnings...)
 	return opts.finish(s, outs, r)
 }
 
@@ -297,7 +285,7 @@ func (o *doctorOptions) localCerts(s *streams) (*audit.LocalCert, []audit.LocalC
 	iopts := o.inventoryOptions(s)
 	var warnings []string
 	var cert *audit.LocalCert
-	if path := o.ctx.get("cert"); path != "" {
+	if path := strings.TrimSpace(o.Cert); path != "" {
 		c, err := readLeaf(path, iopts, &warnings)
 		if err != nil {
 			return nil, nil, nil, err
@@ -332,7 +320,7 @@ func readLeaf(path string, opts inventory.Options, warnings *[]string) (*audit.L
 
 // doctorDemo diagnoses the built-in sign-ins, one report after another.
 func doctorDemo(s *streams, opts *doctorOptions, outs []reports.OutputSpec) error {
-	if opts.Assertion != "" || opts.Request != "" || opts.Error != "" || len(opts.Certs) > 0 || opts.ctx.get("cert") != "" {
+	if opts.Assertion != "" || opts.Request != "" || opts.Error != "" || len(opts.Certs) > 0 || strings.TrimSpace(opts.Cert) != "" {
 		return usageErr("--demo brings its own evidence and certificates: drop --assertion, --request, --error, --cert and --certs")
 	}
 	for _, o := range outs {
@@ -347,7 +335,7 @@ func doctorDemo(s *streams, opts *doctorOptions, outs []reports.OutputSpec) erro
 		if err != nil {
 			return fmt.Errorf("demo case %d: %w", i+1, err) // a bug: the demo builds its own evidence
 		}
-		r.Source = audit.Source{Kind: "demo", TenantID: c.Input.Tenant.TenantID, Cloud: c.Input.Tenant.Cloud, TakenAt: c.Input.Tenant.TakenAt}
+		r.Source = tenantSource("demo", c.Input.Tenant)
 		worst = max(worst, opts.policy.exitFor(r))
 		r.FilterMinSeverity(opts.policy.minSeverity)
 		if outs[0].Format.Name == "table" {

@@ -297,3 +297,48 @@ func TestDoctorUsageErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { usageError(t, tc.want, tc.args...) })
 	}
 }
+
+// --cloud reaches the diagnosis only when given: otherwise the cloud is
+// the tenant data's, or not known.
+func TestDoctorCloudOnlyWhenGiven(t *testing.T) {
+	d := newDoctorFiles(t)
+	claims := docClaims()
+	claims["aud"] = "https://login.microsoftonline.us/" + docTenant + "/oauth2/v2.0/token"
+	b, _ := hex.DecodeString(d.payroll.Thumbprints().SHA256)
+	tok := jwt.NewWithClaims(jwt.SigningMethodPS256, claims)
+	tok.Header = map[string]any{"alg": "PS256", "typ": "JWT", "x5t#S256": base64.StdEncoding.EncodeToString(b)}
+	signed, err := tok.SignedString(d.payroll.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, d.path("gov.jwt"), []byte(signed))
+	gov := audittest.Tenant(audittest.App(docPayroll, "Payroll", d.payroll.KeyCredential("k-1", audit.UsageVerify, true)))
+	gov.TenantID, gov.Cloud = docTenant, "usgov"
+	d.snapshot(t, "gov.json", gov)
+	const mismatch = "is an endpoint of the usgov cloud, but the tenant is in the"
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // "" for no cloud mismatch
+	}{
+		{"no --cloud, no tenant", nil, ""},
+		{"--cloud usgov", []string{"--cloud", "usgov"}, ""},
+		{"--cloud public", []string{"--cloud", "public"}, mismatch + " public cloud (from --cloud)"},
+		{"no --cloud, a usgov tenant", []string{"--snapshot", d.path("gov.json")}, ""},
+		{"no --cloud, a public tenant", []string{"--snapshot", d.path("tenant.json")}, mismatch + " public cloud (from the tenant data)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"doctor", "--assertion", d.path("gov.jwt"), "--as-of", asOf(), "--fail-on", "none", "-o", "json"}, tc.args...)
+			code, out, errOut := runCLI(t, nil, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d\nstderr: %s", code, errOut)
+			}
+			if tc.want == "" && strings.Contains(out, mismatch) {
+				t.Errorf("a cloud mismatch no input says:\n%s", out)
+			}
+			if tc.want != "" && !strings.Contains(out, tc.want) {
+				t.Errorf("stdout lacks %q:\n%s", tc.want, out)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/appaudit/appaudit/graphclient"
 	"github.com/appaudit/appaudit/graphclient/graphtest"
+	"github.com/appaudit/appaudit/reports"
 )
 
 // The app appaudit signs in as against a fake token endpoint.
@@ -48,13 +50,31 @@ func signInEnv(secret string) []string {
 	return []string{"AZURE_TENANT_ID=" + signInTenant, "AZURE_CLIENT_ID=" + signInClient, "AZURE_CLIENT_SECRET=" + secret}
 }
 
+// testStreams are streams over buffers, with an environment from env
+// ("KEY=value" strings) and no terminal.
+func testStreams(stdin string, env ...string) (*streams, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	vars := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	return &streams{
+		In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut,
+		Getenv: func(k string) string { return vars[k] },
+	}, &out, &errOut
+}
+
+// formatFile is where reportFormats writes the report of a format in dir.
+func formatFile(dir string, f reports.Format) string {
+	return filepath.Join(dir, "report."+f.Extension)
+}
+
 // reportFormats are every format, each to a file in dir.
 func reportFormats(dir string) []string {
 	var args []string
-	for _, ext := range []string{"table=report.txt", "json=report.json", "csv=report.csv", "markdown=report.md", "html=report.html",
-		"sarif=report.sarif", "junit=report.xml", "prometheus=report.prom"} {
-		name, file, _ := strings.Cut(ext, "=")
-		args = append(args, "-o", name+"="+filepath.Join(dir, file))
+	for _, f := range reports.Formats() {
+		args = append(args, "-o", f.Name+"="+formatFile(dir, f))
 	}
 	return args
 }
@@ -63,13 +83,12 @@ func reportFormats(dir string) []string {
 func readReports(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for format, file := range map[string]string{"table": "report.txt", "json": "report.json", "csv": "report.csv", "markdown": "report.md",
-		"html": "report.html", "sarif": "report.sarif", "junit": "report.xml", "prometheus": "report.prom"} {
-		b, err := os.ReadFile(filepath.Join(dir, file))
+	for _, f := range reports.Formats() {
+		b, err := os.ReadFile(formatFile(dir, f))
 		if err != nil {
-			t.Fatalf("the %s report: %v", format, err)
+			t.Fatalf("the %s report: %v", f.Name, err)
 		}
-		out[format] = string(b)
+		out[f.Name] = string(b)
 	}
 	return out
 }

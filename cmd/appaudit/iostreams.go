@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/appaudit/appaudit/reports"
 )
@@ -64,19 +62,4 @@ func isTerminal(f *os.File) bool {
 // unset (https://no-color.org), and TERM not "dumb".
 func (s *streams) colorOK() bool {
 	return s.OutTTY && s.Getenv("NO_COLOR") == "" && s.Getenv("TERM") != "dumb"
-}
-
-// testStreams are streams over buffers, with an environment from env
-// ("KEY=value" strings) and no terminal.
-func testStreams(stdin string, env ...string) (*streams, *bytes.Buffer, *bytes.Buffer) {
-	var out, errOut bytes.Buffer
-	vars := map[string]string{}
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		vars[k] = v
-	}
-	return &streams{
-		In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut,
-		Getenv: func(k string) string { return vars[k] },
-	}, &out, &errOut
 }

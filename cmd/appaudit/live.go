@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"fmt"
@@ -38,13 +39,16 @@ type liveOptions struct {
 	// command, and --tenant and --cloud also describe the evidence, so
 	// they may go with --snapshot.
 	forDiagnosis bool
+}
 
-	// Set by the command before read: print no progress.
-	quiet bool
-	// warnings are what read met that leaves the tenant complete, and
-	// readTime how long it took.
+// liveRead is what a read of Graph brings back.
+type liveRead struct {
+	tenant *audit.Tenant
+	source audit.Source
+	// warnings are what the read met that leaves the tenant complete, and
+	// elapsed how long it took.
 	warnings []string
-	readTime time.Duration
+	elapsed  time.Duration
 }
 
 // liveHooks let tests change how a live source signs in and reaches
@@ -125,32 +129,38 @@ func (o *liveOptions) given() []string {
 	return set
 }
 
-// client builds the Graph client the flags describe. Every problem found
-// here is a usage error: nothing has been sent yet.
-func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
+// validate checks what the flags alone say, before anything is read, and
+// returns the sign-in mode and the endpoint. Every problem is a usage
+// error.
+func (o *liveOptions) validate() (graphclient.AuthMode, graphclient.Endpoint, error) {
 	mode, err := graphclient.ParseAuthMode(o.Auth)
 	if err != nil {
-		return nil, usageErr("--auth: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
+		return "", graphclient.Endpoint{}, usageErr("--auth: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
 	}
 	ep, err := graphclient.ResolveEndpoint(o.Cloud, o.GraphURL)
 	if err != nil {
-		return nil, usageErr("--cloud/--graph-url: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
+		return "", graphclient.Endpoint{}, usageErr("--cloud/--graph-url: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
 	}
 	for _, id := range o.Apps {
 		if !graphclient.ValidAppID(id) {
-			return nil, usageErr("--app %q: an appId is a GUID such as 11111111-2222-3333-4444-555555555555", id)
+			return "", graphclient.Endpoint{}, usageErr("--app %q: an appId is a GUID such as 11111111-2222-3333-4444-555555555555", id)
 		}
 	}
-	for _, v := range []struct {
-		name string
-		n    int
-	}{{"--key-reads-per-minute", o.KeyReadsPerMinute}, {"--key-fetch-max", o.KeyFetchMax}} {
-		if v.n < 0 {
-			return nil, usageErr("%s must not be negative, got %d", v.name, v.n)
-		}
+	if err := cmp.Or(nonNegative("--key-reads-per-minute", o.KeyReadsPerMinute), nonNegative("--key-fetch-max", o.KeyFetchMax)); err != nil {
+		return "", graphclient.Endpoint{}, err
 	}
 	if o.ClientCert != "" && mode != graphclient.AuthClientCertificate {
-		return nil, usageErr("--client-cert is for --auth client-certificate, not %s", mode)
+		return "", graphclient.Endpoint{}, usageErr("--client-cert is for --auth client-certificate, not %s", mode)
+	}
+	return mode, ep, nil
+}
+
+// client builds the Graph client the flags describe. Every problem found
+// here is a usage error: nothing has been sent yet.
+func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
+	mode, ep, err := o.validate()
+	if err != nil {
+		return nil, err
 	}
 	tenant := o.Tenant
 	if tenant == "" {
@@ -188,7 +198,7 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "graphclient: "))
 	}
 	cfg := graphclient.Config{Endpoint: ep, Credential: cred, TenantID: tenant, KeyReadsPerMinute: o.KeyReadsPerMinute,
-		UserAgent: "appaudit/" + strings.Fields(appVersion() + " ")[0]}
+		UserAgent: "appaudit/" + moduleVersion()}
 	if o.KeyReadsPerMinute == 0 {
 		cfg.KeyReadsPerMinute = -1
 	}
@@ -204,29 +214,29 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 
 // read reads the tenant from Graph. A read that fails part-way is not an
 // error here: the tenant comes back incomplete, saying why, for the
-// command to report and exit 3 on.
-func (o *liveOptions) read(ctx context.Context, s *streams) (*audit.Tenant, audit.Source, error) {
+// command to report and exit 3 on. quiet shows no progress.
+func (o *liveOptions) read(ctx context.Context, s *streams, quiet bool) (liveRead, error) {
 	c, err := o.client(s)
 	if err != nil {
-		return nil, audit.Source{}, err
+		return liveRead{}, err
 	}
-	stop := o.progress(s, c)
+	stop := progress(s, c, quiet)
 	res, _ := c.Read(ctx, graphclient.ReadOptions{
 		ServicePrincipals: !o.NoServicePrincipals, KeyBodies: !o.NoKeyFetch, MaxKeyBodies: o.KeyFetchMax, AppIDs: o.Apps})
 	stop()
 	if ctx.Err() != nil {
-		return nil, audit.Source{}, incompleteErr(fmt.Errorf("interrupted while reading Graph"))
+		return liveRead{}, incompleteErr(fmt.Errorf("interrupted while reading Graph"))
 	}
-	o.warnings, o.readTime = res.Warnings, res.Stats.Elapsed
 	t := res.Tenant
-	return t, audit.Source{Kind: "live", TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}, nil
+	return liveRead{tenant: t, source: tenantSource("live", t),
+		warnings: res.Warnings, elapsed: res.Stats.Elapsed}, nil
 }
 
 // progress shows, on a terminal and without --quiet, one line on stderr
 // that says how far the read has got, rewritten in place; the function it
 // returns stops it and clears the line.
-func (o *liveOptions) progress(s *streams, c *graphclient.Client) func() {
-	if !s.ErrTTY || o.quiet {
+func progress(s *streams, c *graphclient.Client, quiet bool) func() {
+	if !s.ErrTTY || quiet {
 		return func() {}
 	}
 	done := make(chan struct{})

@@ -20,12 +20,10 @@ type preflightOptions struct {
 	source sourceOptions
 	verdictOptions
 
-	App string
-	Key string
-	Old string
-
-	// ctx reads --cert, which the tenant source may define itself.
-	ctx contextFlags
+	App  string
+	Cert string
+	Key  string
+	Old  string
 }
 
 func newPreflightCmd(s *streams, runF func(context.Context, *preflightOptions) error) *cobra.Command {
@@ -59,10 +57,10 @@ preflight exits 0 only when the switch is safe: no finding at or above
 			return preflightRun(cmd.Context(), s, opts)
 		},
 	}
-	opts.ctx.addSource(cmd, &opts.source)
+	addDiagnosisSource(cmd, &opts.source)
 	f := cmd.Flags()
 	f.StringVar(&opts.App, "app", "", "the app to switch: its appId or exact display `NAME` (required)")
-	opts.ctx.add("cert", "the new certificate `FILE`: PEM, DER or PFX (required)")
+	f.StringVar(&opts.Cert, "cert", "", "the new certificate `FILE`: PEM, DER or PFX (required)")
 	f.StringVar(&opts.Key, "key", "", "the private key `FILE` the deployment will sign with, when not in the certificate file")
 	f.StringVar(&opts.Old, "old", "", "the certificate the deployment signs with today: a `FILE`, or its thumbprint")
 	f.IntVar(&opts.policy.WarnDays, "warn-days", audit.DefaultPolicy().WarnDays, "the new certificate's window must stay open for `N` more days")
@@ -71,7 +69,7 @@ preflight exits 0 only when the switch is safe: no finding at or above
 }
 
 func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error {
-	certPath := opts.ctx.get("cert")
+	certPath := strings.TrimSpace(opts.Cert)
 	switch {
 	case strings.TrimSpace(opts.App) == "":
 		return usageErr("preflight needs --app: the appId or display name of the app to switch")
@@ -85,6 +83,9 @@ func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error
 	}
 	outs, err := opts.prepare()
 	if err != nil {
+		return err
+	}
+	if err := opts.source.validateLive(); err != nil {
 		return err
 	}
 	iopts := opts.inventoryOptions(s)
@@ -112,14 +113,14 @@ func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error
 		// rather than list the whole tenant.
 		opts.source.live.Apps = []string{id}
 	}
-	tenant, _, src, err := opts.source.loadTenant(ctx, s, opts.policy.now)
+	got, err := opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet)
 	if err != nil {
 		return err
 	}
-	in.Tenant = tenant
+	in.Tenant = got.tenant
 	r := doctor.Preflight(in)
-	r.Source = src
-	r.Warnings = append(warnings, r.Warnings...)
+	r.Source = got.source
+	r.Warnings = append(append(warnings, r.Warnings...), got.warnings...)
 	return opts.finish(s, outs, r)
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -125,5 +126,50 @@ func TestPreflightLiveReadsOnlyTheApp(t *testing.T) {
 		if r.Path == "/v1.0/applications" || r.Path == "/v1.0/servicePrincipals" {
 			t.Errorf("preflight listed the tenant: %s %s?%s", r.Method, r.Path, r.Query.Encode())
 		}
+	}
+}
+
+// doctor and preflight report, as scan does, what the live read warns of
+// (here: certificate bodies that could not be fetched), and show no
+// progress line with --quiet.
+func TestDiagnosisLiveReadWarnings(t *testing.T) {
+	d := newDoctorFiles(t)
+	write(t, d.path("ok.jwt"), []byte(msalGo(t, d.payroll, "")))
+	write(t, d.path("new.pem"), append(d.nu.CertPEM(), d.nu.KeyPEM()...))
+	tenant := audittest.Tenant(audittest.App(docPayroll, "Payroll", d.payroll.KeyCredential("k-1", audit.UsageVerify, true),
+		d.nu.KeyCredential("k-3", audit.UsageVerify, true)))
+	d.snapshot(t, "live.json", tenant)
+	srv := serve(t, d.path("live.json"), graphtest.Options{Faults: []graphtest.Fault{{InBatch: true, Path: "/", Status: 403}}})
+	live := []string{"--auth", "token", "--graph-url", srv.URL, "--tenant", docTenant, "--as-of", asOf(), "--fail-on", "none", "-o", "json"}
+	const warning = "could not be fetched"
+	for _, args := range [][]string{
+		append([]string{"doctor", "--assertion", d.path("ok.jwt")}, live...),
+		// By name, the tenant is listed, and the bodies fetched.
+		append([]string{"preflight", "--app", "Payroll", "--cert", d.path("new.pem")}, live...),
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			code, out, errOut := runCLI(t, tokenEnv, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d\nstderr: %s", code, errOut)
+			}
+			var r fullReport
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatal(err)
+			}
+			if r.Source.Kind != "live" || !strings.Contains(strings.Join(r.Warnings, "\n"), warning) {
+				t.Errorf("source %+v, warnings %q: want the live read's warning", r.Source, r.Warnings)
+			}
+			if !strings.Contains(errOut, "appaudit: warning: the certificate bodies of") {
+				t.Errorf("stderr %q lacks the warning", errOut)
+			}
+			s, _, quietErr := testStreams("", tokenEnv...)
+			s.ErrTTY = true
+			if code := run(context.Background(), append(args, "--quiet"), s); code != exitOK {
+				t.Fatalf("--quiet: exit %d: %s", code, quietErr)
+			}
+			if quietErr.Len() != 0 {
+				t.Errorf("--quiet on a terminal: stderr %q", quietErr)
+			}
+		})
 	}
 }

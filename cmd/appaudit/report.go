@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -50,8 +49,8 @@ func reportRun(s *streams, opts *reportOptions) error {
 	var min audit.Severity
 	if opts.MinSeverity != "" {
 		var err error
-		if min, err = audit.ParseSeverity(opts.MinSeverity); err != nil {
-			return usageErr("--min-severity: %v", strings.TrimPrefix(err.Error(), "audit: "))
+		if min, err = parseSeverityFlag("--min-severity", opts.MinSeverity, false); err != nil {
+			return err
 		}
 	}
 	outs, err := opts.out.parse()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime/debug"
+	"sync"
 
 	"github.com/spf13/cobra"
 )
@@ -12,13 +13,25 @@ import (
 // is not, the module version from the build info is used.
 var version = ""
 
-func appVersion() string {
+// appVersion is the version as --version, the reports and snapshots
+// show it: with the VCS revision and the Go version when it comes from
+// the build info.
+func appVersion() string { return versions().full }
+
+// moduleVersion is the version alone, for the User-Agent.
+func moduleVersion() string { return versions().module }
+
+// buildVersion is appVersion and moduleVersion.
+type buildVersion struct{ full, module string }
+
+// versions reads the build info once.
+var versions = sync.OnceValue(func() buildVersion {
 	if version != "" {
-		return version
+		return buildVersion{version, version}
 	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown"
+		return buildVersion{"unknown", "unknown"}
 	}
 	v := info.Main.Version
 	for _, s := range info.Settings {
@@ -26,8 +39,8 @@ func appVersion() string {
 			v += " (" + s.Value[:12] + ")"
 		}
 	}
-	return v + " " + info.GoVersion
-}
+	return buildVersion{v + " " + info.GoVersion, info.Main.Version}
+})
 
 // run builds the command tree, runs it, prints any error on stderr as one
 // line, and returns the exit code for main.

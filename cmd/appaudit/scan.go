@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -79,21 +80,15 @@ func (o *policyOptions) addFlags(cmd *cobra.Command) {
 
 func (o *policyOptions) validate(now time.Time) error {
 	var err error
-	if o.minSeverity, err = audit.ParseSeverity(o.MinSeverity); err != nil {
-		return usageErr("--min-severity: %v", strings.TrimPrefix(err.Error(), "audit: "))
+	if o.minSeverity, err = parseSeverityFlag("--min-severity", o.MinSeverity, false); err != nil {
+		return err
 	}
-	if strings.EqualFold(o.FailOn, "none") {
-		o.failOn = 0
-	} else if o.failOn, err = audit.ParseSeverity(o.FailOn); err != nil {
-		return usageErr("--fail-on: %v, or none", strings.TrimPrefix(err.Error(), "audit: "))
+	if o.failOn, err = parseSeverityFlag("--fail-on", o.FailOn, true); err != nil {
+		return err
 	}
-	for _, v := range []struct {
-		name string
-		n    int
-	}{{"--warn-days", o.WarnDays}, {"--max-cert-days", o.MaxCertDays}, {"--max-secret-days", o.MaxSecretDays}} {
-		if v.n < 0 {
-			return usageErr("%s must not be negative, got %d", v.name, v.n)
-		}
+	if err := cmp.Or(nonNegative("--warn-days", o.WarnDays), nonNegative("--max-cert-days", o.MaxCertDays),
+		nonNegative("--max-secret-days", o.MaxSecretDays)); err != nil {
+		return err
 	}
 	o.now = now
 	if o.AsOf != "" {
@@ -102,6 +97,31 @@ func (o *policyOptions) validate(now time.Time) error {
 			return usageErr("--as-of: %v", err)
 		}
 		o.now = t
+	}
+	return nil
+}
+
+// parseSeverityFlag reads the severity a flag names; with none, "none"
+// is one too, and is 0.
+func parseSeverityFlag(flag, v string, none bool) (audit.Severity, error) {
+	if none && strings.EqualFold(v, "none") {
+		return 0, nil
+	}
+	sev, err := audit.ParseSeverity(v)
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "audit: ")
+		if none {
+			msg += ", or none"
+		}
+		return 0, usageErr("%s: %s", flag, msg)
+	}
+	return sev, nil
+}
+
+// nonNegative is the usage error of a count flag below 0, or nil.
+func nonNegative(flag string, n int) error {
+	if n < 0 {
+		return usageErr("%s must not be negative, got %d", flag, n)
 	}
 	return nil
 }
@@ -181,23 +201,31 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 	if err != nil {
 		return err
 	}
-	opts.source.live.quiet = opts.Quiet
+	if err := opts.source.validateLive(); err != nil {
+		return err
+	}
 	tri, err := opts.triage.load()
 	if err != nil {
 		return err
 	}
-	tenant, inv, src, err := opts.source.loadTenant(ctx, s, opts.policy.now)
-	if err != nil {
-		return err
-	}
-	if inv == nil {
+	// The local files are read before the tenant, which may take minutes
+	// to read live; the demo brings its own.
+	var inv *audit.Inventory
+	if !opts.source.Demo {
 		if inv, err = opts.local.load(s); err != nil {
 			return err
 		}
 	}
-	r := audit.Run(tenant, inv, opts.policy.policy(), opts.policy.now)
-	r.Source = src
-	r.Warnings = append(r.Warnings, opts.source.live.warnings...)
+	got, err := opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet)
+	if err != nil {
+		return err
+	}
+	if opts.source.Demo {
+		inv = got.inv
+	}
+	r := audit.Run(got.tenant, inv, opts.policy.policy(), opts.policy.now)
+	r.Source = got.source
+	r.Warnings = append(r.Warnings, got.warnings...)
 	if err := tri.apply(r, opts.policy.now); err != nil {
 		return err
 	}

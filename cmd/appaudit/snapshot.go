@@ -51,17 +51,20 @@ func snapshotRun(ctx context.Context, s *streams, opts *snapshotOptions) error {
 	if opts.Out == "" {
 		return usageErr("snapshot needs --out FILE")
 	}
-	opts.live.quiet = opts.Quiet
-	t, _, err := opts.live.read(ctx, s)
+	if _, _, err := opts.live.validate(); err != nil {
+		return err
+	}
+	lr, err := opts.live.read(ctx, s, opts.Quiet)
 	if err != nil {
 		return err
 	}
-	meta := graphclient.SnapshotMeta{Tool: "appaudit " + appVersion(), ReadTime: opts.live.readTime}
+	t := lr.tenant
+	meta := graphclient.SnapshotMeta{Tool: "appaudit " + appVersion(), ReadTime: lr.elapsed}
 	if err := writeFileAtomic(opts.Out, func(w io.Writer) error { return graphclient.WriteSnapshot(w, t, meta) }); err != nil {
 		return inputErr(fmt.Errorf("writing the snapshot to %s: %w", opts.Out, err))
 	}
 	if !opts.Quiet {
-		s.warn(opts.live.warnings)
+		s.warn(lr.warnings)
 	}
 	if !t.Complete {
 		return incompleteErr(fmt.Errorf("snapshot incomplete, written to %s marked \"complete\": false: %s", opts.Out, t.IncompleteReason))

@@ -37,20 +37,51 @@ func (o *sourceOptions) validate() error {
 	return nil
 }
 
-// loadTenant reads the tenant from the chosen source. The demo also
-// returns its own inventory.
-func (o *sourceOptions) loadTenant(ctx context.Context, s *streams, now time.Time) (*audit.Tenant, *audit.Inventory, audit.Source, error) {
+// tenantSource says where the tenant t came from: kind is demo, snapshot
+// or live.
+func tenantSource(kind string, t *audit.Tenant) audit.Source {
+	return audit.Source{Kind: kind, TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}
+}
+
+// validateLive checks the live flags, before anything is read, when the
+// tenant is to be read live.
+func (o *sourceOptions) validateLive() error {
+	if o.Demo || o.Snapshot != "" {
+		return nil
+	}
+	_, _, err := o.live.validate()
+	return err
+}
+
+// loaded is the tenant a source gave.
+type loaded struct {
+	tenant *audit.Tenant
+	// inv is the demo's own inventory, nil from other sources.
+	inv    *audit.Inventory
+	source audit.Source
+	// warnings are what a live read met that leaves the tenant complete.
+	warnings []string
+}
+
+// loadTenant reads the tenant from the chosen source; quiet shows no
+// progress of a live read.
+func (o *sourceOptions) loadTenant(ctx context.Context, s *streams, now time.Time, quiet bool) (loaded, error) {
 	switch {
 	case o.Demo:
 		t, inv := demo.Scenario(now)
-		return t, inv, audit.Source{Kind: "demo", TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}, nil
+		return loaded{tenant: t, inv: inv, source: tenantSource("demo", t)}, nil
 	case o.Snapshot != "":
 		t, err := graphclient.ReadSnapshotFile(o.Snapshot)
 		if err != nil {
-			return nil, nil, audit.Source{}, inputErr(err)
+			return loaded{}, inputErr(err)
 		}
-		return t, nil, audit.Source{Kind: "snapshot", Path: o.Snapshot, TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}, nil
+		src := tenantSource("snapshot", t)
+		src.Path = o.Snapshot
+		return loaded{tenant: t, source: src}, nil
 	}
-	t, src, err := o.live.read(ctx, s)
-	return t, nil, src, err
+	lr, err := o.live.read(ctx, s, quiet)
+	if err != nil {
+		return loaded{}, err
+	}
+	return loaded{tenant: lr.tenant, source: lr.source, warnings: lr.warnings}, nil
 }

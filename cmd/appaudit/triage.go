@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -76,7 +74,7 @@ const maxReportSize = 1 << 30
 func readReport(path string) (*audit.Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, usageErr("reading the report %s: %v (write one with -o json=FILE)", path, pathErr(err))
+		return nil, usageErr("reading the report %s: %v (write one with -o json=FILE)", path, unwrapPath(err))
 	}
 	defer f.Close()
 	tooBig := func() error {
@@ -94,13 +92,4 @@ func readReport(path string) (*audit.Result, error) {
 		return nil, inputErr(err)
 	}
 	return r, nil
-}
-
-// pathErr is an os error without the path it repeats.
-func pathErr(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
