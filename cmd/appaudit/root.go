@@ -39,7 +39,11 @@ var versions = sync.OnceValue(func() buildVersion {
 			v += " (" + s.Value[:12] + ")"
 		}
 	}
-	return buildVersion{v + " " + info.GoVersion, info.Main.Version}
+	module := info.Main.Version
+	if module == "" {
+		module = "unknown"
+	}
+	return buildVersion{v + " " + info.GoVersion, module}
 })
 
 // run builds the command tree, runs it, prints any error on stderr as one
