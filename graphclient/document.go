@@ -251,15 +251,11 @@ func cloudOf(ctx string) string {
 	if err != nil {
 		return ""
 	}
-	switch strings.ToLower(u.Hostname()) {
-	case "graph.microsoft.com":
-		return "public"
-	case "graph.microsoft.us":
-		return "usgov"
-	case "dod-graph.microsoft.us":
-		return "usgovdod"
-	case "microsoftgraph.chinacloudapi.cn":
-		return "china"
+	// The host must lowercase to the cloud's byte for byte: cloudOfGraphHost
+	// alone, with EqualFold, would also take a host spelt with ſ for s.
+	host := strings.ToLower(u.Hostname())
+	if c, ok := cloudOfGraphHost(host); ok && c.GraphRoot == "https://"+host {
+		return c.Name
 	}
 	return ""
 }
