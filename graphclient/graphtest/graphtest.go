@@ -146,8 +146,6 @@ type Handler struct {
 
 // entry is one object, its members rendered once.
 type entry struct {
-	kind    audit.ObjectKind
-	id      string
 	members []member
 	// keyless is keyCredentials without the certificate bodies.
 	keyless json.RawMessage
@@ -174,7 +172,6 @@ func NewHandler(t *audit.Tenant, opts Options) (*Handler, error) {
 		if err != nil {
 			return err
 		}
-		e.id = id
 		if o.Kind == audit.KindServicePrincipal {
 			h.sps = append(h.sps, e)
 		} else {
@@ -204,7 +201,7 @@ func newEntry(o graphclient.Object) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{kind: o.Kind, members: members}
+	e := &entry{members: members}
 	p := &o.Application.Principal
 	if o.Kind == audit.KindServicePrincipal {
 		p = &o.ServicePrincipal.Principal
