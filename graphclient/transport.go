@@ -238,18 +238,22 @@ func (t *transport) attempt(req *http.Request, body []byte) (*http.Response, []b
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	tooLarge := fmt.Errorf("graphclient: %s answered with more than %d MiB", req.URL.Path, maxResponseSize>>20)
 	if resp.ContentLength > maxResponseSize {
-		return nil, nil, tooLarge // said so before a byte of it was read
+		return nil, nil, tooLarge(req) // said so before a byte of it was read
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize+1))
 	if err == nil && len(data) > maxResponseSize {
-		return nil, nil, tooLarge
+		return nil, nil, tooLarge(req)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the answer: %w", err)
 	}
 	return resp, data, nil
+}
+
+// tooLarge is the error of an answer to req larger than maxResponseSize.
+func tooLarge(req *http.Request) error {
+	return fmt.Errorf("graphclient: %s answered with more than %d MiB", req.URL.Path, maxResponseSize>>20)
 }
 
 // decide says whether to try again, after how long, and why.
