@@ -317,8 +317,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		body, _ = readAll(r)
 	}
+	var batch *batchRequest // nil when the body is not a JSON $batch
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/$batch") {
-		rec.Batch = batchSummary(body)
+		batch = parseBatch(body)
+		rec.Batch = batchSummary(batch)
 	}
 	idx := h.record(rec)
 	if h.opts.Latency > 0 && !sleep(r, h.opts.Latency) {
@@ -327,7 +329,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	root := "http://" + r.Host
 	rel, page := h.route(r.URL)
 	f := h.fault(rel, page, false)
-	a := h.handle(r, root, rel, body, f)
+	a := h.handle(r, root, rel, batch, f)
 	if f != nil && f.Delay > 0 && !sleep(r, f.Delay) {
 		return
 	}
@@ -405,11 +407,19 @@ func (h *Handler) route(u *url.URL) (string, int) {
 	if top <= 0 {
 		top = h.opts.PageSize
 	}
+	size, off, _ := h.pageOf(u, top)
+	return rel, off/max(size, 1) + 1
+}
+
+// pageOf is the size and the offset of the page of listing u that asks
+// for top objects a page, before MaxPageSize caps it. ok is false for a
+// $skiptoken the fake did not write.
+func (h *Handler) pageOf(u *url.URL, top int) (size, off int, ok bool) {
 	if h.opts.MaxPageSize > 0 {
 		top = min(top, h.opts.MaxPageSize)
 	}
-	off, _ := parseSkip(u.Query().Get("$skiptoken"), rel)
-	return rel, off/max(top, 1) + 1
+	off, ok = parseSkip(u.Query().Get("$skiptoken"), strings.TrimPrefix(u.Path, "/v1.0"))
+	return top, off, ok
 }
 
 // fault finds the fault that fires for the request, counting it.
@@ -434,8 +444,9 @@ func (h *Handler) fault(rel string, page int, inBatch bool) *Fault {
 	return nil
 }
 
-// handle answers a request that reached the fake's logic.
-func (h *Handler) handle(r *http.Request, root, rel string, body []byte, f *Fault) answer {
+// handle answers a request that reached the fake's logic; batch is the
+// body of a POST to $batch, parsed.
+func (h *Handler) handle(r *http.Request, root, rel string, batch *batchRequest, f *Fault) answer {
 	if a, ok := h.authorize(r.Header.Get("Authorization")); !ok {
 		return a
 	}
@@ -447,7 +458,7 @@ func (h *Handler) handle(r *http.Request, root, rel string, body []byte, f *Faul
 		}
 		return h.read(root, r.URL, loop)
 	case r.Method == http.MethodPost && rel == "/$batch":
-		return h.batch(root, body)
+		return h.batch(root, batch)
 	}
 	return errAnswer(http.StatusMethodNotAllowed, "the fake Graph only reads: "+r.Method+" is not allowed")
 }
@@ -541,14 +552,11 @@ func (h *Handler) list(root string, u *url.URL, kind audit.ObjectKind, all []*en
 		}
 		top = n
 	}
-	if h.opts.MaxPageSize > 0 {
-		top = min(top, h.opts.MaxPageSize)
-	}
-	rel := strings.TrimPrefix(u.Path, "/v1.0")
-	off, ok := parseSkip(q.Get("$skiptoken"), rel)
+	top, off, ok := h.pageOf(u, top)
 	if !ok {
 		return errAnswer(http.StatusBadRequest, "Invalid $skiptoken.")
 	}
+	rel := strings.TrimPrefix(u.Path, "/v1.0")
 	end := min(off+top, len(all))
 	off = min(off, end)
 	var b bytes.Buffer
@@ -674,10 +682,18 @@ func selContext(sel []string) string {
 	return "(" + strings.Join(sel, ",") + ")"
 }
 
-// batchSummary lists the requests of a $batch body, for the record.
-func batchSummary(body []byte) []string {
+// parseBatch reads a $batch body: nil when it is not JSON.
+func parseBatch(body []byte) *batchRequest {
 	var b batchRequest
 	if json.Unmarshal(body, &b) != nil {
+		return nil
+	}
+	return &b
+}
+
+// batchSummary lists the requests of a $batch body, for the record.
+func batchSummary(b *batchRequest) []string {
+	if b == nil {
 		return []string{"(not JSON)"}
 	}
 	var out []string
@@ -702,10 +718,10 @@ type batchAnswer struct {
 	Body    json.RawMessage   `json:"body,omitempty"`
 }
 
-// batch runs the GETs of a $batch and answers them, last first.
-func (h *Handler) batch(root string, body []byte) answer {
-	var req batchRequest
-	if err := json.Unmarshal(body, &req); err != nil {
+// batch runs the GETs of a $batch (nil when its body is not JSON) and
+// answers them, last first.
+func (h *Handler) batch(root string, req *batchRequest) answer {
+	if req == nil {
 		return errAnswer(http.StatusBadRequest, "Invalid batch payload format.")
 	}
 	if len(req.Requests) == 0 || len(req.Requests) > 20 {
