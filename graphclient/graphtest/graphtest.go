@@ -303,6 +303,15 @@ type answer struct {
 	body    []byte
 }
 
+// answer is what a fault with a Status answers.
+func (f *Fault) answer() answer {
+	a := errAnswer(f.Status, fmt.Sprintf("the fake answers %d here", f.Status))
+	if f.RetryAfter != "" {
+		a.headers = map[string]string{"Retry-After": f.RetryAfter}
+	}
+	return a
+}
+
 func errAnswer(status int, msg string) answer {
 	code := statusCodes[status]
 	if code == "" {
@@ -338,10 +347,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.setStatus(idx, 0)
 		panic(http.ErrAbortHandler)
 	case f != nil && f.Status != 0:
-		a = errAnswer(f.Status, fmt.Sprintf("the fake answers %d here", f.Status))
-		if f.RetryAfter != "" {
-			a.headers = map[string]string{"Retry-After": f.RetryAfter}
-		}
+		a = f.answer()
 	}
 	if f != nil && f.Malformed {
 		a.body = append(a.body[:len(a.body)/2:len(a.body)/2], "<html><body>502 Bad Gateway</body></html>"...)
@@ -743,10 +749,7 @@ func (h *Handler) batch(root string, req *batchRequest) answer {
 			a = errAnswer(http.StatusMethodNotAllowed, "the fake Graph only reads: "+r.Method+" is not allowed")
 		default:
 			if f := h.fault(u.Path, 0, true); f != nil && f.Status != 0 {
-				a = errAnswer(f.Status, fmt.Sprintf("the fake answers %d here", f.Status))
-				if f.RetryAfter != "" {
-					a.headers = map[string]string{"Retry-After": f.RetryAfter}
-				}
+				a = f.answer()
 				break
 			}
 			u.Path = "/v1.0" + u.Path
