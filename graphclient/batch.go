@@ -209,10 +209,7 @@ func (f *bodyFetcher) fetch(items []need) {
 					f.fail(1, strings.TrimPrefix(liveHint(err).Error(), "graphclient: "))
 					continue
 				}
-				p := &o.Application.Principal
-				if n.kind == audit.KindServicePrincipal {
-					p = &o.ServicePrincipal.Principal
-				}
+				p := o.Principal() // o.Kind is n.kind: decodeObjectBytes refuses another
 				if p.ObjectID != n.id {
 					// Someone else's certificates would pass for this
 					// object's: keep what the listing said.

@@ -160,6 +160,15 @@ type Object struct {
 	ServicePrincipal audit.ServicePrincipal // when Kind is KindServicePrincipal
 }
 
+// Principal is what the object holds of an application's or a service
+// principal's, as Kind says.
+func (o *Object) Principal() *audit.Principal {
+	if o.Kind == audit.KindServicePrincipal {
+		return &o.ServicePrincipal.Principal
+	}
+	return &o.Application.Principal
+}
+
 // AddTo appends the object to t.
 func (o *Object) AddTo(t *audit.Tenant) {
 	if o.Kind == audit.KindServicePrincipal {

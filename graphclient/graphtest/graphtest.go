@@ -202,10 +202,7 @@ func newEntry(o graphclient.Object) (*entry, error) {
 		return nil, err
 	}
 	e := &entry{members: members}
-	p := &o.Application.Principal
-	if o.Kind == audit.KindServicePrincipal {
-		p = &o.ServicePrincipal.Principal
-	}
+	p := o.Principal()
 	if !slices.ContainsFunc(p.KeyCredentials, func(k audit.KeyCredential) bool { return k.Key != nil }) {
 		return e, nil // no body to leave out
 	}
