@@ -115,6 +115,7 @@ type Credential struct {
 
 	mu     sync.Mutex
 	tenant string
+	last   string // the last token obtained, whose claims were read
 }
 
 // Mode is the sign-in mode.
@@ -137,11 +138,15 @@ func (c *Credential) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 		}
 		return tok, signInError(c.mode, err, c.secrets...)
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if tok.Token == c.last {
+		return tok, nil // azidentity's cached token: its tid is read already
+	}
+	c.last = tok.Token
 	if claims, ok := tokenClaims(tok.Token); ok {
 		if tid, _ := claims["tid"].(string); tid != "" {
-			c.mu.Lock()
 			c.tenant = tid
-			c.mu.Unlock()
 		}
 	}
 	return tok, nil
@@ -235,6 +240,7 @@ type staticToken struct {
 	source string
 	aud    []string
 	scope  string
+	graph  []string // audiences of the cloud's Graph, as audience spells them
 	now    func() time.Time
 }
 
@@ -255,6 +261,7 @@ func newStaticToken(o AuthOptions) (*staticToken, error) {
 		return nil, fmt.Errorf("graphclient: %s holds more than one word: give the access token alone", src)
 	}
 	s := &staticToken{token: tok, source: src, now: o.Now, scope: o.Cloud.Scope()}
+	s.graph = []string{audience(graphAppID), audience(s.scope)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -288,18 +295,26 @@ func (s *staticToken) GetToken(_ context.Context, opts policy.TokenRequestOption
 // forGraph reports whether the token's audience is the Graph the scopes
 // (or the cloud) name.
 func (s *staticToken) forGraph(scopes []string) bool {
-	want := []string{graphAppID, strings.TrimSuffix(s.scope, "/.default")}
-	for _, sc := range scopes {
-		want = append(want, strings.TrimSuffix(sc, "/.default"))
-	}
 	for _, a := range s.aud {
-		for _, w := range want {
-			if strings.EqualFold(strings.TrimSuffix(a, "/"), strings.TrimSuffix(w, "/")) {
+		a = strings.TrimSuffix(a, "/")
+		for _, w := range s.graph {
+			if strings.EqualFold(a, w) {
+				return true
+			}
+		}
+		for _, sc := range scopes {
+			if strings.EqualFold(a, audience(sc)) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// audience is the audience a token for scope (or resource) carries,
+// without a trailing slash.
+func audience(scope string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(scope, "/.default"), "/")
 }
 
 // tokenClaims reads the claims of a JWT access token without verifying it

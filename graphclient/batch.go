@@ -209,10 +209,7 @@ func (f *bodyFetcher) fetch(items []need) {
 					f.fail(1, strings.TrimPrefix(liveHint(err).Error(), "graphclient: "))
 					continue
 				}
-				p := &o.Application.Principal
-				if n.kind == audit.KindServicePrincipal {
-					p = &o.ServicePrincipal.Principal
-				}
+				p := o.Principal() // o.Kind is n.kind: decodeObjectBytes refuses another
 				if p.ObjectID != n.id {
 					// Someone else's certificates would pass for this
 					// object's: keep what the listing said.
@@ -227,12 +224,7 @@ func (f *bodyFetcher) fetch(items []need) {
 				f.mu.Unlock()
 			case a.Status == http.StatusTooManyRequests || a.Status == http.StatusServiceUnavailable || a.Status == http.StatusGatewayTimeout:
 				again = append(again, n)
-				d, ok := retryAfter(a.Headers["Retry-After"], c.clock.Now())
-				if !ok {
-					d = c.tr.backoff(attempt)
-				} else {
-					d = c.tr.jitterAfter(d)
-				}
+				d, _ := c.tr.retryWait(a.Headers["Retry-After"], attempt)
 				wait = max(wait, d)
 				if a.Status == http.StatusTooManyRequests {
 					c.stats.throttled.Add(1)
@@ -246,8 +238,7 @@ func (f *bodyFetcher) fetch(items []need) {
 				f.fail(len(again), fmt.Sprintf("Graph kept answering 429 or 503 inside $batch after %s", plural(attempt, "attempt")))
 				return
 			}
-			c.stats.retries.Add(1)
-			c.stats.waitNanos.Add(int64(wait))
+			c.tr.countRetry(wait)
 			if err := c.clock.Sleep(f.ctx, wait); err != nil {
 				f.fail(len(again), err.Error())
 				return

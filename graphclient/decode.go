@@ -160,6 +160,15 @@ type Object struct {
 	ServicePrincipal audit.ServicePrincipal // when Kind is KindServicePrincipal
 }
 
+// Principal is what the object holds of an application's or a service
+// principal's, as Kind says.
+func (o *Object) Principal() *audit.Principal {
+	if o.Kind == audit.KindServicePrincipal {
+		return &o.ServicePrincipal.Principal
+	}
+	return &o.Application.Principal
+}
+
 // AddTo appends the object to t.
 func (o *Object) AddTo(t *audit.Tenant) {
 	if o.Kind == audit.KindServicePrincipal {
@@ -305,30 +314,16 @@ func tooManyCredentials(raw []byte) (member string, at int, found bool) {
 	if len(raw) <= 2*MaxCredentials { // an element and its comma take two bytes at least
 		return "", 0, false
 	}
-	i := skipSpace(raw, 1)
-	for i < len(raw) && raw[i] == '"' {
-		kend := stringEnd(raw, i)
-		if kend < 0 {
-			return "", 0, false
-		}
+	eachMember(raw, 0, func(k, val []byte, i int) bool {
 		var key string
-		_ = json.Unmarshal(raw[i:kend], &key)
-		i = skipSpace(raw, kend)
-		if i >= len(raw) || raw[i] != ':' {
-			return "", 0, false
+		_ = json.Unmarshal(k, &key)
+		if (strings.EqualFold(key, "keyCredentials") || strings.EqualFold(key, "passwordCredentials")) && elements(val) > MaxCredentials {
+			member, at, found = key, i, true
+			return false
 		}
-		i = skipSpace(raw, i+1)
-		n := valueLen(raw[i:])
-		if (strings.EqualFold(key, "keyCredentials") || strings.EqualFold(key, "passwordCredentials")) && elements(raw[i:i+n]) > MaxCredentials {
-			return key, i, true
-		}
-		i = skipSpace(raw, i+n)
-		if i >= len(raw) || raw[i] != ',' {
-			return "", 0, false
-		}
-		i = skipSpace(raw, i+1)
-	}
-	return "", 0, false
+		return true
+	})
+	return member, at, found
 }
 
 // elements counts the elements of the JSON array b, up to one more than
@@ -458,39 +453,19 @@ func (in *input) end() error {
 // identity finds appId and displayName among the top-level members of an
 // object that may not be valid JSON, for naming it in an error.
 func identity(raw []byte) (appID, name string) {
-	i := skipSpace(raw, 1)
-	for i < len(raw) && raw[i] == '"' {
-		kend := stringEnd(raw, i)
-		if kend < 0 {
-			return
-		}
+	eachMember(raw, 0, func(k, val []byte, _ int) bool {
 		var key string
-		if json.Unmarshal(raw[i:kend], &key) != nil {
-			return
+		if json.Unmarshal(k, &key) != nil {
+			return false
 		}
-		i = skipSpace(raw, kend)
-		if i >= len(raw) || raw[i] != ':' {
-			return
-		}
-		i = skipSpace(raw, i+1)
-		var v valueEnd
-		n := v.scan(raw[i:])
-		if n < 0 {
-			return
-		}
-		val := raw[i : i+n]
 		switch key {
 		case "appId":
 			_ = json.Unmarshal(val, &appID)
 		case "displayName":
 			_ = json.Unmarshal(val, &name)
 		}
-		i = skipSpace(raw, i+n)
-		if i >= len(raw) || raw[i] != ',' {
-			return
-		}
-		i = skipSpace(raw, i+1)
-	}
+		return true
+	})
 	return
 }
 
@@ -543,26 +518,47 @@ func locate(raw []byte, path []any, near int) (int, []any) {
 
 // memberValue returns the index of the value of member name in the object
 // starting at raw[i].
-func memberValue(raw []byte, i int, name string) (int, bool) {
+func memberValue(raw []byte, i int, name string) (at int, found bool) {
+	eachMember(raw, i, func(k, _ []byte, j int) bool {
+		var key string
+		_ = json.Unmarshal(k, &key)
+		if strings.EqualFold(key, name) {
+			at, found = j, true
+			return false
+		}
+		return true
+	})
+	return at, found
+}
+
+// eachMember calls fn with the key (as written, quotes and all), the value
+// and the value's index in raw of each top-level member of the object
+// starting at raw[i], in order, until fn returns false or the members stop
+// being "key": value pairs between commas, as in damaged input. A value
+// that does not end runs to the end of raw.
+func eachMember(raw []byte, i int, fn func(key, val []byte, at int) bool) {
 	i = skipSpace(raw, i+1)
 	for i < len(raw) && raw[i] == '"' {
 		kend := stringEnd(raw, i)
 		if kend < 0 {
-			return 0, false
+			return
 		}
-		var key string
-		_ = json.Unmarshal(raw[i:kend], &key)
+		key := raw[i:kend]
 		i = skipSpace(raw, kend)
-		i = skipSpace(raw, i+1) // the colon
-		if strings.EqualFold(key, name) {
-			return i, true
+		if i >= len(raw) || raw[i] != ':' {
+			return
 		}
-		i = skipSpace(raw, i+valueLen(raw[i:]))
-		if i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
+		i = skipSpace(raw, i+1)
+		n := valueLen(raw[i:])
+		if !fn(key, raw[i:i+n], i) {
+			return
 		}
+		i = skipSpace(raw, i+n)
+		if i >= len(raw) || raw[i] != ',' {
+			return
+		}
+		i = skipSpace(raw, i+1)
 	}
-	return 0, false
 }
 
 // valueLen is the length of the JSON value b starts with (all of b when it

@@ -16,7 +16,6 @@ type document struct {
 	startLine, startCol int
 
 	version          int // appauditSnapshot; 0 when absent
-	tool             string
 	tenantID, cloud  string
 	takenAt          time.Time
 	complete         *bool
@@ -25,10 +24,11 @@ type document struct {
 	context, nextLink string
 	contextKind       audit.ObjectKind
 
-	hasValue, hasApps, hasSPs bool
-	single                    bool // has members of a directory object
-	objects                   int
-	sawSP                     bool
+	hasValue bool
+	hasLists bool // has an applications or a servicePrincipals list
+	single   bool // has members of a directory object
+	objects  int
+	sawSP    bool
 }
 
 // errDoc is an error about the document as a whole, placed at its start.
@@ -101,12 +101,10 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 		if !snapshot {
 			break
 		}
+		d.hasLists = true
 		k := audit.KindApplication
 		if key == "servicePrincipals" {
 			k = audit.KindServicePrincipal
-			d.hasSPs = true
-		} else {
-			d.hasApps = true
 		}
 		_, err := in.array(list{label: key, want: k}, each)
 		return err
@@ -142,7 +140,8 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 			return e
 		}
 	case "tool":
-		return field(&d.tool)
+		var tool string // read only to check that it is a string
+		return field(&tool)
 	case "tenantId":
 		return field(&d.tenantID)
 	case "cloud":
@@ -251,15 +250,11 @@ func cloudOf(ctx string) string {
 	if err != nil {
 		return ""
 	}
-	switch strings.ToLower(u.Hostname()) {
-	case "graph.microsoft.com":
-		return "public"
-	case "graph.microsoft.us":
-		return "usgov"
-	case "dod-graph.microsoft.us":
-		return "usgovdod"
-	case "microsoftgraph.chinacloudapi.cn":
-		return "china"
+	// The host must lowercase to the cloud's byte for byte: cloudOfGraphHost
+	// alone, with EqualFold, would also take a host spelt with ſ for s.
+	host := strings.ToLower(u.Hostname())
+	if c, ok := cloudOfGraphHost(host); ok && c.GraphRoot == "https://"+host {
+		return c.Name
 	}
 	return ""
 }

@@ -55,36 +55,19 @@ func (in *input) decodeObject(kind audit.ObjectKind) (Object, error) {
 // decoding its objects, so that the next page can be fetched while this
 // one is decoded. It returns "" when the page has none or is not a JSON
 // object (DecodePage then says what is wrong with it).
-func pageNextLink(b []byte) string {
+func pageNextLink(b []byte) (link string) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return ""
 	}
-	i = skipSpace(b, i+1)
-	for i < len(b) && b[i] == '"' {
-		kend := stringEnd(b, i)
-		if kend < 0 {
-			return ""
+	eachMember(b, i, func(key, val []byte, _ int) bool {
+		if string(key) != `"@odata.nextLink"` {
+			return true
 		}
-		key := b[i:kend]
-		i = skipSpace(b, kend)
-		if i >= len(b) || b[i] != ':' {
-			return ""
+		if json.Unmarshal(val, &link) != nil {
+			link = ""
 		}
-		i = skipSpace(b, i+1)
-		n := valueLen(b[i:])
-		if string(key) == `"@odata.nextLink"` {
-			var link string
-			if json.Unmarshal(b[i:i+n], &link) != nil {
-				return ""
-			}
-			return link
-		}
-		i = skipSpace(b, i+n)
-		if i >= len(b) || b[i] != ',' {
-			return ""
-		}
-		i = skipSpace(b, i+1)
-	}
-	return ""
+		return false
+	})
+	return link
 }

@@ -54,7 +54,7 @@ func (d *document) tenant(in *input, t *audit.Tenant) error {
 			}
 			t.IncompleteReason = fmt.Sprintf("%s is one page of a longer listing (it has @odata.nextLink); save the whole listing with `%s` or `appaudit snapshot`", in.name, list)
 		}
-	case d.hasApps || d.hasSPs:
+	case d.hasLists:
 		return in.errDoc(d, "\"applications\" or \"servicePrincipals\" lists without \"appauditSnapshot\": 1",
 			"an appaudit snapshot starts with \"appauditSnapshot\": 1; write one with `appaudit snapshot`")
 	default:

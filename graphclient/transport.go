@@ -210,8 +210,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
 			t.stats.throttled.Add(1)
 		}
-		t.stats.retries.Add(1)
-		t.stats.waitNanos.Add(int64(wait))
+		t.countRetry(wait)
 		waited += wait
 		if err := t.clock.Sleep(ctx, wait); err != nil {
 			return nil, err
@@ -238,18 +237,22 @@ func (t *transport) attempt(req *http.Request, body []byte) (*http.Response, []b
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	tooLarge := fmt.Errorf("graphclient: %s answered with more than %d MiB", req.URL.Path, maxResponseSize>>20)
 	if resp.ContentLength > maxResponseSize {
-		return nil, nil, tooLarge // said so before a byte of it was read
+		return nil, nil, tooLarge(req) // said so before a byte of it was read
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize+1))
 	if err == nil && len(data) > maxResponseSize {
-		return nil, nil, tooLarge
+		return nil, nil, tooLarge(req)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the answer: %w", err)
 	}
 	return resp, data, nil
+}
+
+// tooLarge is the error of an answer to req larger than maxResponseSize.
+func tooLarge(req *http.Request) error {
+	return fmt.Errorf("graphclient: %s answered with more than %d MiB", req.URL.Path, maxResponseSize>>20)
 }
 
 // decide says whether to try again, after how long, and why.
@@ -263,14 +266,31 @@ func (t *transport) decide(resp *http.Response, data []byte, err error, attempt 
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		reason = fmt.Sprintf("Graph answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
-		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), t.clock.Now()); ok {
-			return t.jitterAfter(ra), reason + " (Retry-After " + resp.Header.Get("Retry-After") + ")", true
+		wait, honoured := t.retryWait(resp.Header.Get("Retry-After"), attempt)
+		if honoured {
+			return wait, reason + " (Retry-After " + resp.Header.Get("Retry-After") + ")", true
 		}
-		return t.backoff(attempt), reason + " without Retry-After", true
+		return wait, reason + " without Retry-After", true
 	case http.StatusBadGateway, http.StatusGatewayTimeout:
 		return t.backoff(attempt), fmt.Sprintf("Graph answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode)), true
 	}
 	return 0, "", false
+}
+
+// retryWait is the wait before attempt+1 after an answer whose
+// Retry-After header is ra: what it asks, jittered, else backoff(attempt).
+// honoured says whether ra was one.
+func (t *transport) retryWait(ra string, attempt int) (wait time.Duration, honoured bool) {
+	if d, ok := retryAfter(ra, t.clock.Now()); ok {
+		return t.jitterAfter(d), true
+	}
+	return t.backoff(attempt), false
+}
+
+// countRetry counts a request sent again after waiting wait.
+func (t *transport) countRetry(wait time.Duration) {
+	t.stats.retries.Add(1)
+	t.stats.waitNanos.Add(int64(wait))
 }
 
 // backoff is the wait before attempt+1 when Graph gave no Retry-After:

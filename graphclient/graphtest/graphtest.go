@@ -146,8 +146,6 @@ type Handler struct {
 
 // entry is one object, its members rendered once.
 type entry struct {
-	kind    audit.ObjectKind
-	id      string
 	members []member
 	// keyless is keyCredentials without the certificate bodies.
 	keyless json.RawMessage
@@ -174,7 +172,6 @@ func NewHandler(t *audit.Tenant, opts Options) (*Handler, error) {
 		if err != nil {
 			return err
 		}
-		e.id = id
 		if o.Kind == audit.KindServicePrincipal {
 			h.sps = append(h.sps, e)
 		} else {
@@ -204,11 +201,8 @@ func newEntry(o graphclient.Object) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{kind: o.Kind, members: members}
-	p := &o.Application.Principal
-	if o.Kind == audit.KindServicePrincipal {
-		p = &o.ServicePrincipal.Principal
-	}
+	e := &entry{members: members}
+	p := o.Principal()
 	if !slices.ContainsFunc(p.KeyCredentials, func(k audit.KeyCredential) bool { return k.Key != nil }) {
 		return e, nil // no body to leave out
 	}
@@ -306,6 +300,15 @@ type answer struct {
 	body    []byte
 }
 
+// answer is what a fault with a Status answers.
+func (f *Fault) answer() answer {
+	a := errAnswer(f.Status, fmt.Sprintf("the fake answers %d here", f.Status))
+	if f.RetryAfter != "" {
+		a.headers = map[string]string{"Retry-After": f.RetryAfter}
+	}
+	return a
+}
+
 func errAnswer(status int, msg string) answer {
 	code := statusCodes[status]
 	if code == "" {
@@ -320,8 +323,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		body, _ = readAll(r)
 	}
+	var batch *batchRequest // nil when the body is not a JSON $batch
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/$batch") {
-		rec.Batch = batchSummary(body)
+		batch = parseBatch(body)
+		rec.Batch = batchSummary(batch)
 	}
 	idx := h.record(rec)
 	if h.opts.Latency > 0 && !sleep(r, h.opts.Latency) {
@@ -330,7 +335,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	root := "http://" + r.Host
 	rel, page := h.route(r.URL)
 	f := h.fault(rel, page, false)
-	a := h.handle(r, root, rel, body, f)
+	a := h.handle(r, root, rel, batch, f)
 	if f != nil && f.Delay > 0 && !sleep(r, f.Delay) {
 		return
 	}
@@ -339,10 +344,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.setStatus(idx, 0)
 		panic(http.ErrAbortHandler)
 	case f != nil && f.Status != 0:
-		a = errAnswer(f.Status, fmt.Sprintf("the fake answers %d here", f.Status))
-		if f.RetryAfter != "" {
-			a.headers = map[string]string{"Retry-After": f.RetryAfter}
-		}
+		a = f.answer()
 	}
 	if f != nil && f.Malformed {
 		a.body = append(a.body[:len(a.body)/2:len(a.body)/2], "<html><body>502 Bad Gateway</body></html>"...)
@@ -408,11 +410,19 @@ func (h *Handler) route(u *url.URL) (string, int) {
 	if top <= 0 {
 		top = h.opts.PageSize
 	}
+	size, off, _ := h.pageOf(u, top)
+	return rel, off/max(size, 1) + 1
+}
+
+// pageOf is the size and the offset of the page of listing u that asks
+// for top objects a page, before MaxPageSize caps it. ok is false for a
+// $skiptoken the fake did not write.
+func (h *Handler) pageOf(u *url.URL, top int) (size, off int, ok bool) {
 	if h.opts.MaxPageSize > 0 {
 		top = min(top, h.opts.MaxPageSize)
 	}
-	off, _ := parseSkip(u.Query().Get("$skiptoken"), rel)
-	return rel, off/max(top, 1) + 1
+	off, ok = parseSkip(u.Query().Get("$skiptoken"), strings.TrimPrefix(u.Path, "/v1.0"))
+	return top, off, ok
 }
 
 // fault finds the fault that fires for the request, counting it.
@@ -437,8 +447,9 @@ func (h *Handler) fault(rel string, page int, inBatch bool) *Fault {
 	return nil
 }
 
-// handle answers a request that reached the fake's logic.
-func (h *Handler) handle(r *http.Request, root, rel string, body []byte, f *Fault) answer {
+// handle answers a request that reached the fake's logic; batch is the
+// body of a POST to $batch, parsed.
+func (h *Handler) handle(r *http.Request, root, rel string, batch *batchRequest, f *Fault) answer {
 	if a, ok := h.authorize(r.Header.Get("Authorization")); !ok {
 		return a
 	}
@@ -450,7 +461,7 @@ func (h *Handler) handle(r *http.Request, root, rel string, body []byte, f *Faul
 		}
 		return h.read(root, r.URL, loop)
 	case r.Method == http.MethodPost && rel == "/$batch":
-		return h.batch(root, body)
+		return h.batch(root, batch)
 	}
 	return errAnswer(http.StatusMethodNotAllowed, "the fake Graph only reads: "+r.Method+" is not allowed")
 }
@@ -544,14 +555,11 @@ func (h *Handler) list(root string, u *url.URL, kind audit.ObjectKind, all []*en
 		}
 		top = n
 	}
-	if h.opts.MaxPageSize > 0 {
-		top = min(top, h.opts.MaxPageSize)
-	}
-	rel := strings.TrimPrefix(u.Path, "/v1.0")
-	off, ok := parseSkip(q.Get("$skiptoken"), rel)
+	top, off, ok := h.pageOf(u, top)
 	if !ok {
 		return errAnswer(http.StatusBadRequest, "Invalid $skiptoken.")
 	}
+	rel := strings.TrimPrefix(u.Path, "/v1.0")
 	end := min(off+top, len(all))
 	off = min(off, end)
 	var b bytes.Buffer
@@ -677,10 +685,18 @@ func selContext(sel []string) string {
 	return "(" + strings.Join(sel, ",") + ")"
 }
 
-// batchSummary lists the requests of a $batch body, for the record.
-func batchSummary(body []byte) []string {
+// parseBatch reads a $batch body: nil when it is not JSON.
+func parseBatch(body []byte) *batchRequest {
 	var b batchRequest
 	if json.Unmarshal(body, &b) != nil {
+		return nil
+	}
+	return &b
+}
+
+// batchSummary lists the requests of a $batch body, for the record.
+func batchSummary(b *batchRequest) []string {
+	if b == nil {
 		return []string{"(not JSON)"}
 	}
 	var out []string
@@ -705,10 +721,10 @@ type batchAnswer struct {
 	Body    json.RawMessage   `json:"body,omitempty"`
 }
 
-// batch runs the GETs of a $batch and answers them, last first.
-func (h *Handler) batch(root string, body []byte) answer {
-	var req batchRequest
-	if err := json.Unmarshal(body, &req); err != nil {
+// batch runs the GETs of a $batch (nil when its body is not JSON) and
+// answers them, last first.
+func (h *Handler) batch(root string, req *batchRequest) answer {
+	if req == nil {
 		return errAnswer(http.StatusBadRequest, "Invalid batch payload format.")
 	}
 	if len(req.Requests) == 0 || len(req.Requests) > 20 {
@@ -730,10 +746,7 @@ func (h *Handler) batch(root string, body []byte) answer {
 			a = errAnswer(http.StatusMethodNotAllowed, "the fake Graph only reads: "+r.Method+" is not allowed")
 		default:
 			if f := h.fault(u.Path, 0, true); f != nil && f.Status != 0 {
-				a = errAnswer(f.Status, fmt.Sprintf("the fake answers %d here", f.Status))
-				if f.RetryAfter != "" {
-					a.headers = map[string]string{"Retry-After": f.RetryAfter}
-				}
+				a = f.answer()
 				break
 			}
 			u.Path = "/v1.0" + u.Path
