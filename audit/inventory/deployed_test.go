@@ -339,3 +339,20 @@ func TestLoadPFXPasswordInMapping(t *testing.T) {
 	_, err := Load(nil, mapping, Options{PFXPassword: "other", PFXPasswordVar: "APPAUDIT_PFX_PASSWORD"})
 	wantErr(t, err, "inventory: "+mapping+":2: cert: "+filepath.Join(dir, "app.pfx")+": wrong PFX password (set APPAUDIT_PFX_PASSWORD to the file's password)")
 }
+
+// A certificate file in --certs and in the mapping is paired twice, and
+// its warning is given once.
+func TestLoadWarnsOncePerFile(t *testing.T) {
+	c := certs()
+	dir := t.TempDir()
+	crt := write(t, dir, "app.crt", c.leaf.CertPEM())
+	write(t, dir, "app.key", pemBlock("ENCRYPTED PRIVATE KEY", []byte{0x30, 0}))
+	mapping := write(t, dir, "deployed.csv", []byte("app,cert\na,app.crt\n"))
+	inv, err := Load([]string{crt}, mapping, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkWarnings(t, inv.Warnings, []string{
+		crt + ": the private key in " + filepath.Join(dir, "app.key") + " is encrypted, so it was not checked",
+	})
+}

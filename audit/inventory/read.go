@@ -79,6 +79,9 @@ func tooBig(path string, limit int64, what string) *Error {
 type reader struct {
 	opts     Options
 	warnings []string
+	// warned holds every warning given in this run: a file met twice (in
+	// --certs and in the mapping) is paired twice, and says so once.
+	warned map[string]bool
 	// consumed holds the key files read as the key of a certificate file.
 	consumed map[string]bool
 	// parsed holds the files parsed so far, by cleaned path, so that a
@@ -99,7 +102,18 @@ func newReader(opts Options) *reader {
 	return &reader{opts: opts, consumed: map[string]bool{}, parsed: map[string]parsedFile{}}
 }
 
-func (r *reader) warn(ws ...string) { r.warnings = append(r.warnings, ws...) }
+func (r *reader) warn(ws ...string) {
+	for _, w := range ws {
+		if r.warned[w] {
+			continue
+		}
+		if r.warned == nil {
+			r.warned = make(map[string]bool)
+		}
+		r.warned[w] = true
+		r.warnings = append(r.warnings, w)
+	}
+}
 
 // flush hands the warnings to Options.Warn.
 func (r *reader) flush() {
