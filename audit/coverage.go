@@ -100,8 +100,8 @@ func (s *scan) checksRun() []string {
 	return out
 }
 
-// inventory fills r.ChecksRun and r.Objects.
-func (s *scan) inventory() {
+// coverage fills r.ChecksRun and r.Objects.
+func (s *scan) coverage() {
 	s.r.ChecksRun = s.checksRun()
 	for _, o := range s.objects {
 		var creds []CredentialStatus

@@ -5,7 +5,7 @@
 // The contract of this package:
 //   - it never performs network I/O and never reads files: tenants come from
 //     graphclient (live or snapshot) and local certificates from
-//     audit/inventory, both already decoded into the types here;
+//     audit/localfiles, both already decoded into the types here;
 //   - it never reads the clock: every date-dependent check takes "now" from
 //     the caller, so the same inputs always give the same Result;
 //   - it never writes anything, anywhere: reports are the job of package

@@ -2,7 +2,7 @@ package audit
 
 // Inventory is what is deployed, as the user described it: local
 // certificate files (--certs) and the mapping of apps to the certificate or
-// thumbprint each one signs with (--deployed). Package audit/inventory reads
+// thumbprint each one signs with (--deployed). Package audit/localfiles reads
 // it from files.
 type Inventory struct {
 	Certs       []LocalCert  `json:"-"`

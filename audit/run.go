@@ -24,7 +24,7 @@ func Run(t *Tenant, inv *Inventory, p Policy, now time.Time) *Result {
 	s.registered()
 	s.localCerts()
 	s.counts()
-	s.inventory()
+	s.coverage()
 	r.FinishFindings()
 	return r
 }

@@ -193,7 +193,7 @@ func mustHex(h string) []byte {
 	return b
 }
 
-// LocalCert is c as audit/inventory would report it, read from path with
+// LocalCert is c as audit/localfiles would report it, read from path with
 // its own private key.
 func (c *Cert) LocalCert(path string) audit.LocalCert {
 	return audit.LocalCert{Source: path, Path: path, Cert: c.Summary(), HasKey: c.Key != nil}

@@ -14,7 +14,7 @@ type PreflightInput struct {
 	Tenant *audit.Tenant
 	// App is the app's appId or exact display name.
 	App string
-	// Cert is the new certificate, as audit/inventory read it: HasKey and
+	// Cert is the new certificate, as audit/localfiles read it: HasKey and
 	// KeyMismatch say whether its private key was found and fits.
 	Cert audit.LocalCert
 	// Old is the certificate the deployment signs with today, when the

@@ -15,7 +15,7 @@ import (
 
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/doctor"
-	"github.com/appaudit/appaudit/audit/inventory"
+	"github.com/appaudit/appaudit/audit/localfiles"
 	"github.com/appaudit/appaudit/reports"
 )
 
@@ -99,8 +99,8 @@ func (o *verdictOptions) prepare() ([]reports.OutputSpec, error) {
 	return o.out.parse()
 }
 
-func (o *verdictOptions) inventoryOptions(s *streams) inventory.Options {
-	return inventory.Options{PFXPassword: s.Getenv(o.PFXPasswordEnv), PFXPasswordVar: o.PFXPasswordEnv}
+func (o *verdictOptions) fileOptions(s *streams) localfiles.Options {
+	return localfiles.Options{PFXPassword: s.Getenv(o.PFXPasswordEnv), PFXPasswordVar: o.PFXPasswordEnv}
 }
 
 // finish decides the exit code before filtering, writes the reports and
@@ -282,7 +282,7 @@ func unwrapPath(err error) error {
 
 // localCerts reads --cert (its leaf certificate) and --certs.
 func (o *doctorOptions) localCerts(s *streams) (*audit.LocalCert, []audit.LocalCert, []string, error) {
-	iopts := o.inventoryOptions(s)
+	iopts := o.fileOptions(s)
 	var warnings []string
 	var cert *audit.LocalCert
 	if path := strings.TrimSpace(o.Cert); path != "" {
@@ -295,7 +295,7 @@ func (o *doctorOptions) localCerts(s *streams) (*audit.LocalCert, []audit.LocalC
 	if len(o.Certs) == 0 {
 		return cert, nil, warnings, nil
 	}
-	inv, err := inventory.Load(o.Certs, "", iopts)
+	inv, err := localfiles.Load(o.Certs, "", iopts)
 	if err != nil {
 		return nil, nil, nil, inputErr(err)
 	}
@@ -304,9 +304,9 @@ func (o *doctorOptions) localCerts(s *streams) (*audit.LocalCert, []audit.LocalC
 
 // readLeaf reads the certificate a client signs with from a file: its
 // first certificate that is not part of a chain.
-func readLeaf(path string, opts inventory.Options, warnings *[]string) (*audit.LocalCert, error) {
+func readLeaf(path string, opts localfiles.Options, warnings *[]string) (*audit.LocalCert, error) {
 	opts.Warn = func(w string) { *warnings = append(*warnings, w) }
-	certs, err := inventory.ReadFile(path, opts)
+	certs, err := localfiles.ReadFile(path, opts)
 	if err != nil {
 		return nil, inputErr(err)
 	}

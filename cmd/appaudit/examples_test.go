@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/appaudit/appaudit/audit/inventory"
+	"github.com/appaudit/appaudit/audit/localfiles"
 	"github.com/appaudit/appaudit/reports"
 )
 
@@ -303,7 +303,7 @@ func TestExamples(t *testing.T) {
 		t.Error("kubernetes-cronjob.yaml: a batch/v1 CronJob whose pods use workload identity through the service account")
 	}
 
-	if _, err := inventory.LoadSuppressions(filepath.Join(examplesDir, "appaudit-ignore.yaml")); err != nil {
+	if _, err := localfiles.LoadSuppressions(filepath.Join(examplesDir, "appaudit-ignore.yaml")); err != nil {
 		t.Errorf("the example suppression file: %v", err)
 	}
 }

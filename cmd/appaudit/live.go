@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/appaudit/appaudit/audit"
-	"github.com/appaudit/appaudit/audit/inventory"
+	"github.com/appaudit/appaudit/audit/localfiles"
 	"github.com/appaudit/appaudit/graphclient"
 )
 
@@ -183,7 +183,7 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 		if o.ClientCert == "" {
 			return nil, usageErr("--auth client-certificate needs --client-cert FILE (PEM with the private key, or PFX)")
 		}
-		cert, key, err := inventory.ReadKeyPair(o.ClientCert, "", inventory.Options{
+		cert, key, err := localfiles.ReadKeyPair(o.ClientCert, "", localfiles.Options{
 			PFXPassword: s.Getenv(o.ClientCertPasswordEnv), PFXPasswordVar: o.ClientCertPasswordEnv})
 		if err != nil {
 			return nil, inputErr(err)

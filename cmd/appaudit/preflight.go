@@ -11,7 +11,7 @@ import (
 
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/doctor"
-	"github.com/appaudit/appaudit/audit/inventory"
+	"github.com/appaudit/appaudit/audit/localfiles"
 	"github.com/appaudit/appaudit/graphclient"
 )
 
@@ -88,11 +88,11 @@ func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error
 	if err := opts.source.validateLive(); err != nil {
 		return err
 	}
-	iopts := opts.inventoryOptions(s)
+	iopts := opts.fileOptions(s)
 	var warnings []string
 	var cert *audit.LocalCert
 	if opts.Key != "" {
-		c, err := inventory.ReadPair(certPath, opts.Key, iopts)
+		c, err := localfiles.ReadPair(certPath, opts.Key, iopts)
 		if err != nil {
 			return inputErr(err)
 		}
@@ -126,7 +126,7 @@ func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error
 
 // readOld reads --old: a certificate file, or a thumbprint in any
 // rendering.
-func readOld(v string, opts inventory.Options, warnings *[]string) (audit.Thumbprints, string, error) {
+func readOld(v string, opts localfiles.Options, warnings *[]string) (audit.Thumbprints, string, error) {
 	if _, err := os.Stat(v); err == nil {
 		c, err := readLeaf(v, opts, warnings)
 		if err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/appaudit/appaudit/audit"
-	"github.com/appaudit/appaudit/audit/inventory"
+	"github.com/appaudit/appaudit/audit/localfiles"
 )
 
 // scanOptions are the flags of `appaudit scan`.
@@ -43,7 +43,7 @@ func (o *localOptions) load(s *streams) (*audit.Inventory, error) {
 	if !o.given() {
 		return &audit.Inventory{}, nil
 	}
-	inv, err := inventory.Load(o.Certs, o.Deployed, inventory.Options{
+	inv, err := localfiles.Load(o.Certs, o.Deployed, localfiles.Options{
 		PFXPassword:    s.Getenv(o.PFXPasswordEnv),
 		PFXPasswordVar: o.PFXPasswordEnv,
 	})

@@ -127,10 +127,10 @@ func TestScanBadInputs(t *testing.T) {
 }
 
 // pfxFixture is a PFX file made by OpenSSL 3 with its default settings,
-// from the inventory package's fixtures.
+// from the localfiles package's fixtures.
 func pfxFixture(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../../audit/inventory/testdata/openssl-default.pfx")
+	b, err := os.ReadFile("../../audit/localfiles/testdata/openssl-default.pfx")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/appaudit/appaudit/audit"
-	"github.com/appaudit/appaudit/audit/inventory"
+	"github.com/appaudit/appaudit/audit/localfiles"
 	"github.com/appaudit/appaudit/reports"
 )
 
@@ -37,7 +37,7 @@ type triage struct {
 func (o *triageOptions) load() (*triage, error) {
 	t := &triage{baselineName: o.Baseline}
 	if o.Ignore != "" {
-		s, err := inventory.LoadSuppressions(o.Ignore)
+		s, err := localfiles.LoadSuppressions(o.Ignore)
 		if err != nil {
 			return nil, inputErr(err)
 		}

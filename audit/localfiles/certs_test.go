@@ -1,4 +1,4 @@
-package inventory
+package localfiles
 
 import (
 	"crypto"
@@ -176,7 +176,7 @@ func TestReadFileErrors(t *testing.T) {
 		name  string
 		file  string
 		data  [][]byte
-		parts []string // in the error, after "inventory: DIR/FILE"
+		parts []string // in the error, after "localfiles: DIR/FILE"
 	}{
 		{name: "empty file", file: "empty.pem", parts: []string{"the file is empty"}},
 		{name: "only white space", file: "blank.crt", data: [][]byte{[]byte("\n \r\n")}, parts: []string{"the file is empty"}},
@@ -196,14 +196,14 @@ func TestReadFileErrors(t *testing.T) {
 			dir := t.TempDir()
 			path := write(t, dir, tt.file, tt.data...)
 			_, err := ReadFile(path, Options{})
-			wantErr(t, err, append([]string{"inventory: " + path}, tt.parts...)...)
+			wantErr(t, err, append([]string{"localfiles: " + path}, tt.parts...)...)
 		})
 	}
 
 	t.Run("no such file", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "missing.pem")
 		_, err := ReadFile(path, Options{})
-		wantErr(t, err, "inventory: "+path+": no such file or folder")
+		wantErr(t, err, "localfiles: "+path+": no such file or folder")
 		if !errorsIsNotExist(err) {
 			t.Errorf("error %v does not wrap fs.ErrNotExist", err)
 		}
@@ -231,7 +231,7 @@ func TestReadFileErrors(t *testing.T) {
 		path := write(t, dir, "app.crt", c.leaf.CertPEM())
 		key := write(t, dir, "app.key", []byte("-----BEGIN PRIVATE KEY-----\nnot base64!\n"))
 		_, err := ReadFile(path, Options{})
-		wantErr(t, err, "inventory: "+key+":1: the PEM block")
+		wantErr(t, err, "localfiles: "+key+":1: the PEM block")
 	})
 }
 

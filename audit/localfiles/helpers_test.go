@@ -1,4 +1,4 @@
-package inventory
+package localfiles
 
 import (
 	"crypto"
@@ -142,7 +142,7 @@ func wantErr(t *testing.T, err error, parts ...string) {
 		t.Errorf("error %T (%v), want *Error", err, err)
 	}
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "inventory: ") {
+	if !strings.HasPrefix(msg, "localfiles: ") {
 		t.Errorf("error %q lacks the package prefix", msg)
 	}
 	for _, p := range parts {

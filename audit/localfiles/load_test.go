@@ -1,4 +1,4 @@
-package inventory
+package localfiles
 
 import (
 	"os"
@@ -152,7 +152,7 @@ func TestLoadErrors(t *testing.T) {
 				write(t, dir, name, data)
 			}
 			_, err := Load([]string{filepath.Join(dir, tt.path)}, "", Options{PFXPassword: "wrong", PFXPasswordVar: "APPAUDIT_PFX_PASSWORD"})
-			wantErr(t, err, append([]string{"inventory: " + filepath.Join(dir, tt.bad) + ":"}, tt.parts...)...)
+			wantErr(t, err, append([]string{"localfiles: " + filepath.Join(dir, tt.bad) + ":"}, tt.parts...)...)
 		})
 	}
 	t.Run("oversized files", func(t *testing.T) {

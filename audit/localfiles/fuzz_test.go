@@ -1,4 +1,4 @@
-package inventory
+package localfiles
 
 import (
 	"crypto/x509"
@@ -69,8 +69,8 @@ func checkFuzzError(t *testing.T, err error, name string) {
 	if !errors.As(err, &e) {
 		t.Fatalf("error %T %v, want *Error", err, err)
 	}
-	if msg := err.Error(); !strings.HasPrefix(msg, "inventory: "+name) || strings.Contains(msg, fuzzPassword) {
-		t.Fatalf("error %q: want it to start with inventory: %s and not show the password", msg, name)
+	if msg := err.Error(); !strings.HasPrefix(msg, "localfiles: "+name) || strings.Contains(msg, fuzzPassword) {
+		t.Fatalf("error %q: want it to start with localfiles: %s and not show the password", msg, name)
 	}
 }
 

@@ -1,4 +1,4 @@
-package inventory
+package localfiles
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 
 // Error is the error every function of this package returns for bad input:
 // the file (and line) it is about, what is wrong, and a hint when the user
-// can fix it. It renders as "inventory: FILE:LINE: message (hint)".
+// can fix it. It renders as "localfiles: FILE:LINE: message (hint)".
 type Error struct {
 	Path string // the file the error is about
 	Line int    // 1-based line in Path, or 0
@@ -22,7 +22,7 @@ type Error struct {
 // not open.
 var ErrWrongPassword = errors.New("wrong PFX password")
 
-func (e *Error) Error() string { return "inventory: " + e.detail() }
+func (e *Error) Error() string { return "localfiles: " + e.detail() }
 
 // detail is the message without the package prefix, so that an error about
 // a certificate a mapping row names can be carried inside the row's error.

@@ -1,4 +1,4 @@
-package inventory
+package localfiles
 
 import (
 	"encoding/base64"
@@ -260,7 +260,7 @@ func TestReadDeployedErrors(t *testing.T) {
 			write(t, dir, "two.pem", c.leaf.CertPEM(), c.other.CertPEM())
 			path := write(t, dir, tt.file, []byte(tt.data))
 			_, _, err := ReadDeployed(path)
-			loc := "inventory: " + path
+			loc := "localfiles: " + path
 			if tt.line > 0 {
 				loc += ":" + itoa(tt.line) + ": "
 			}
@@ -274,7 +274,7 @@ func TestReadDeployedErrors(t *testing.T) {
 	t.Run("no such mapping", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "deployed.csv")
 		_, _, err := ReadDeployed(path)
-		wantErr(t, err, "inventory: "+path+": no such file or folder")
+		wantErr(t, err, "localfiles: "+path+": no such file or folder")
 	})
 }
 
@@ -337,7 +337,7 @@ func TestLoadPFXPasswordInMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Load(nil, mapping, Options{PFXPassword: "other", PFXPasswordVar: "APPAUDIT_PFX_PASSWORD"})
-	wantErr(t, err, "inventory: "+mapping+":2: cert: "+filepath.Join(dir, "app.pfx")+": wrong PFX password (set APPAUDIT_PFX_PASSWORD to the file's password)")
+	wantErr(t, err, "localfiles: "+mapping+":2: cert: "+filepath.Join(dir, "app.pfx")+": wrong PFX password (set APPAUDIT_PFX_PASSWORD to the file's password)")
 }
 
 // A certificate file in --certs and in the mapping is paired twice, and

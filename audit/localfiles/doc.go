@@ -1,4 +1,4 @@
-// Package inventory reads what is deployed, for appaudit to hold against the
+// Package localfiles reads what is deployed, for appaudit to hold against the
 // tenant: local certificate files (scan --certs) and the mapping of apps to
 // the certificate each one signs with (scan --deployed), into an
 // audit.Inventory.
@@ -34,4 +34,4 @@
 //   - bad input is an error, never a panic and never a silently partial
 //     result: a file it cannot read is an error naming it, and a file it
 //     skips in a walked folder is one that holds no certificate.
-package inventory
+package localfiles

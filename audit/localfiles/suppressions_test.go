@@ -1,4 +1,4 @@
-package inventory
+package localfiles
 
 import (
 	"os"
@@ -61,7 +61,7 @@ func TestParseSuppressionsErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseSuppressions("ignore.yaml", []byte(tc.in))
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "inventory: ") {
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "localfiles: ") {
 				t.Errorf("error %v, want one saying %q", err, tc.want)
 			}
 		})

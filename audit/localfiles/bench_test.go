@@ -1,4 +1,4 @@
-package inventory
+package localfiles
 
 import (
 	"fmt"

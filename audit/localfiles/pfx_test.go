@@ -1,4 +1,4 @@
-package inventory
+package localfiles
 
 import (
 	"crypto/x509"
@@ -75,7 +75,7 @@ func TestPFXFixtures(t *testing.T) {
 	t.Run("wrong password", func(t *testing.T) {
 		path := filepath.Join("testdata", "openssl-default.pfx")
 		_, err := ReadFile(path, Options{PFXPassword: "not-the-password", PFXPasswordVar: "APPAUDIT_PFX_PASSWORD"})
-		wantErr(t, err, "inventory: "+path+": wrong PFX password (set APPAUDIT_PFX_PASSWORD to the file's password)")
+		wantErr(t, err, "localfiles: "+path+": wrong PFX password (set APPAUDIT_PFX_PASSWORD to the file's password)")
 		if !errors.Is(err, ErrWrongPassword) {
 			t.Errorf("%v does not wrap ErrWrongPassword", err)
 		}
@@ -201,7 +201,7 @@ func TestPFXErrors(t *testing.T) {
 		parts []string
 	}{
 		{"wrong password", good, Options{PFXPassword: "nope", PFXPasswordVar: "APPAUDIT_PFX_PASSWORD"},
-			[]string{"inventory: " + good + ": wrong PFX password (set APPAUDIT_PFX_PASSWORD to the file's password)"}},
+			[]string{"localfiles: " + good + ": wrong PFX password (set APPAUDIT_PFX_PASSWORD to the file's password)"}},
 		{"no password", good, Options{PFXPasswordVar: "MY_PFX_PW"},
 			[]string{good + ": the PFX file needs a password, and none was given (set MY_PFX_PW to the file's password)"}},
 		{"no variable named", good, Options{PFXPassword: "nope"},
