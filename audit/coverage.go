@@ -41,99 +41,99 @@ type CredentialStatus struct {
 	End         *time.Time `json:"endDateTime,omitempty"`
 }
 
-// Check scopes: which objects each scan check runs on, so that a report
-// can tell a check that passed on an object from one that never looked at
-// it. Every scan check is in exactly one (a test holds this).
-var (
-	certificateChecks = []string{CheckCertExpired, CheckCertExpiring, CheckCertNotYetValid, CheckCertWeakKey,
-		CheckCertLongLived, CheckCertUnidentified}
-	secretChecks     = []string{CheckSecretExpired, CheckSecretExpiring, CheckSecretLongLived, CheckSecretPresent}
-	deploymentChecks = []string{CheckCertWrongUsage, CheckCertNotRegistered, CheckCertRotatedOneSide, CheckCertKeyMismatch, CheckCertUnused}
-	// samlChecks run on the certificates of service principals: the active
-	// SAML signing certificate.
-	samlChecks = []string{CheckSAMLCertExpired, CheckSAMLCertExpiring}
-	// localChecks are about local certificate files, not about objects.
-	localChecks = []string{CheckLocalCertUnregistered}
-)
-
 // ChecksOn lists the checks among ran (Result.ChecksRun) that examined
-// object o: the certificate checks when it has a certificate, the secret
-// checks when it has a secret, the SAML checks when it is a service
-// principal with a certificate, and the deployment checks when the deployed
-// mapping names it; not those it lists as Unchecked.
+// object o, by their scope: the certificate checks when it has a
+// certificate, the secret checks when it has a secret, the SAML checks
+// when it is a service principal with a certificate or has a signing
+// certificate, and the deployment checks when the deployed mapping names
+// it; not those it lists as Unchecked.
 func (o *AuditedObject) ChecksOn(ran []string) []string {
-	var certs, secrets bool
+	var certs, secrets, signing bool
 	for _, c := range o.Credentials {
 		certs = certs || c.Kind == CredentialCertificate
 		secrets = secrets || c.Kind == CredentialSecret
+		signing = signing || (c.Kind == CredentialCertificate && c.Usage == UsageSign)
 	}
 	var out []string
 	for _, id := range ran {
-		switch {
-		case slices.Contains(o.Unchecked, id):
-		case slices.Contains(certificateChecks, id) && certs,
-			slices.Contains(samlChecks, id) && certs && o.Kind == KindServicePrincipal,
-			slices.Contains(secretChecks, id) && secrets,
-			slices.Contains(deploymentChecks, id) && o.Deployed:
-			out = append(out, id)
+		if slices.Contains(o.Unchecked, id) {
+			continue
 		}
-	}
-	return out
-}
-
-// checksRun lists, in catalogue order, the checks this scan ran: the
-// credential checks always, the deployment checks when there is a deployed
-// mapping, and the local-file checks when there are local certificates.
-func (s *scan) checksRun() []string {
-	var out []string
-	for _, c := range Checks() {
-		switch {
-		case slices.Contains(certificateChecks, c.ID), slices.Contains(secretChecks, c.ID), slices.Contains(samlChecks, c.ID):
-		case c.ID == CheckCertKeyMismatch && (len(s.inv.Deployments) > 0 || len(s.inv.Certs) > 0):
-		case slices.Contains(deploymentChecks, c.ID) && len(s.inv.Deployments) > 0:
-		case slices.Contains(localChecks, c.ID) && len(s.inv.Certs) > 0:
+		c, _ := checksByID()[id]
+		switch c.Scope {
+		case ScopeCertificate:
+			if !certs {
+				continue
+			}
+		case ScopeSAML:
+			if !(certs && o.Kind == KindServicePrincipal) && !signing {
+				continue
+			}
+		case ScopeSecret:
+			if !secrets {
+				continue
+			}
+		case ScopeDeployment:
+			if !o.Deployed {
+				continue
+			}
 		default:
 			continue
 		}
-		out = append(out, c.ID)
+		out = append(out, id)
 	}
 	return out
 }
 
-// coverage fills r.ChecksRun and r.Objects.
+// ran reports whether this scan ran rule rl: the checks on what the
+// tenant has always run, the deployment checks when there is a deployed
+// mapping (or local certificates, for those that look at local files too),
+// the local-file checks when there are local certificates.
+func (s *scan) ran(rl rule) bool {
+	deployments, locals := len(s.inv.Deployments) > 0, len(s.inv.Certs) > 0
+	switch rl.Scope {
+	case ScopeDeployment:
+		return deployments || (rl.local != nil && locals)
+	case ScopeLocal:
+		return locals
+	}
+	return true
+}
+
+// coverage fills r.ChecksRun, r.Objects and r.LocalCertificates.
 func (s *scan) coverage() {
-	s.r.ChecksRun = s.checksRun()
-	for _, o := range s.objects {
+	for _, rl := range scanRules() {
+		if s.ran(rl) {
+			s.r.ChecksRun = append(s.r.ChecksRun, rl.ID)
+		}
+	}
+	s.localStatus()
+	for _, o := range s.x.Objects() {
 		var creds []CredentialStatus
 		var unchecked []string
-		// The key checks look at each certificate's body, as certChecks
-		// finds it.
-		for _, g := range o.groups {
-			if k := g.primary(); k.IsCertificate() {
-				if body, _ := s.body(k); body == nil {
-					unchecked = []string{CheckCertWeakKey}
-					break
-				}
+		// The key checks look at each certificate's body.
+		for _, g := range o.Groups {
+			if g.IsCertificate() && g.Body == nil {
+				unchecked = []string{CheckCertWeakKey}
+				break
 			}
 		}
-		for i := range o.p.KeyCredentials {
-			k := &o.p.KeyCredentials[i]
+		for i := range o.P.KeyCredentials {
+			k := &o.P.KeyCredentials[i]
 			if !k.IsCertificate() && k.Cert == nil {
 				continue
 			}
-
 			creds = append(creds, CredentialStatus{Kind: CredentialCertificate, KeyID: k.KeyID, DisplayName: k.DisplayName,
 				Usage: k.Usage, Start: timePtr(k.Start), End: timePtr(k.End)})
 		}
-		for i := range o.p.PasswordCredentials {
-			pc := &o.p.PasswordCredentials[i]
+		for _, pc := range o.Secrets() {
 			creds = append(creds, CredentialStatus{Kind: CredentialSecret, KeyID: pc.KeyID, DisplayName: pc.DisplayName,
 				Start: timePtr(pc.Start), End: timePtr(pc.End)})
 		}
 		if len(creds) == 0 {
 			continue
 		}
-		s.r.Objects = append(s.r.Objects, AuditedObject{ObjectRef: o.ref, Deployed: s.covered[o], Credentials: creds, Unchecked: unchecked})
+		s.r.Objects = append(s.r.Objects, AuditedObject{ObjectRef: o.Ref, Deployed: s.covered[o], Credentials: creds, Unchecked: unchecked})
 	}
 }
 

@@ -1,25 +1,31 @@
 package audit
 
-import (
-	"slices"
-	"testing"
-)
+import "testing"
 
-// Every scan check has exactly one scope, so a new check cannot be left
-// out of the passed checks reports show, nor counted twice.
-func TestEveryScanCheckHasOneScope(t *testing.T) {
+// Every scan check has a scope reports understand and looks at something,
+// so a new check can be neither left out of the passed checks reports show
+// nor never run.
+func TestEveryScanCheckHasAScopeAndLooks(t *testing.T) {
+	scopes := map[Scope]bool{ScopeCertificate: true, ScopeSecret: true, ScopeSAML: true, ScopeDeployment: true, ScopeLocal: true}
+	seen := map[string]bool{}
+	for _, rl := range scanRules() {
+		if !scopes[rl.Scope] {
+			t.Errorf("check %s has scope %q", rl.ID, rl.Scope)
+		}
+		if rl.Command != "scan" {
+			t.Errorf("check %s is a scan rule for command %q", rl.ID, rl.Command)
+		}
+		if rl.group == nil && rl.object == nil && rl.deployment == nil && rl.local == nil {
+			t.Errorf("check %s looks at nothing", rl.ID)
+		}
+		if seen[rl.ID] {
+			t.Errorf("check %s is declared twice", rl.ID)
+		}
+		seen[rl.ID] = true
+	}
 	for _, c := range Checks() {
-		if c.Command != "scan" {
-			continue
-		}
-		n := 0
-		for _, scope := range [][]string{certificateChecks, samlChecks, secretChecks, deploymentChecks, localChecks} {
-			if slices.Contains(scope, c.ID) {
-				n++
-			}
-		}
-		if n != 1 {
-			t.Errorf("check %s is in %d scopes (coverage.go), want 1", c.ID, n)
+		if c.Command != "scan" && c.Scope != "" {
+			t.Errorf("%s check %s has a scan scope %q", c.Command, c.ID, c.Scope)
 		}
 	}
 }

@@ -7,27 +7,27 @@ import (
 	"time"
 )
 
-// addWalk groups p's key credentials with groupWalk alone, as scan.add
+// addWalk groups p's key credentials with groupWalk alone, as groupKeys
 // does for an object of few groups.
-func addWalk(p *Principal) []*certGroup {
-	var groups []*certGroup
+func addWalk(p *Principal) []*CertGroup {
+	var groups []*CertGroup
 	for i := range p.KeyCredentials {
 		k := &p.KeyCredentials[i]
 		if gi := groupWalk(groups, k); gi >= 0 {
 			g := groups[gi]
-			g.keys = append(g.keys, k)
-			if k.Usage == UsageVerify && g.keys[0].Usage != UsageVerify {
-				last := len(g.keys) - 1
-				g.keys[0], g.keys[last] = g.keys[last], g.keys[0]
+			g.Keys = append(g.Keys, k)
+			if k.Usage == UsageVerify && g.Keys[0].Usage != UsageVerify {
+				last := len(g.Keys) - 1
+				g.Keys[0], g.Keys[last] = g.Keys[last], g.Keys[0]
 			}
 			continue
 		}
-		groups = append(groups, &certGroup{keys: []*KeyCredential{k}})
+		groups = append(groups, &CertGroup{Keys: []*KeyCredential{k}})
 	}
 	return groups
 }
 
-// The grouping index scan.add turns to past walkGroups groups gives the
+// The grouping index groupKeys turns to past walkGroups groups gives the
 // groups the walk gives, key for key and in the same order, on
 // credentials drawn from alphabets small enough that digests,
 // identifiers, windows, usages and swaps of the primary collide often
@@ -63,8 +63,7 @@ func TestGroupIndexAgreesWithWalk(t *testing.T) {
 			p.KeyCredentials = append(p.KeyCredentials, k)
 		}
 		want := addWalk(p)
-		s := &scan{}
-		got := s.add(ObjectRef{}, p).groups
+		got := groupKeys(&Object{P: p})
 		if len(want) > walkGroups+1 {
 			indexed++
 		}
@@ -72,12 +71,12 @@ func TestGroupIndexAgreesWithWalk(t *testing.T) {
 			t.Fatalf("round %d: %d groups, the walk makes %d", round, len(got), len(want))
 		}
 		for i := range want {
-			if len(got[i].keys) != len(want[i].keys) {
-				t.Fatalf("round %d, group %d: %d keys, the walk has %d", round, i, len(got[i].keys), len(want[i].keys))
+			if len(got[i].Keys) != len(want[i].Keys) {
+				t.Fatalf("round %d, group %d: %d keys, the walk has %d", round, i, len(got[i].Keys), len(want[i].Keys))
 			}
-			for j := range want[i].keys {
-				if got[i].keys[j] != want[i].keys[j] {
-					t.Fatalf("round %d, group %d, key %d: %s, the walk has %s", round, i, j, got[i].keys[j].KeyID, want[i].keys[j].KeyID)
+			for j := range want[i].Keys {
+				if got[i].Keys[j] != want[i].Keys[j] {
+					t.Fatalf("round %d, group %d, key %d: %s, the walk has %s", round, i, j, got[i].Keys[j].KeyID, want[i].Keys[j].KeyID)
 				}
 			}
 		}

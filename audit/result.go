@@ -68,6 +68,13 @@ func (r *Result) FinishFindings() {
 	r.CountFindings()
 }
 
+// Add records a finding of check c with the catalogue's fixed fields and
+// message; sev 0 is c's default severity. Scan, doctor and preflight all
+// add their findings this way.
+func (r *Result) Add(c Check, sev Severity, app *ObjectRef, cred *CredentialRef, local *LocalRef, message string) {
+	r.Findings = append(r.Findings, c.Finding(sev, app, cred, local, message))
+}
+
 // Source says where the tenant data came from.
 type Source struct {
 	// Kind is "snapshot", "live" or "demo".

@@ -1,0 +1,168 @@
+package audit
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// The checks on SAML token-signing certificates: the active one of each
+// service principal (named by preferredTokenSigningKeyThumbprint), and the
+// signing certificates left behind after a rotation. One certificate, its
+// Sign and Verify halves and its PFX password included, gives one finding.
+
+func samlRules() []rule {
+	return []rule{
+		{
+			Check: Check{
+				ID: CheckSAMLCertExpired, Title: "Active SAML signing certificate has expired",
+				Severity: SeverityCritical, Command: "scan", Scope: ScopeSAML,
+				Description: "The certificate a service principal signs SAML responses with (the Sign keyCredential its " +
+					"preferredTokenSigningKeyThumbprint names, with that key's endDateTime) has expired, so the applications " +
+					"that check the signature refuse SAML sign-ins. It is reported here and not as cert-expired: one " +
+					"certificate, its Sign and Verify halves included, gives one finding. Low when the service principal is disabled.",
+				Remediation: "On the enterprise application's Single sign-on page, add a new SAML signing certificate, make it active, and give its certificate or the new federation metadata to the application.",
+				Reference:   refSAMLCerts,
+			},
+			object: samlCertExpired,
+		},
+		{
+			Check: Check{
+				ID: CheckSAMLCertExpiring, Title: "Active SAML signing certificate expires soon",
+				Severity: SeverityHigh, Command: "scan", Scope: ScopeSAML,
+				Description: "The active SAML signing certificate of a service principal (named by preferredTokenSigningKeyThumbprint) " +
+					"ends within --warn-days. Medium when another signing certificate that outlives it is already registered " +
+					"on the service principal: it still has to be made active and given to the application. It is reported " +
+					"here and not as cert-expiring, so one certificate gives one finding. Low when the service principal is disabled.",
+				Remediation: "Add the next SAML signing certificate now, give it (or the new federation metadata) to the application, and make it active before the current one ends.",
+				Reference:   refSAMLCerts,
+			},
+			object: samlCertExpiring,
+		},
+		{
+			Check: Check{
+				ID: CheckSAMLCertInactiveExpired, Title: "Expired SAML signing certificate is still registered",
+				Severity: SeverityLow, Command: "scan", Scope: ScopeSAML,
+				Description: "A token-signing certificate (registered for Sign) that is not the active SAML signing certificate " +
+					"has ended: a leftover of a rotation, which nothing signs with. Medium when the data does not say which " +
+					"signing certificate is active (no preferredTokenSigningKeyThumbprint) and no other signing certificate " +
+					"is valid: it may be the one SAML sign-ins depend on. Entra never checks client assertions against " +
+					"signing certificates, so they get no cert-* finding.",
+				Remediation: "Delete the expired certificate on the enterprise application's Single sign-on page (SAML Certificates) once the application trusts the active one.",
+				Reference:   refSAMLCerts,
+			},
+			group: samlCertInactiveExpired,
+		},
+	}
+}
+
+// samlActive is what the active SAML signing certificate of a service
+// principal is known by: its group when a keyCredential has the
+// thumbprint, and its end date (that key's endDateTime, else
+// preferredTokenSigningKeyEndDateTime when the data has it). ok is false
+// when there is nothing to judge.
+func samlActive(o *Object) (what string, end time.Time, cred *CredentialRef, note string, ok bool) {
+	sp := o.SP
+	if sp == nil || sp.PreferredTokenSigningKeyThumbprint == "" {
+		return "", time.Time{}, nil, "", false
+	}
+	end = sp.PreferredTokenSigningKeyEndDateTime
+	what = fmt.Sprintf("the SAML signing certificate %s of %s", sp.PreferredTokenSigningKeyThumbprint, o.Ref)
+	note = "; no keyCredential of the service principal has this thumbprint, so the date is preferredTokenSigningKeyEndDateTime"
+	if g := o.SAML; g != nil {
+		end, cred, note = g.Primary().End, g.Ref(), g.IdentityNote()
+		what = fmt.Sprintf("the SAML signing certificate %s (%s) of %s", describeSubject(g.Subject()), g.Thumbprints.Brief(), o.Ref)
+	}
+	return what, end, cred, note, !end.IsZero()
+}
+
+func samlDisabled(o *Object) string {
+	if o.SP.AccountDisabled {
+		return "; the service principal is disabled, so no one signs in through it now"
+	}
+	return ""
+}
+
+func samlCertExpired(s *scan, c Check, o *Object) {
+	what, end, cred, note, ok := samlActive(o)
+	if !ok || s.now.Before(end) {
+		return
+	}
+	sev := Severity(0)
+	if o.SP.AccountDisabled {
+		sev = SeverityLow
+	}
+	s.add(c, sev, &o.Ref, cred, nil, "%s expired on %s (%s ago): applications that check the signature refuse SAML sign-ins%s%s",
+		what, Day(end), Plural(daysBetween(end, s.now), "day"), samlDisabled(o), note)
+}
+
+func samlCertExpiring(s *scan, c Check, o *Object) {
+	what, end, cred, note, ok := samlActive(o)
+	if !ok || !s.now.Before(end) || !s.endsSoon(end) {
+		return
+	}
+	sev, extra := Severity(0), "; no other signing certificate is registered on it"
+	if next := samlSuccessor(o, end); next != nil {
+		sev = SeverityMedium
+		extra = fmt.Sprintf("; the signing certificate %s, registered until %s, can take over once it is made active and given to the application",
+			next.Thumbprints.Brief(), dayOrUnknown(next.Primary().End))
+	}
+	if o.SP.AccountDisabled {
+		sev = SeverityLow
+	}
+	s.add(c, sev, &o.Ref, cred, nil, "%s expires on %s (in %s)%s%s%s",
+		what, Day(end), Plural(daysBetween(s.now, end), "day"), extra, samlDisabled(o), note)
+}
+
+// samlSuccessor is another signing certificate of o, valid now or later,
+// that outlives end.
+func samlSuccessor(o *Object, end time.Time) *CertGroup {
+	for _, g := range o.Groups {
+		k := g.Primary()
+		if g == o.SAML || !g.Signs() || !k.IsCertificate() {
+			continue
+		}
+		if k.End.IsZero() || k.End.After(end) {
+			return g
+		}
+	}
+	return nil
+}
+
+func samlCertInactiveExpired(s *scan, c Check, g *CertGroup) {
+	o := g.Obj
+	if !g.SAMLSigning() || g == o.SAML || g.End.IsZero() || s.now.Before(g.End) {
+		return
+	}
+	sev, extra := Severity(0), "; it is not the active signing certificate, so nothing signs with it: remove it"
+	if o.SP == nil || o.SP.PreferredTokenSigningKeyThumbprint == "" {
+		extra = "; the data does not say which signing certificate is active"
+		valid := false
+		for _, h := range o.Groups {
+			valid = valid || (h != g && h.SAMLSigning() && h.ValidAt(s.now))
+		}
+		if !valid {
+			sev = SeverityMedium
+			extra += " and no other signing certificate is valid: if SAML sign-ins use this one, they fail"
+		}
+	}
+	s.add(c, sev, &o.Ref, g.Ref(), nil, "the signing certificate %s (%s, registered for %s) of %s expired on %s (%s ago)%s%s",
+		describeSubject(g.Subject()), g.Thumbprints.Brief(), usageList(g), o.Ref, Day(g.End), Plural(daysBetween(g.End, s.now), "day"), extra, g.IdentityNote())
+}
+
+// usageList says how a certificate is registered: "Sign and Verify".
+func usageList(g *CertGroup) string {
+	var us []string
+	for _, k := range g.Keys {
+		if !slices.Contains(us, k.Usage) {
+			us = append(us, k.Usage)
+		}
+	}
+	switch len(us) {
+	case 0:
+		return "no usage"
+	case 1:
+		return us[0]
+	}
+	return us[0] + " and " + us[1]
+}
