@@ -21,7 +21,7 @@ func validityRules() []rule {
 				Description: "A keyCredential's endDateTime has passed. Client assertions signed with it fail. " +
 					"Critical when the deployed mapping says an app still signs with it; medium when another " +
 					"certificate for the same purpose is valid on the same object (a leftover of a finished rotation). " +
-					"A service principal's active SAML signing certificate is reported by saml-cert-expired instead.",
+					"SAML token-signing certificates are reported by the saml-cert-* checks instead.",
 				Remediation: "Upload a new certificate to the app registration, switch the deployment to it, then remove the expired credential.",
 				Reference:   refCertCredentials,
 			},
@@ -34,8 +34,8 @@ func validityRules() []rule {
 				AADSTS: []string{"AADSTS700027", "AADSTS1000502"},
 				Description: "A keyCredential ends within --warn-days. High when the deployed mapping says an app signs " +
 					"with it and no successor is registered; low when a successor (another certificate for the same " +
-					"purpose that outlives it) is already registered on the same object. A service principal's active SAML " +
-					"signing certificate is reported by saml-cert-expiring instead.",
+					"purpose that outlives it) is already registered on the same object. SAML token-signing certificates " +
+					"are reported by the saml-cert-* checks instead.",
 				Remediation: "Upload the successor certificate now (both can be registered at once), switch the deployment, then remove the old one.",
 				Reference:   refCertCredentials,
 			},
@@ -73,7 +73,8 @@ func propertyRules() []rule {
 			Check: Check{
 				ID: CheckCertLongLived, Title: "Certificate lifetime exceeds policy",
 				Severity: SeverityLow, Command: "scan", Scope: ScopeCertificate,
-				Description: "A keyCredential is registered for longer than --max-cert-days (default 365, the CISA SCuBA baseline).",
+				Description: "A keyCredential is registered for longer than --max-cert-days (default 365, the CISA SCuBA baseline). " +
+					"SAML token-signing certificates, which Entra issues for three years and rotates on the enterprise application's SAML page, are not held to it.",
 				Remediation: "Issue certificates with a shorter lifetime and automate their rotation.",
 				Reference:   refSCuBA,
 			},
@@ -85,7 +86,8 @@ func propertyRules() []rule {
 				Severity: SeverityInfo, Command: "scan", Scope: ScopeCertificate,
 				Description: "Graph returned no certificate body (key is null) and customKeyIdentifier is not a SHA-1 " +
 					"thumbprint, so deployments can be matched to this credential by subject only. Supply the " +
-					"certificate file with --certs, or fetch bodies live, to identify it.",
+					"certificate file with --certs, or fetch bodies live, to identify it. Not reported for SAML " +
+					"token-signing certificates, which no deployment signs client assertions with.",
 				Remediation: "Pass the certificate file with --certs so appaudit can identify it; when uploading certificates, let the portal or Graph set customKeyIdentifier from the certificate.",
 				Reference:   refKeyCredential,
 			},
@@ -97,16 +99,7 @@ func propertyRules() []rule {
 // clientCert reports whether g is judged by the client-certificate checks:
 // a certificate that is not a SAML token-signing certificate.
 func clientCert(g *CertGroup) bool {
-	return g.IsCertificate() && g != g.Obj.SAML
-}
-
-func signingOnly(g *CertGroup) bool {
-	for _, k := range g.Keys {
-		if k.Usage != UsageSign {
-			return false
-		}
-	}
-	return true
+	return g.IsCertificate() && !g.SAMLSigning() && g != g.Obj.SAML
 }
 
 // certWhat describes a registered certificate for a message.
@@ -139,7 +132,7 @@ func certExpired(s *scan, c Check, g *CertGroup) {
 }
 
 func certNotYetValid(s *scan, c Check, g *CertGroup) {
-	if !g.IsCertificate() || g.Start.IsZero() || !s.now.Before(g.Start) || (!g.End.IsZero() && !s.now.Before(g.End)) {
+	if !clientCert(g) || g.Start.IsZero() || !s.now.Before(g.Start) || (!g.End.IsZero() && !s.now.Before(g.End)) {
 		return
 	}
 	sev := SeverityMedium
@@ -170,7 +163,7 @@ func certExpiring(s *scan, c Check, g *CertGroup) {
 // valid now.
 func validSibling(g *CertGroup, s *scan) *CertGroup {
 	for _, o := range g.Obj.Groups {
-		if o != g && signingOnly(o) == signingOnly(g) && o.Primary().IsCertificate() && o.ValidAt(s.now) {
+		if o != g && clientCert(o) && o.ValidAt(s.now) {
 			return o
 		}
 	}
@@ -181,7 +174,7 @@ func validSibling(g *CertGroup, s *scan) *CertGroup {
 // before g ends and ends after it.
 func successor(g *CertGroup) *CertGroup {
 	for _, o := range g.Obj.Groups {
-		if o == g || signingOnly(o) != signingOnly(g) || !o.Primary().IsCertificate() {
+		if o == g || !clientCert(o) {
 			continue
 		}
 		if (o.End.IsZero() || o.End.After(g.End)) && (o.Start.IsZero() || o.Start.Before(g.End)) {
@@ -209,7 +202,7 @@ func certWeakKey(s *scan, c Check, g *CertGroup) {
 }
 
 func certLongLived(s *scan, c Check, g *CertGroup) {
-	if !g.IsCertificate() {
+	if !clientCert(g) {
 		return
 	}
 	k := g.Primary()
@@ -220,10 +213,13 @@ func certLongLived(s *scan, c Check, g *CertGroup) {
 }
 
 func certUnidentified(s *scan, c Check, g *CertGroup) {
-	if !g.IsCertificate() || g.Source != FromNothing {
+	if !clientCert(g) || g.Source != FromNothing {
 		return
 	}
-	cki := fmt.Sprintf("(%d bytes) is not a thumbprint", len(g.Primary().CustomKeyIdentifier))
+	cki := "is empty"
+	if n := len(g.Primary().CustomKeyIdentifier); n > 0 {
+		cki = fmt.Sprintf("(%d bytes) is not a thumbprint", n)
+	}
 	s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "%s has no certificate body in the data and its customKeyIdentifier %s: deployments can be matched to it by subject only",
 		certWhat(g), cki)
 }

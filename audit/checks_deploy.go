@@ -163,7 +163,7 @@ func certRotatedOneSide(s *scan, c Check, d *deployment) {
 }
 
 func certUnused(s *scan, c Check, g *CertGroup) {
-	if !s.covered[g.Obj] || !g.ClientAuth() || len(s.deployedBy[g]) > 0 || (!g.End.IsZero() && !s.now.Before(g.End)) {
+	if !s.covered[g.Obj] || !g.ClientAuth() || !clientCert(g) || len(s.deployedBy[g]) > 0 || (!g.End.IsZero() && !s.now.Before(g.End)) {
 		return
 	}
 	s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "%s can authenticate the app, but no row of the deployed mapping signs with it%s", certWhat(g), g.IdentityNote())

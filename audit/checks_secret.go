@@ -44,7 +44,8 @@ func secretRules() []rule {
 			Check: Check{
 				ID: CheckSecretPresent, Title: "App authenticates with client secrets",
 				Severity: SeverityInfo, Command: "scan", Scope: ScopeSecret,
-				Description: "The object holds at least one client secret. Secrets are shared strings that leak; certificates and federated credentials are preferred.",
+				Description: "The object holds at least one client secret. Secrets are shared strings that leak; certificates and federated credentials are preferred. " +
+					"The password Entra keeps beside a SAML signing certificate (a passwordCredential with the keyId of the certificate's Sign key, which opens its PFX) is not a client secret and is not counted.",
 				Remediation: "Move the workload to a certificate or a federated identity credential, then remove the secrets.",
 				Reference:   refAddCredentials,
 			},
@@ -62,7 +63,7 @@ func (o *Object) Secrets() []*PasswordCredential {
 	pcs := o.P.PasswordCredentials
 	out := make([]*PasswordCredential, 0, len(pcs))
 	for i := range pcs {
-		if true {
+		if !o.signingPassword(&pcs[i]) {
 			out = append(out, &pcs[i])
 		}
 	}

@@ -330,6 +330,9 @@ func (x *Index) Resolve(app string, complete bool) (objs []*Object, why string) 
 	switch len(appIDs) {
 	case 0:
 		why = fmt.Sprintf("no application or service principal has the appId or display name %q", key)
+		if alt := x.nameFold(key); alt != "" {
+			why += fmt.Sprintf(" (did you mean %q?)", alt)
+		}
 		if !complete {
 			why += " in the part of the tenant that was read (the tenant data is incomplete)"
 		}

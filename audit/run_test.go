@@ -143,7 +143,11 @@ func TestSignVerifyPairIsOneCertificate(t *testing.T) {
 	tenant := audittest.Tenant()
 	tenant.ServicePrincipals = []audit.ServicePrincipal{sp}
 	r := run(t, tenant, nil)
-	f := one(t, r, audit.CheckCertExpired, audit.SeverityHigh, "service principal")
+	// A certificate registered for Sign is a token-signing certificate:
+	// no client-assertion finding, and, with no active certificate named,
+	// the SAML check says it may be the one SAML sign-ins use.
+	none(t, r, audit.CheckCertExpired)
+	f := one(t, r, audit.CheckSAMLCertInactiveExpired, audit.SeverityMedium, "service principal", "does not say which signing certificate is active")
 	if f.App.Kind != audit.KindServicePrincipal {
 		t.Errorf("kind = %s, want servicePrincipal", f.App.Kind)
 	}
@@ -259,10 +263,12 @@ func TestMappingResolution(t *testing.T) {
 		{App: "Twin", Source: "m.csv:2", Thumbprints: c.Thumbprints()},
 		{App: "Nobody", Source: "m.csv:3", Thumbprints: c.Thumbprints()},
 		{App: "11111111-AAAA-bbbb-cccc-000000000003", Source: "m.csv:4", Thumbprints: c.Thumbprints()},
+		{App: "solo", Source: "m.csv:5", Thumbprints: c.Thumbprints()},
 	}}
 	r := run(t, tenant, inv)
-	if len(r.Warnings) != 2 || !strings.Contains(r.Warnings[0], "m.csv:2") || !strings.Contains(r.Warnings[0], "2 different apps") ||
-		!strings.Contains(r.Warnings[1], "m.csv:3") || !strings.Contains(r.Warnings[1], `"Nobody"`) {
+	if len(r.Warnings) != 3 || !strings.Contains(r.Warnings[0], "m.csv:2") || !strings.Contains(r.Warnings[0], "2 different apps") ||
+		!strings.Contains(r.Warnings[1], "m.csv:3") || !strings.Contains(r.Warnings[1], `"Nobody"`) || strings.Contains(r.Warnings[1], "did you mean") ||
+		!strings.Contains(r.Warnings[2], `"solo" (did you mean "Solo"?)`) {
 		t.Errorf("warnings: %q", r.Warnings)
 	}
 	if len(r.Findings) != 0 {
@@ -315,6 +321,15 @@ func TestOddKeyIdentifiers(t *testing.T) {
 	}
 	r = run(t, audittest.Tenant(audittest.App("a2", "Odd", arbitrary)), nil)
 	one(t, r, audit.CheckCertUnidentified, audit.SeverityInfo, "11 bytes")
+	// A null customKeyIdentifier (Graph's JSON null) is said to be empty,
+	// not "0 bytes".
+	none2 := c.KeyCredential("k3", audit.UsageVerify, false)
+	none2.CustomKeyIdentifier = nil
+	none2.Identify(nil)
+	f := one(t, run(t, audittest.Tenant(audittest.App("a3", "Nil", none2)), nil), audit.CheckCertUnidentified, audit.SeverityInfo, "its customKeyIdentifier is empty")
+	if strings.Contains(f.Message, "0 bytes") {
+		t.Errorf("message counts the bytes of nothing: %s", f.Message)
+	}
 	// With a deployment, an unidentifiable registration is matched by subject
 	// only: the same subject but unknown thumbprint reads as a rotation.
 	r = run(t, audittest.Tenant(audittest.App("a2", "Odd", arbitrary)), &audit.Inventory{Deployments: []audit.Deployment{deployed("a2", c, 1)}})

@@ -75,8 +75,11 @@ func TestSAMLOnlyTheActiveCertificateIsSAML(t *testing.T) {
 	// The thumbprint as people paste it: lower case with spaces.
 	sp.PreferredTokenSigningKeyThumbprint = strings.ToLower(active.Thumbprints().SHA1[:10] + " " + active.Thumbprints().SHA1[10:])
 	r := run(t, samlTenant(sp), nil)
-	none(t, r, audit.CheckSAMLCertExpired, audit.CheckSAMLCertExpiring)
-	f := one(t, r, audit.CheckCertExpired, audit.SeverityMedium, old.Thumbprints().SHA1, "leftover")
+	none(t, r, audit.CheckSAMLCertExpired, audit.CheckSAMLCertExpiring, audit.CheckCertExpired)
+	f := one(t, r, audit.CheckSAMLCertInactiveExpired, audit.SeverityLow, old.Thumbprints().SHA1, "not the active signing certificate", "remove it")
+	if len(f.AADSTS) != 0 {
+		t.Errorf("a SAML signing certificate's finding names sign-in errors of client assertions: %v", f.AADSTS)
+	}
 	if f.Credential.KeyID != "verify-b" {
 		t.Errorf("the expired leftover is reported as %s", f.Credential.KeyID)
 	}

@@ -61,7 +61,7 @@ type rule struct {
 // scanRules lists every check of appaudit scan, family by family, in the
 // order documentation lists them.
 func scanRules() []rule {
-	return slices.Concat(validityRules(), deploymentRules(), propertyRules(), secretRules(), localRules(), samlRules()[:2])
+	return slices.Concat(validityRules(), deploymentRules(), propertyRules(), secretRules(), localRules(), samlRules())
 }
 
 // apply runs one rule over what it looks at.

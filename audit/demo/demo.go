@@ -49,6 +49,7 @@ func Scenario(now time.Time) (*audit.Tenant, *audit.Inventory) {
 		partner      = mk("partner-gateway.contoso.com", -50, 300)
 		saml         = mk("Microsoft Azure Federated SSO Certificate", -1080, 20)
 		samlExpired  = mk("Microsoft Azure Federated SSO Certificate", -1100, -4)
+		samlRetired  = mk("Microsoft Azure Federated SSO Certificate", -2200, -1100)
 		stray        = mk("test-client.local", -1, 90)
 	)
 	// The mail relay's key file holds a key of another certificate.
@@ -100,10 +101,19 @@ func Scenario(now time.Time) (*audit.Tenant, *audit.Inventory) {
 			PreferredTokenSigningKeyEndDateTime: c.X509.NotAfter.UTC(),
 		}
 	}
-	// The SAML portal's signing certificate ends soon; the expense
-	// portal's has already ended.
+	// The SAML portal's signing certificate ends soon, and the one before
+	// it is still registered; the expense portal's has already ended. Each
+	// signing certificate comes with the password of its PFX, which has
+	// its Sign key's keyId and is not a client secret.
+	portal := samlSP(15, "Contoso SAML Portal", saml)
+	portal.KeyCredentials = append(portal.KeyCredentials,
+		samlRetired.KeyCredential("8c3f1e40-0015-4e30-9b00-000000000003", audit.UsageSign, true),
+		samlRetired.KeyCredential("8c3f1e40-0015-4e30-9b00-000000000004", audit.UsageVerify, true))
+	portal.PasswordCredentials = []audit.PasswordCredential{
+		{KeyID: "8c3f1e40-0015-4e30-9b00-000000000001", DisplayName: "CN=Microsoft Azure Federated SSO Certificate", Start: saml.X509.NotBefore, End: saml.X509.NotAfter},
+	}
 	tenant.ServicePrincipals = []audit.ServicePrincipal{
-		samlSP(15, "Contoso SAML Portal", saml),
+		portal,
 		samlSP(16, "Contoso Expenses (SAML)", samlExpired),
 	}
 
