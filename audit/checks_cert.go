@@ -102,9 +102,11 @@ func clientCert(g *CertGroup) bool {
 	return g.IsCertificate() && !g.SAMLSigning() && g != g.Obj.SAML
 }
 
-// certWhat describes a registered certificate for a message.
+// certWhat describes a registered certificate for a message about it: the
+// finding names its object and credential already, so the message does
+// not.
 func certWhat(g *CertGroup) string {
-	return fmt.Sprintf("certificate %s (%s) on %s", describeSubject(g.Subject()), g.Thumbprints.Brief(), g.Obj.Ref)
+	return fmt.Sprintf("certificate %s (%s)", describeSubject(g.Subject()), g.Thumbprints.Brief())
 }
 
 // usedBy says which deployments sign with g, for a message; "" when none.

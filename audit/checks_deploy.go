@@ -82,8 +82,8 @@ func deployedKeyMismatch(s *scan, c Check, d *deployment) {
 		return
 	}
 	s.add(c, 0, d.app(), nil, d.local,
-		"%s signs as %s with %s, but %s: the assertion's signature will not verify",
-		d.row.Source, *d.app(), describeCert(d.cert, d.tp), d.row.Cert.KeyMismatch)
+		"%s signs with %s, but %s: the assertion's signature will not verify",
+		d.row.Source, describeCert(d.cert, d.tp), d.row.Cert.KeyMismatch)
 }
 
 // localKeyMismatch reports a local certificate whose key does not fit,
@@ -106,16 +106,16 @@ func certWrongUsage(s *scan, c Check, d *deployment) {
 	}
 	g := d.matched[0]
 	s.add(c, 0, &g.Obj.Ref, g.Ref(), d.local,
-		"%s signs with %s, which %s has registered only as %s: Entra checks client assertions against AsymmetricX509Cert keys with usage Verify, so sign-in fails with AADSTS700027",
-		d.row.Source, describeCert(d.cert, d.tp), g.Obj.Ref, usages(d.matched))
+		"%s signs with %s, which the app has registered only as %s: Entra checks client assertions against AsymmetricX509Cert keys with usage Verify, so sign-in fails with AADSTS700027",
+		d.row.Source, describeCert(d.cert, d.tp), usages(d.matched))
 }
 
 func certNotRegistered(s *scan, c Check, d *deployment) {
 	if len(d.matched) > 0 || len(d.sameSubject) > 0 {
 		return
 	}
-	msg := fmt.Sprintf("%s signs with %s, which matches no certificate registered on %s or its service principal: Entra answers AADSTS700027 \"the key was not found\"",
-		d.row.Source, describeCert(d.cert, d.tp), *d.app())
+	msg := fmt.Sprintf("%s signs with %s, which matches no certificate registered on the app or its service principal: Entra answers AADSTS700027 \"the key was not found\"",
+		d.row.Source, describeCert(d.cert, d.tp))
 	if elsewhere := s.x.RegisteredOn(d.tp, d.objs); len(elsewhere) > 0 {
 		msg += "; it is registered on " + joinRefs(elsewhere) + " instead"
 	}
@@ -153,11 +153,11 @@ func certRotatedOneSide(s *scan, c Check, d *deployment) {
 	}
 	var msg string
 	if d.cert.NotBefore.After(newest.Issued()) {
-		msg = fmt.Sprintf("the deployment is ahead: %s signs with a newer certificate for %s (%s, issued %s) that was never uploaded to %s, which has only the older one (%s, registered until %s). Upload the deployed certificate to the app",
-			d.row.Source, CommonName(d.cert.Subject), d.tp.Brief(), Day(d.cert.NotBefore), newest.Obj.Ref, newest.Thumbprints.Brief(), dayOrUnknown(newest.Primary().End))
+		msg = fmt.Sprintf("the deployment is ahead: %s signs with a newer certificate for %s (%s, issued %s) that was never uploaded to the app, which has only the older one (%s, registered until %s). Upload the deployed certificate to the app",
+			d.row.Source, CommonName(d.cert.Subject), d.tp.Brief(), Day(d.cert.NotBefore), newest.Thumbprints.Brief(), dayOrUnknown(newest.Primary().End))
 	} else {
-		msg = fmt.Sprintf("the app registration is ahead: %s has a newer certificate for %s (%s, from %s), but %s still signs with an older one (%s) that is no longer registered. Deploy the certificate the app now has",
-			newest.Obj.Ref, CommonName(d.cert.Subject), newest.Thumbprints.Brief(), dayOrUnknown(newest.Issued()), d.row.Source, d.tp.Brief())
+		msg = fmt.Sprintf("the app registration is ahead: the app has a newer certificate for %s (%s, from %s), but %s still signs with an older one (%s) that is no longer registered. Deploy the certificate the app now has",
+			CommonName(d.cert.Subject), newest.Thumbprints.Brief(), dayOrUnknown(newest.Issued()), d.row.Source, d.tp.Brief())
 	}
 	s.add(c, 0, &newest.Obj.Ref, newest.Ref(), d.local, "%s%s", msg, newest.IdentityNote())
 }

@@ -30,8 +30,8 @@ func localCertUnregistered(s *scan, c Check, lc *LocalCert) {
 	if same := s.x.ClientAuthBySubject(lc.Cert.Subject); len(same) > 0 {
 		g := same[0]
 		s.add(c, SeverityMedium, &g.Obj.Ref, g.Ref(), local,
-			"%s (%s, %s) is registered on no app, but %s has a certificate with the same subject (%s, until %s): if this is its successor, upload it before switching the deployment",
-			lc.Source, lc.Cert.Subject, tp.Brief(), g.Obj.Ref, g.Thumbprints.Brief(), dayOrUnknown(g.Primary().End))
+			"%s (%s, %s) is registered on no app, but the app has a certificate with the same subject (%s, until %s): if this is its successor, upload it before switching the deployment",
+			lc.Source, lc.Cert.Subject, tp.Brief(), g.Thumbprints.Brief(), dayOrUnknown(g.Primary().End))
 		return
 	}
 	s.add(c, 0, nil, nil, local, "%s (%s, %s) is registered on no application or service principal in this tenant",

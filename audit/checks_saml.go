@@ -67,11 +67,11 @@ func samlActive(o *Object) (what string, end time.Time, cred *CredentialRef, not
 		return "", time.Time{}, nil, "", false
 	}
 	end = sp.PreferredTokenSigningKeyEndDateTime
-	what = fmt.Sprintf("the SAML signing certificate %s of %s", sp.PreferredTokenSigningKeyThumbprint, o.Ref)
+	what = "the SAML signing certificate " + sp.PreferredTokenSigningKeyThumbprint
 	note = "; no keyCredential of the service principal has this thumbprint, so the date is preferredTokenSigningKeyEndDateTime"
 	if g := o.SAML; g != nil {
 		end, cred, note = g.Primary().End, g.Ref(), g.IdentityNote()
-		what = fmt.Sprintf("the SAML signing certificate %s (%s) of %s", describeSubject(g.Subject()), g.Thumbprints.Brief(), o.Ref)
+		what = fmt.Sprintf("the SAML signing certificate %s (%s)", describeSubject(g.Subject()), g.Thumbprints.Brief())
 	}
 	return what, end, cred, note, !end.IsZero()
 }
@@ -146,8 +146,8 @@ func samlCertInactiveExpired(s *scan, c Check, g *CertGroup) {
 			extra += " and no other signing certificate is valid: if SAML sign-ins use this one, they fail"
 		}
 	}
-	s.add(c, sev, &o.Ref, g.Ref(), nil, "the signing certificate %s (%s, registered for %s) of %s expired on %s (%s ago)%s%s",
-		describeSubject(g.Subject()), g.Thumbprints.Brief(), usageList(g), o.Ref, Day(g.End), Plural(daysBetween(g.End, s.now), "day"), extra, g.IdentityNote())
+	s.add(c, sev, &o.Ref, g.Ref(), nil, "the signing certificate %s (%s, registered for %s) expired on %s (%s ago)%s%s",
+		describeSubject(g.Subject()), g.Thumbprints.Brief(), usageList(g), Day(g.End), Plural(daysBetween(g.End, s.now), "day"), extra, g.IdentityNote())
 }
 
 // usageList says how a certificate is registered: "Sign and Verify".

@@ -1,7 +1,5 @@
 package audit
 
-import "fmt"
-
 // The checks on client secrets (passwordCredentials). The password Entra
 // registers beside a SAML signing certificate, to open its PFX, is not a
 // client secret and is not judged here (secrets).
@@ -85,13 +83,13 @@ func (o *Object) signingPassword(pc *PasswordCredential) bool {
 	return false
 }
 
-func secretWhat(o *Object, pc *PasswordCredential) string {
-	return fmt.Sprintf("client secret %s on %s", describeSecret(pc), o.Ref)
+func secretWhat(pc *PasswordCredential) string {
+	return "client secret " + describeSecret(pc)
 }
 
 func secretPresent(s *scan, c Check, o *Object) {
 	if n := len(o.Secrets()); n > 0 {
-		s.add(c, 0, &o.Ref, nil, nil, "%s has %s", o.Ref, Plural(n, "client secret"))
+		s.add(c, 0, &o.Ref, nil, nil, "%s registered", Plural(n, "client secret"))
 	}
 }
 
@@ -106,7 +104,7 @@ func secretExpired(s *scan, c Check, o *Object) {
 			sev, extra = SeverityLow, "; another secret is valid, so this one is a leftover to remove"
 		}
 		s.add(c, sev, &o.Ref, secretRef(pc), nil, "%s expired on %s (%s ago)%s",
-			secretWhat(o, pc), Day(pc.End), Plural(daysBetween(pc.End, s.now), "day"), extra)
+			secretWhat(pc), Day(pc.End), Plural(daysBetween(pc.End, s.now), "day"), extra)
 	}
 }
 
@@ -121,7 +119,7 @@ func secretExpiring(s *scan, c Check, o *Object) {
 			sev, extra = SeverityLow, "; a secret that outlives it is already registered"
 		}
 		s.add(c, sev, &o.Ref, secretRef(pc), nil, "%s expires on %s (in %s)%s",
-			secretWhat(o, pc), Day(pc.End), Plural(daysBetween(s.now, pc.End), "day"), extra)
+			secretWhat(pc), Day(pc.End), Plural(daysBetween(s.now, pc.End), "day"), extra)
 	}
 }
 
@@ -129,7 +127,7 @@ func secretLongLived(s *scan, c Check, o *Object) {
 	for _, pc := range o.Secrets() {
 		if life, ok := lifetime(pc.Start, pc.End); ok && life > s.p.MaxSecretDays+1 {
 			s.add(c, 0, &o.Ref, secretRef(pc), nil, "%s is valid for %d days (%s to %s); the policy allows %d",
-				secretWhat(o, pc), life, Day(pc.Start), Day(pc.End), s.p.MaxSecretDays)
+				secretWhat(pc), life, Day(pc.Start), Day(pc.End), s.p.MaxSecretDays)
 		}
 	}
 }

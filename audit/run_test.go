@@ -147,7 +147,7 @@ func TestSignVerifyPairIsOneCertificate(t *testing.T) {
 	// no client-assertion finding, and, with no active certificate named,
 	// the SAML check says it may be the one SAML sign-ins use.
 	none(t, r, audit.CheckCertExpired)
-	f := one(t, r, audit.CheckSAMLCertInactiveExpired, audit.SeverityMedium, "service principal", "does not say which signing certificate is active")
+	f := one(t, r, audit.CheckSAMLCertInactiveExpired, audit.SeverityMedium, "does not say which signing certificate is active")
 	if f.App.Kind != audit.KindServicePrincipal {
 		t.Errorf("kind = %s, want servicePrincipal", f.App.Kind)
 	}

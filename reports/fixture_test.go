@@ -84,7 +84,7 @@ func hostileResult() *audit.Result {
 		Secret:    "-2+3 @SUM(1)",
 		CertName:  hostileRTL,
 		Stray:     "certs/\t=evil<b>.pem",
-		Retired:   hostileTerminal,
+		Retired:   hostileTerminal + " " + hostileScript + " " + hostileFormula,
 	})
 }
 

@@ -367,8 +367,8 @@ func TestJUnit(t *testing.T) {
 	doc = decodeJUnit(t, render(t, "junit", triagedResult(t), testOpts))
 	for _, tc := range []struct{ suite, check, want string }{
 		{"SAML Portal", "saml-cert-inactive-expired", "skipped"}, // suppressed
-		{"Reporting", "cert-rotated-one-side", "skipped"}, // in the baseline
-		{"Mailer", "secret-present", "skipped"},           // below --min-severity
+		{"Reporting", "cert-rotated-one-side", "skipped"},        // in the baseline
+		{"Mailer", "secret-present", "skipped"},                  // below --min-severity
 		{"Mailer", "secret-expiring", "failed"},
 	} {
 		if got := caseState(doc, tc.suite, tc.check); got != tc.want {

@@ -1,6 +1,7 @@
 package demo_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/appaudit/appaudit/audit"
@@ -42,6 +43,19 @@ func TestDemoFiresEveryScanCheck(t *testing.T) {
 		}
 		if !r.Complete || len(r.Warnings) != 1 {
 			t.Errorf("day %d: complete=%v warnings=%q (want the one retired-app row)", now, r.Complete, r.Warnings)
+		}
+	}
+}
+
+// A finding names its object in its own field, which every report shows
+// beside the message: the message does not say it again.
+func TestMessagesDoNotRepeatTheirObject(t *testing.T) {
+	at := audittest.Now()
+	tenant, inv := demo.Scenario(at)
+	r := audit.Run(tenant, inv, audit.DefaultPolicy(), at)
+	for _, f := range r.Findings {
+		if f.App != nil && strings.Contains(f.Message, f.App.AppID) {
+			t.Errorf("%s on %s: message repeats the appId: %s", f.Check, f.App.DisplayName, f.Message)
 		}
 	}
 }
