@@ -33,6 +33,10 @@ type Tenant struct {
 
 	Applications      []Application      `json:"-"`
 	ServicePrincipals []ServicePrincipal `json:"-"`
+
+	// Usage is what Entra recorded of the credentials in use (sign-in
+	// activity, failed sign-ins), nil when it was not read (usage.go).
+	Usage *Usage `json:"-"`
 }
 
 // Principal holds what applications and service principals have in common.
