@@ -47,6 +47,8 @@ const (
 	CheckSAMLCertExpired         = "saml-cert-expired"
 	CheckSAMLCertExpiring        = "saml-cert-expiring"
 	CheckSAMLCertInactiveExpired = "saml-cert-inactive-expired"
+	CheckKeyVaultRenewalDue      = "keyvault-renewal-due"
+	CheckKeyVaultRenewalMissing  = "keyvault-renewal-missing"
 )
 
 // Scope says what a scan check examines, so that a report can tell a check
@@ -68,6 +70,9 @@ const (
 	// ScopeLocal: local certificate files, not objects; they run only when
 	// there are local certificates.
 	ScopeLocal Scope = "local"
+	// ScopeKeyVault: the Key Vault certificates apps load; they run only
+	// when vaults were read, and examine the apps that load one.
+	ScopeKeyVault Scope = "keyvault"
 )
 
 // Reference pages the checks cite.
@@ -79,6 +84,7 @@ const (
 	refSCuBA           = "https://github.com/cisagov/ScubaGear/blob/main/PowerShell/ScubaGear/baselines/aad.md"
 	refAddCredentials  = "https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials"
 	refSAMLCerts       = "https://learn.microsoft.com/entra/identity/enterprise-apps/tutorial-manage-certificates-for-federated-single-sign-on"
+	refKeyVaultRenewal = "https://learn.microsoft.com/azure/key-vault/certificates/overview-renew-certificate"
 )
 
 // Checks is the whole catalogue, in the order documentation lists it: the

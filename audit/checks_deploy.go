@@ -44,7 +44,9 @@ func deploymentRules() []rule {
 				AADSTS: []string{"AADSTS700027"},
 				Description: "The deployed certificate and a registered one share a subject but not a thumbprint: either " +
 					"the new certificate was deployed but never uploaded, or it was uploaded (and the old one " +
-					"removed) while the deployment still signs with the old one. The message says which side is behind.",
+					"removed) while the deployment still signs with the old one. The message says which side is behind. " +
+					"For a Key Vault certificate, its versions say it: the app has an older version registered and the " +
+					"current one, which a workload loading the certificate by name signs with, is not.",
 				Remediation: "Bring the side that is behind up to date: upload the deployed certificate to the app, or deploy the certificate the app now has.",
 				Reference:   refCertCredentials,
 			},
@@ -67,8 +69,8 @@ func deploymentRules() []rule {
 			Check: Check{
 				ID: CheckCertUnused, Title: "Registered certificate is used by no deployment",
 				Severity: SeverityLow, Command: "scan", Scope: ScopeDeployment,
-				Description: "A Verify certificate is registered on an app that the deployed mapping covers, but no row of " +
-					"the mapping signs with it. Unused credentials widen the attack surface and hide which one is live.",
+				Description: "A Verify certificate is registered on an app that the deployed mapping or a Key Vault certificate " +
+					"covers, but nothing deployed signs with it. Unused credentials widen the attack surface and hide which one is live.",
 				Remediation: "Remove the credential once no workload signs with it, or add the deployment that uses it to the mapping.",
 				Reference:   refAddCredentials,
 			},
@@ -78,12 +80,12 @@ func deploymentRules() []rule {
 }
 
 func deployedKeyMismatch(s *scan, c Check, d *deployment) {
-	if d.cert == nil || d.row.Cert.KeyMismatch == "" {
+	if d.keyMismatch == "" {
 		return
 	}
 	s.add(c, 0, d.app(), nil, d.local,
 		"%s signs with %s, but %s: the assertion's signature will not verify",
-		d.row.Source, describeCert(d.cert, d.tp), d.row.Cert.KeyMismatch)
+		d.source, describeCert(d.cert, d.tp), d.keyMismatch)
 }
 
 // localKeyMismatch reports a local certificate whose key does not fit,
@@ -107,7 +109,7 @@ func certWrongUsage(s *scan, c Check, d *deployment) {
 	g := d.matched[0]
 	s.add(c, 0, &g.Obj.Ref, g.Ref(), d.local,
 		"%s signs with %s, which the app has registered only as %s: Entra checks client assertions against AsymmetricX509Cert keys with usage Verify, so sign-in fails with AADSTS700027",
-		d.row.Source, describeCert(d.cert, d.tp), usages(d.matched))
+		d.source, describeCert(d.cert, d.tp), usages(d.matched))
 }
 
 func certNotRegistered(s *scan, c Check, d *deployment) {
@@ -115,7 +117,7 @@ func certNotRegistered(s *scan, c Check, d *deployment) {
 		return
 	}
 	msg := fmt.Sprintf("%s signs with %s, which matches no certificate registered on the app or its service principal: Entra answers AADSTS700027 \"the key was not found\"",
-		d.row.Source, describeCert(d.cert, d.tp))
+		d.source, describeCert(d.cert, d.tp))
 	if elsewhere := s.x.RegisteredOn(d.tp, d.objs); len(elsewhere) > 0 {
 		msg += "; it is registered on " + joinRefs(elsewhere) + " instead"
 	}
@@ -152,12 +154,20 @@ func certRotatedOneSide(s *scan, c Check, d *deployment) {
 		}
 	}
 	var msg string
+	if d.vault != nil {
+		// The vault's own versions say which side is behind: the app has
+		// an older version, the workload loads the current one.
+		msg = fmt.Sprintf("Key Vault is ahead: version %s of %s, created on %s, is not registered on the app, which has only an older version (%s, registered until %s): a workload that loads the certificate by name signs with the new version and fails. Upload it to the app",
+			d.vault.current.Version, d.vault, dayOrUnknown(d.vault.current.Created), newest.Thumbprints.Brief(), dayOrUnknown(newest.Primary().End))
+		s.add(c, 0, &newest.Obj.Ref, newest.Ref(), d.local, "%s%s", msg, newest.IdentityNote())
+		return
+	}
 	if d.cert.NotBefore.After(newest.Issued()) {
 		msg = fmt.Sprintf("the deployment is ahead: %s signs with a newer certificate for %s (%s, issued %s) that was never uploaded to the app, which has only the older one (%s, registered until %s). Upload the deployed certificate to the app",
-			d.row.Source, CommonName(d.cert.Subject), d.tp.Brief(), Day(d.cert.NotBefore), newest.Thumbprints.Brief(), dayOrUnknown(newest.Primary().End))
+			d.source, CommonName(d.cert.Subject), d.tp.Brief(), Day(d.cert.NotBefore), newest.Thumbprints.Brief(), dayOrUnknown(newest.Primary().End))
 	} else {
 		msg = fmt.Sprintf("the app registration is ahead: the app has a newer certificate for %s (%s, from %s), but %s still signs with an older one (%s) that is no longer registered. Deploy the certificate the app now has",
-			CommonName(d.cert.Subject), newest.Thumbprints.Brief(), dayOrUnknown(newest.Issued()), d.row.Source, d.tp.Brief())
+			CommonName(d.cert.Subject), newest.Thumbprints.Brief(), dayOrUnknown(newest.Issued()), d.source, d.tp.Brief())
 	}
 	s.add(c, 0, &newest.Obj.Ref, newest.Ref(), d.local, "%s%s", msg, newest.IdentityNote())
 }
@@ -166,7 +176,11 @@ func certUnused(s *scan, c Check, g *CertGroup) {
 	if !s.covered[g.Obj] || !g.ClientAuth() || !clientCert(g) || len(s.deployedBy[g]) > 0 || (!g.End.IsZero() && !s.now.Before(g.End)) {
 		return
 	}
-	s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "%s can authenticate the app, but no row of the deployed mapping signs with it%s", certWhat(g), g.IdentityNote())
+	nothing := "no row of the deployed mapping signs with it"
+	if len(s.inv.Vaults) > 0 {
+		nothing = "neither a row of the deployed mapping nor a Key Vault certificate signs with it"
+	}
+	s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "%s can authenticate the app, but %s%s", certWhat(g), nothing, g.IdentityNote())
 }
 
 func usages(gs []*CertGroup) string {
@@ -182,7 +196,7 @@ func usages(gs []*CertGroup) string {
 func deploymentSources(ds []*deployment) string {
 	srcs := make([]string, len(ds))
 	for i, d := range ds {
-		srcs[i] = d.row.Source
+		srcs[i] = d.source
 	}
 	return strings.Join(srcs, ", ")
 }

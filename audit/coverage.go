@@ -73,7 +73,7 @@ func (o *AuditedObject) ChecksOn(ran []string) []string {
 			if !secrets {
 				continue
 			}
-		case ScopeDeployment:
+		case ScopeDeployment, ScopeKeyVault:
 			if !o.Deployed {
 				continue
 			}
@@ -96,6 +96,8 @@ func (s *scan) ran(rl rule) bool {
 		return deployments || (rl.local != nil && locals)
 	case ScopeLocal:
 		return locals
+	case ScopeKeyVault:
+		return len(s.inv.Vaults) > 0
 	}
 	return true
 }
@@ -108,6 +110,7 @@ func (s *scan) coverage() {
 		}
 	}
 	s.localStatus()
+	s.vaultStatus()
 	for _, o := range s.x.Objects() {
 		var creds []CredentialStatus
 		var unchecked []string

@@ -16,13 +16,26 @@ type facts struct {
 	covered map[*Object]bool
 	// deployedThumbs marks the certificates a deployment signs with.
 	deployedThumbs map[thumbKey]bool
+	// vaultCerts are the certificates of the Key Vaults read.
+	vaultCerts []*vaultCert
 }
 
-// deployment is one row of the deployed mapping joined to the tenant.
+// deployment is one thing that signs as an app, joined to the tenant: a
+// row of the deployed mapping, or the current version of a Key Vault
+// certificate that the app has registered a version of.
 type deployment struct {
-	row *Deployment
-	// objs are the application and service principals the row names; nil
-	// when it names none (the join warns).
+	// source says where the deployment is known from, for messages: the
+	// mapping row ("deployed.csv:4") or the vault certificate ("Key Vault
+	// certificate kv-prod/payroll").
+	source string
+	// keyMismatch says why the private key deployed beside the
+	// certificate is not its own; "" when it is, or is not known.
+	keyMismatch string
+	// vault is the vault certificate the deployment loads, nil for a
+	// mapping row that names a file or a thumbprint.
+	vault *vaultCert
+	// objs are the application and service principals it names; nil
+	// when a mapping row names none (the join warns).
 	objs []*Object
 	// tp are the thumbprints it signs with, completed from its
 	// certificate; cert is that certificate, when known.
@@ -45,33 +58,47 @@ func (s *scan) join() {
 	s.deployedBy = make(map[*CertGroup][]*deployment)
 	s.covered = make(map[*Object]bool)
 	s.deployedThumbs = make(map[thumbKey]bool)
-	for i := range s.inv.Deployments {
-		row := &s.inv.Deployments[i]
-		d := &deployment{row: row, tp: row.Thumbprints, local: deploymentRef(row)}
+	s.vaultCerts = s.vaultCertsRead()
+	rows, loads := s.vaultRows()
+	for i := range rows {
+		row := &rows[i]
+		d := &deployment{source: row.Source, tp: row.Thumbprints, local: deploymentRef(row), vault: s.vaultCertOf(loads[row])}
 		s.deployments = append(s.deployments, d)
 		objs, why := s.x.Resolve(row.App, s.complete)
 		if objs == nil {
 			s.r.Warnings = append(s.r.Warnings, fmt.Sprintf("%s: %s; the row was not checked", row.Source, why))
 			continue
 		}
-		d.objs = objs
-		for _, o := range objs {
-			s.covered[o] = true
-		}
 		if row.Cert != nil && row.Cert.Cert != nil {
 			d.cert = row.Cert.Cert
 			d.tp = d.tp.Merge(d.cert.Thumbprints)
+			d.keyMismatch = row.Cert.KeyMismatch
 		}
-		for _, k := range thumbKeys(d.tp) {
-			s.deployedThumbs[k] = true
-		}
-		d.matched = Matches(objs, d.tp)
-		if len(d.matched) == 0 && d.cert != nil {
-			d.sameSubject = WithSubject(objs, d.cert.Subject)
-		}
-		for _, g := range append(d.matched, d.sameSubject...) {
-			s.deployedBy[g] = append(s.deployedBy[g], d)
-		}
+		s.place(d, objs)
+	}
+	s.joinVaults()
+}
+
+// place joins deployment d to the app objs it names: the app is covered,
+// its certificate deployed, and the app's certificates it matches (by
+// thumbprint, or by subject when none does) are in use.
+func (s *scan) place(d *deployment, objs []*Object) {
+	d.objs = objs
+	for _, o := range objs {
+		s.covered[o] = true
+	}
+	for _, k := range thumbKeys(d.tp) {
+		s.deployedThumbs[k] = true
+	}
+	d.matched = Matches(objs, d.tp)
+	if len(d.matched) == 0 && d.cert != nil {
+		d.sameSubject = WithSubject(objs, d.cert.Subject)
+	}
+	if len(d.matched) == 0 && d.vault != nil {
+		d.sameSubject = d.vault.registeredOn(objs)
+	}
+	for _, g := range append(d.matched, d.sameSubject...) {
+		s.deployedBy[g] = append(s.deployedBy[g], d)
 	}
 }
 

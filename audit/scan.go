@@ -56,12 +56,13 @@ type rule struct {
 	object     func(*scan, Check, *Object)
 	deployment func(*scan, Check, *deployment)
 	local      func(*scan, Check, *LocalCert)
+	vault      func(*scan, Check, *vaultCert)
 }
 
 // scanRules lists every check of appaudit scan, family by family, in the
 // order documentation lists them.
 func scanRules() []rule {
-	return slices.Concat(validityRules(), deploymentRules(), propertyRules(), secretRules(), localRules(), samlRules())
+	return slices.Concat(validityRules(), deploymentRules(), propertyRules(), secretRules(), localRules(), samlRules(), keyVaultRules())
 }
 
 // apply runs one rule over what it looks at.
@@ -81,6 +82,11 @@ func (s *scan) apply(rl rule) {
 			if d.objs != nil {
 				rl.deployment(s, rl.Check, d)
 			}
+		}
+	}
+	if rl.vault != nil {
+		for _, vc := range s.vaultCerts {
+			rl.vault(s, rl.Check, vc)
 		}
 	}
 	if rl.local != nil {

@@ -51,6 +51,11 @@ func Scenario(now time.Time) (*audit.Tenant, *audit.Inventory) {
 		samlExpired  = mk("Microsoft Azure Federated SSO Certificate", -1100, -4)
 		samlRetired  = mk("Microsoft Azure Federated SSO Certificate", -2200, -1100)
 		stray        = mk("test-client.local", -1, 90)
+		orders       = mk("orders-api.contoso.com", -330, 35)
+		invoiceOld   = mk("invoice.contoso.com", -200, 165)
+		invoiceNew   = mk("invoice.contoso.com", -3, 362)
+		scheduler    = mk("scheduler.contoso.com", -355, 10)
+		sandbox      = mk("sandbox.contoso.com", -10, 355)
 	)
 	// The mail relay's key file holds a key of another certificate.
 	mailWrongKey := mk("unrelated", -1, 1, withKey(&audittest.Cert{Key: audittest.KeyB()}))
@@ -101,6 +106,13 @@ func Scenario(now time.Time) (*audit.Tenant, *audit.Inventory) {
 			PreferredTokenSigningKeyEndDateTime: c.X509.NotAfter.UTC(),
 		}
 	}
+	// Three apps load their certificates from Key Vault: the orders API's
+	// renews in a few days, the invoice service's was renewed in the vault
+	// and not uploaded, the scheduler's ends and nothing renews it.
+	add(17, "Orders API", orders.KeyCredential("6a1f0c2e-0017-4c1e-9f00-000000000017", audit.UsageVerify, false))
+	add(18, "Invoice Service", invoiceOld.KeyCredential("6a1f0c2e-0018-4c1e-9f00-000000000018", audit.UsageVerify, false))
+	add(19, "Scheduler", scheduler.KeyCredential("6a1f0c2e-0019-4c1e-9f00-000000000019", audit.UsageVerify, false))
+
 	// The SAML portal's signing certificate ends soon, and the one before
 	// it is still registered; the expense portal's has already ended. Each
 	// signing certificate comes with the password of its PFX, which has
@@ -141,6 +153,7 @@ func Scenario(now time.Time) (*audit.Tenant, *audit.Inventory) {
 		inv.Deployments = append(inv.Deployments, d)
 	}
 	lc := func(c *audittest.Cert, file string) *audit.LocalCert { l := local(c, file); return &l }
+	inv.Vaults = []audit.Vault{demoVault(now, orders, invoiceOld, invoiceNew, scheduler, sandbox)}
 	deploy(appID(1), &inv.Certs[0], "")
 	deploy("Billing Worker", lc(billing, "billing-worker.pem"), "")
 	deploy(appID(3), lc(reporting, "reporting.pem"), "")
@@ -153,6 +166,32 @@ func Scenario(now time.Time) (*audit.Tenant, *audit.Inventory) {
 	deploy("Analytics Ingest", nil, analytics.Thumbprints().X5t())
 	deploy("Payments Gateway (retired)", nil, payroll.Thumbprints().SHA1)
 	return tenant, inv
+}
+
+// demoVault is the company's Key Vault: the certificates of the orders
+// API (AutoRenew 30 days before expiry), the invoice service (renewed,
+// version 2 current), the scheduler (an EmailContacts action only) and a
+// sandbox certificate no app has registered.
+func demoVault(now time.Time, orders, invoiceOld, invoiceNew, scheduler, sandbox *audittest.Cert) audit.Vault {
+	const url = "https://kv-contoso-demo.vault.azure.net"
+	version := func(name, v string, c *audittest.Cert) audit.VaultVersion {
+		return audit.VaultVersion{ID: url + "/certificates/" + name + "/" + v, Version: v, Thumbprints: c.Thumbprints(),
+			Enabled: true, NotBefore: c.X509.NotBefore.UTC(), Expires: c.X509.NotAfter.UTC(), Created: c.X509.NotBefore.UTC(),
+			Subject: c.Summary().Subject, Cert: c.Summary()}
+	}
+	policy := func(a audit.LifetimeAction) *audit.VaultPolicy {
+		return &audit.VaultPolicy{Issuer: "Self", ValidityMonths: 12, LifetimeActions: []audit.LifetimeAction{a}}
+	}
+	cert := func(name string, p *audit.VaultPolicy, vs ...audit.VaultVersion) audit.VaultCertificate {
+		return audit.VaultCertificate{Name: name, ID: url + "/certificates/" + name, Versions: vs, Policy: p}
+	}
+	return audit.Vault{Name: "kv-contoso-demo", URL: url, ReadAt: now, Complete: true, Certificates: []audit.VaultCertificate{
+		cert("orders-api", policy(audit.LifetimeAction{Action: audit.ActionAutoRenew, DaysBeforeExpiry: 30}), version("orders-api", "0f3c9a1e", orders)),
+		cert("invoice", policy(audit.LifetimeAction{Action: audit.ActionAutoRenew, LifetimePercentage: 80}),
+			version("invoice", "5b7d2e40", invoiceOld), version("invoice", "9e1a6c33", invoiceNew)),
+		cert("scheduler", policy(audit.LifetimeAction{Action: audit.ActionEmailContacts, DaysBeforeExpiry: 30}), version("scheduler", "2c4e6a80", scheduler)),
+		cert("sandbox", policy(audit.LifetimeAction{Action: audit.ActionAutoRenew, LifetimePercentage: 80}), version("sandbox", "7a9b0c1d", sandbox)),
+	}}
 }
 
 func secret(keyID, name string, start, end time.Time) audit.PasswordCredential {
