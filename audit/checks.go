@@ -49,6 +49,9 @@ const (
 	CheckSAMLCertInactiveExpired = "saml-cert-inactive-expired"
 	CheckKeyVaultRenewalDue      = "keyvault-renewal-due"
 	CheckKeyVaultRenewalMissing  = "keyvault-renewal-missing"
+	CheckSignInFailing           = "signin-failing"
+	CheckRotationIncomplete      = "rotation-incomplete"
+	CheckCredentialUnused        = "credential-unused"
 )
 
 // Scope says what a scan check examines, so that a report can tell a check
@@ -73,18 +76,23 @@ const (
 	// ScopeKeyVault: the Key Vault certificates apps load; they run only
 	// when vaults were read, and examine the apps that load one.
 	ScopeKeyVault Scope = "keyvault"
+	// ScopeUsage: every credential, held against what Entra recorded of
+	// its sign-ins; they run only when usage evidence was read.
+	ScopeUsage Scope = "usage"
 )
 
 // Reference pages the checks cite.
 const (
-	refCertCredentials = "https://learn.microsoft.com/entra/identity-platform/certificate-credentials"
-	refErrorCodes      = "https://learn.microsoft.com/entra/identity-platform/reference-error-codes"
-	refKeyCredential   = "https://learn.microsoft.com/graph/api/resources/keycredential"
-	refPasswordCred    = "https://learn.microsoft.com/graph/api/resources/passwordcredential"
-	refSCuBA           = "https://github.com/cisagov/ScubaGear/blob/main/PowerShell/ScubaGear/baselines/aad.md"
-	refAddCredentials  = "https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials"
-	refSAMLCerts       = "https://learn.microsoft.com/entra/identity/enterprise-apps/tutorial-manage-certificates-for-federated-single-sign-on"
-	refKeyVaultRenewal = "https://learn.microsoft.com/azure/key-vault/certificates/overview-renew-certificate"
+	refCertCredentials    = "https://learn.microsoft.com/entra/identity-platform/certificate-credentials"
+	refErrorCodes         = "https://learn.microsoft.com/entra/identity-platform/reference-error-codes"
+	refKeyCredential      = "https://learn.microsoft.com/graph/api/resources/keycredential"
+	refPasswordCred       = "https://learn.microsoft.com/graph/api/resources/passwordcredential"
+	refSCuBA              = "https://github.com/cisagov/ScubaGear/blob/main/PowerShell/ScubaGear/baselines/aad.md"
+	refAddCredentials     = "https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials"
+	refSAMLCerts          = "https://learn.microsoft.com/entra/identity/enterprise-apps/tutorial-manage-certificates-for-federated-single-sign-on"
+	refKeyVaultRenewal    = "https://learn.microsoft.com/azure/key-vault/certificates/overview-renew-certificate"
+	refSignInLogs         = "https://learn.microsoft.com/graph/api/resources/signin"
+	refCredentialActivity = "https://learn.microsoft.com/graph/api/resources/appcredentialsigninactivity"
 )
 
 // Checks is the whole catalogue, in the order documentation lists it: the

@@ -150,15 +150,17 @@ func certExpiring(s *scan, c Check, g *CertGroup) {
 		return
 	}
 	sev, extra := SeverityMedium, ""
-	if succ := successor(g); succ != nil {
+	succ := successor(g)
+	if succ != nil {
 		sev = SeverityLow
 		extra = fmt.Sprintf("; its successor %s is already registered, until %s", succ.Thumbprints.Brief(), dayOrUnknown(succ.End))
 	} else if len(s.deployedBy[g]) > 0 {
 		sev = SeverityHigh
 		extra = "; no successor is registered"
 	}
-	s.add(c, sev, &g.Obj.Ref, g.Ref(), nil, "%s expires on %s (in %s)%s%s%s",
-		certWhat(g), Day(g.End), Plural(daysBetween(s.now, g.End), "day"), s.usedBy(g), extra, g.IdentityNote())
+	sev, use, last := s.byUse(sev, succ != nil, g.Start, groupKeyIDs(g)...)
+	s.addAt(last, c, sev, &g.Obj.Ref, g.Ref(), nil, "%s expires on %s (in %s)%s%s%s%s",
+		certWhat(g), Day(g.End), Plural(daysBetween(s.now, g.End), "day"), s.usedBy(g), extra, use, g.IdentityNote())
 }
 
 // validSibling is another client certificate on the same object that is

@@ -56,6 +56,24 @@ func samlRules() []rule {
 	}
 }
 
+// samlStart is when the active SAML signing certificate was registered,
+// zero when it is not among the keys.
+func samlStart(o *Object) time.Time {
+	if o.SAML == nil {
+		return time.Time{}
+	}
+	return o.SAML.Start
+}
+
+// samlKeyIDs are the keyIds of the active SAML signing certificate, for
+// its sign-in activity.
+func samlKeyIDs(o *Object) []string {
+	if o.SAML == nil {
+		return nil
+	}
+	return groupKeyIDs(o.SAML)
+}
+
 // samlActive is what the active SAML signing certificate of a service
 // principal is known by: its group when a keyCredential has the
 // thumbprint, and its end date (that key's endDateTime, else
@@ -88,12 +106,13 @@ func samlCertExpired(s *scan, c Check, o *Object) {
 	if !ok || s.now.Before(end) {
 		return
 	}
-	sev := Severity(0)
+	sev := c.Severity
 	if o.SP.AccountDisabled {
 		sev = SeverityLow
 	}
-	s.add(c, sev, &o.Ref, cred, nil, "%s expired on %s (%s ago): applications that check the signature refuse SAML sign-ins%s%s",
-		what, Day(end), Plural(daysBetween(end, s.now), "day"), samlDisabled(o), note)
+	sev, use, last := s.byUse(sev, false, samlStart(o), samlKeyIDs(o)...)
+	s.addAt(last, c, sev, &o.Ref, cred, nil, "%s expired on %s (%s ago): applications that check the signature refuse SAML sign-ins%s%s%s",
+		what, Day(end), Plural(daysBetween(end, s.now), "day"), samlDisabled(o), use, note)
 }
 
 func samlCertExpiring(s *scan, c Check, o *Object) {
@@ -101,8 +120,9 @@ func samlCertExpiring(s *scan, c Check, o *Object) {
 	if !ok || !s.now.Before(end) || !s.endsSoon(end) {
 		return
 	}
-	sev, extra := Severity(0), "; no other signing certificate is registered on it"
-	if next := samlSuccessor(o, end); next != nil {
+	sev, extra := c.Severity, "; no other signing certificate is registered on it"
+	next := samlSuccessor(o, end)
+	if next != nil {
 		sev = SeverityMedium
 		extra = fmt.Sprintf("; the signing certificate %s, registered until %s, can take over once it is made active and given to the application",
 			next.Thumbprints.Brief(), dayOrUnknown(next.Primary().End))
@@ -110,8 +130,9 @@ func samlCertExpiring(s *scan, c Check, o *Object) {
 	if o.SP.AccountDisabled {
 		sev = SeverityLow
 	}
-	s.add(c, sev, &o.Ref, cred, nil, "%s expires on %s (in %s)%s%s%s",
-		what, Day(end), Plural(daysBetween(s.now, end), "day"), extra, samlDisabled(o), note)
+	sev, use, last := s.byUse(sev, next != nil, samlStart(o), samlKeyIDs(o)...)
+	s.addAt(last, c, sev, &o.Ref, cred, nil, "%s expires on %s (in %s)%s%s%s%s",
+		what, Day(end), Plural(daysBetween(s.now, end), "day"), extra, samlDisabled(o), use, note)
 }
 
 // samlSuccessor is another signing certificate of o, valid now or later,

@@ -115,11 +115,13 @@ func secretExpiring(s *scan, c Check, o *Object) {
 			continue
 		}
 		sev, extra := SeverityMedium, ""
-		if otherSecret(secrets, pc, func(p *PasswordCredential) bool { return p.End.IsZero() || p.End.After(pc.End) }) {
+		outlived := otherSecret(secrets, pc, func(p *PasswordCredential) bool { return p.End.IsZero() || p.End.After(pc.End) })
+		if outlived {
 			sev, extra = SeverityLow, "; a secret that outlives it is already registered"
 		}
-		s.add(c, sev, &o.Ref, secretRef(pc), nil, "%s expires on %s (in %s)%s",
-			secretWhat(pc), Day(pc.End), Plural(daysBetween(s.now, pc.End), "day"), extra)
+		sev, use, last := s.byUse(sev, outlived, pc.Start, pc.KeyID)
+		s.addAt(last, c, sev, &o.Ref, secretRef(pc), nil, "%s expires on %s (in %s)%s%s",
+			secretWhat(pc), Day(pc.End), Plural(daysBetween(s.now, pc.End), "day"), extra, use)
 	}
 }
 

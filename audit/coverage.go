@@ -73,6 +73,10 @@ func (o *AuditedObject) ChecksOn(ran []string) []string {
 			if !secrets {
 				continue
 			}
+		case ScopeUsage:
+			if !certs && !secrets {
+				continue
+			}
 		case ScopeDeployment, ScopeKeyVault:
 			if !o.Deployed {
 				continue
@@ -98,6 +102,8 @@ func (s *scan) ran(rl rule) bool {
 		return locals
 	case ScopeKeyVault:
 		return len(s.inv.Vaults) > 0
+	case ScopeUsage:
+		return s.usage() != nil
 	}
 	return true
 }

@@ -6,7 +6,7 @@ import "testing"
 // so a new check can be neither left out of the passed checks reports show
 // nor never run.
 func TestEveryScanCheckHasAScopeAndLooks(t *testing.T) {
-	scopes := map[Scope]bool{ScopeCertificate: true, ScopeSecret: true, ScopeSAML: true, ScopeDeployment: true, ScopeLocal: true, ScopeKeyVault: true}
+	scopes := map[Scope]bool{ScopeCertificate: true, ScopeSecret: true, ScopeSAML: true, ScopeDeployment: true, ScopeLocal: true, ScopeKeyVault: true, ScopeUsage: true}
 	seen := map[string]bool{}
 	for _, rl := range scanRules() {
 		if !scopes[rl.Scope] {
@@ -15,7 +15,7 @@ func TestEveryScanCheckHasAScopeAndLooks(t *testing.T) {
 		if rl.Command != "scan" {
 			t.Errorf("check %s is a scan rule for command %q", rl.ID, rl.Command)
 		}
-		if rl.group == nil && rl.object == nil && rl.deployment == nil && rl.local == nil && rl.vault == nil {
+		if rl.group == nil && rl.object == nil && rl.deployment == nil && rl.local == nil && rl.vault == nil && rl.tenant == nil {
 			t.Errorf("check %s looks at nothing", rl.ID)
 		}
 		if seen[rl.ID] {

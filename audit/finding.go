@@ -27,6 +27,12 @@ type Finding struct {
 	AADSTS      []string `json:"aadsts,omitempty"`
 	Reference   string   `json:"reference,omitempty"`
 
+	// LastSignIn is when Entra last recorded a sign-in with the
+	// credential concerned (usage evidence, scan --usage); nil when
+	// usage evidence was not read, does not list the credential, or lists
+	// no sign-in with it (the message then says so).
+	LastSignIn *time.Time `json:"lastSignIn,omitempty"`
+
 	// Fingerprint identifies the finding across runs: it is derived from
 	// the check, the object, the credential and the local input, never from
 	// the message text, so that baselines and suppressions survive wording

@@ -127,6 +127,9 @@ type Policy struct {
 	MaxSecretDays int `json:"maxSecretDays"`
 	// MinRSABits: smallest acceptable RSA modulus.
 	MinRSABits int `json:"minRsaBits"`
+	// UnusedDays: a credential with no sign-in for this many days is
+	// unused (usage evidence only; 0 is DefaultUnusedDays).
+	UnusedDays int `json:"unusedDays,omitempty"`
 }
 
 // EndsSoon reports whether end (a credential's end, zero when it has

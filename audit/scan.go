@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -22,8 +23,16 @@ func Run(t *Tenant, inv *Inventory, p Policy, now time.Time) *Result {
 	}
 	r := NewResult("scan", t, p, now)
 	r.Warnings = slices.Clone(inv.Warnings)
-	s := &scan{x: NewIndex(inv.Certs), inv: inv, p: p, now: now, r: r, complete: t.Complete}
+	s := &scan{x: NewIndex(inv.Certs), inv: inv, p: p, now: now, r: r, complete: t.Complete, usageRead: t.Usage}
 	s.x.AddTenant(t)
+	if u := t.Usage; u != nil && !u.Complete {
+		why := u.IncompleteReason
+		if why == "" {
+			why = "the usage evidence was not read whole"
+		}
+		r.Complete = false
+		r.Incomplete = strings.TrimPrefix(r.Incomplete+"; "+why, "; ")
+	}
 	s.join()
 	for _, rl := range scanRules() {
 		s.apply(rl)
@@ -43,6 +52,8 @@ type scan struct {
 	now      time.Time
 	r        *Result
 	complete bool
+	// usageRead is the tenant's usage evidence, nil when it was not read.
+	usageRead *Usage
 	facts
 }
 
@@ -57,12 +68,14 @@ type rule struct {
 	deployment func(*scan, Check, *deployment)
 	local      func(*scan, Check, *LocalCert)
 	vault      func(*scan, Check, *vaultCert)
+	// tenant runs once for the whole tenant.
+	tenant func(*scan, Check)
 }
 
 // scanRules lists every check of appaudit scan, family by family, in the
 // order documentation lists them.
 func scanRules() []rule {
-	return slices.Concat(validityRules(), deploymentRules(), propertyRules(), secretRules(), localRules(), samlRules(), keyVaultRules())
+	return slices.Concat(validityRules(), deploymentRules(), propertyRules(), secretRules(), localRules(), samlRules(), keyVaultRules(), usageRules())
 }
 
 // apply runs one rule over what it looks at.
@@ -84,6 +97,9 @@ func (s *scan) apply(rl rule) {
 			}
 		}
 	}
+	if rl.tenant != nil {
+		rl.tenant(s, rl.Check)
+	}
 	if rl.vault != nil {
 		for _, vc := range s.vaultCerts {
 			rl.vault(s, rl.Check, vc)
@@ -102,6 +118,17 @@ func (s *scan) apply(rl rule) {
 // 0 is the check's default severity.
 func (s *scan) add(c Check, sev Severity, app *ObjectRef, cred *CredentialRef, local *LocalRef, format string, args ...any) {
 	s.r.Add(c, sev, app, cred, local, fmt.Sprintf(format, args...))
+}
+
+// addAt is add for a finding about a credential whose last sign-in Entra
+// recorded (last nil when it is not known).
+func (s *scan) addAt(last *time.Time, c Check, sev Severity, app *ObjectRef, cred *CredentialRef, local *LocalRef, format string, args ...any) {
+	f := c.Finding(sev, app, cred, local, fmt.Sprintf(format, args...))
+	if last != nil {
+		t := last.UTC()
+		f.LastSignIn = &t
+	}
+	s.r.Findings = append(s.r.Findings, f)
 }
 
 // endsSoon reports whether end falls within the policy's warning window.

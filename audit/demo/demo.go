@@ -56,6 +56,8 @@ func Scenario(now time.Time) (*audit.Tenant, *audit.Inventory) {
 		invoiceNew   = mk("invoice.contoso.com", -3, 362)
 		scheduler    = mk("scheduler.contoso.com", -355, 10)
 		sandbox      = mk("sandbox.contoso.com", -10, 355)
+		ledgerOld    = mk("ledger-sync.contoso.com", -340, 12)
+		ledgerNew    = mk("ledger-sync.contoso.com", -5, 360)
 	)
 	// The mail relay's key file holds a key of another certificate.
 	mailWrongKey := mk("unrelated", -1, 1, withKey(&audittest.Cert{Key: audittest.KeyB()}))
@@ -113,6 +115,12 @@ func Scenario(now time.Time) (*audit.Tenant, *audit.Inventory) {
 	add(18, "Invoice Service", invoiceOld.KeyCredential("6a1f0c2e-0018-4c1e-9f00-000000000018", audit.UsageVerify, false))
 	add(19, "Scheduler", scheduler.KeyCredential("6a1f0c2e-0019-4c1e-9f00-000000000019", audit.UsageVerify, false))
 
+	// The ledger sync's new certificate was uploaded, but Entra still sees
+	// it sign in with the old one, which ends in 12 days.
+	add(20, "Ledger Sync", ledgerOld.KeyCredential("6a1f0c2e-0020-4c1e-9f00-000000000020", audit.UsageVerify, false),
+		ledgerNew.KeyCredential("6a1f0c2e-0020-4c1e-9f00-000000000021", audit.UsageVerify, false))
+	tenant.Usage = demoUsage(now, appID, export)
+
 	// The SAML portal's signing certificate ends soon, and the one before
 	// it is still registered; the expense portal's has already ended. Each
 	// signing certificate comes with the password of its PFX, which has
@@ -166,6 +174,32 @@ func Scenario(now time.Time) (*audit.Tenant, *audit.Inventory) {
 	deploy("Analytics Ingest", nil, analytics.Thumbprints().X5t())
 	deploy("Payments Gateway (retired)", nil, payroll.Thumbprints().SHA1)
 	return tenant, inv
+}
+
+// demoUsage is what Entra recorded of the demo's credentials in the last
+// 30 days: the ledger sync still signs in with its old certificate, the
+// analytics ingest's certificate has not signed in for 150 days, and the data export
+// job fails with AADSTS700027, presenting the import job's certificate.
+func demoUsage(now time.Time, appID func(int) string, export *audittest.Cert) *audit.Usage {
+	day := audittest.Days
+	u := &audit.Usage{From: now.Add(-day(30)), To: now, Complete: true,
+		Activity: audit.UsageSource{Read: true, Pages: 1}, Failures: audit.UsageSource{Read: true, Pages: 1}}
+	activity := func(app int, keyID string, last time.Time) audit.CredentialActivity {
+		return audit.CredentialActivity{KeyID: keyID, KeyType: "certificate", KeyUsage: "verify", AppID: appID(app), Origin: "application", LastSignIn: last}
+	}
+	u.Credentials = []audit.CredentialActivity{
+		activity(20, "6a1f0c2e-0020-4c1e-9f00-000000000020", now.Add(-time.Hour)),
+		activity(20, "6a1f0c2e-0020-4c1e-9f00-000000000021", time.Time{}),
+		activity(11, "6a1f0c2e-0011-4c1e-9f00-000000000011", now.Add(-day(150))),
+	}
+	agg := audit.NewFailureAggregator(0)
+	for i := 0; i < 42; i++ {
+		agg.Add(audit.FailedSignIn{Time: now.Add(-time.Duration(i) * 37 * time.Minute), AppID: appID(6), ServicePrincipalID: "sp-" + appID(6),
+			ErrorCode: 700027, Reason: "Client assertion failed signature validation.", Thumbprint: export.Thumbprints().SHA1,
+			ClientCredentialType: "clientAssertion", Resource: "Microsoft Graph"})
+	}
+	u.Failed, u.FailedTotal, u.FailedDropped = agg.Result()
+	return u
 }
 
 // demoVault is the company's Key Vault: the certificates of the orders

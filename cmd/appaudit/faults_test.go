@@ -33,10 +33,10 @@ type faultScenario struct {
 	warning string
 }
 
-// The served tenant: the demo's 17 applications and 2 service principals,
+// The served tenant: the demo's 18 applications and 2 service principals,
 // three objects a page (five pages of applications), certificate bodies
 // left out of list pages and fetched with $batch.
-const servedApps, servedSPs = 17, 2
+const servedApps, servedSPs = 18, 2
 
 func faultScenarios() []faultScenario {
 	apps := "/applications"

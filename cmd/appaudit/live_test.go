@@ -46,7 +46,7 @@ func serve(t *testing.T, snapshot string, opts graphtest.Options) *graphtest.Ser
 }
 
 // demoSnapshot writes the demo tenant, as of the test clock, as a
-// snapshot: 17 applications and 2 service principals, certificate bodies
+// snapshot: 18 applications and 2 service principals, certificate bodies
 // and all.
 func demoSnapshot(t *testing.T) string {
 	t.Helper()
@@ -255,7 +255,7 @@ func TestSnapshotCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.Complete || got.TenantID != demo.TenantID || got.Cloud != "public" || len(got.Applications) != 17 || len(got.ServicePrincipals) != 2 || got.TakenAt.IsZero() {
+	if !got.Complete || got.TenantID != demo.TenantID || got.Cloud != "public" || len(got.Applications) != 18 || len(got.ServicePrincipals) != 2 || got.TakenAt.IsZero() {
 		t.Errorf("snapshot header %+v, %d applications, %d service principals", got, len(got.Applications), len(got.ServicePrincipals))
 	}
 	b, _ := os.ReadFile(out)
@@ -274,7 +274,7 @@ func TestSnapshotCommand(t *testing.T) {
 		"--key-reads-per-minute", "0")
 	got, err = graphclient.ReadSnapshotFile(out)
 	if code != exitIncomplete || err != nil || got.Complete || !strings.Contains(got.IncompleteReason, "listing service principals stopped at page 1") ||
-		len(got.Applications) != 17 {
+		len(got.Applications) != 18 {
 		t.Errorf("exit %d, %v, %+v", code, err, got)
 	}
 	if !strings.Contains(errOut, "snapshot incomplete, written to "+out) {

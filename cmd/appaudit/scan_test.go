@@ -83,7 +83,7 @@ func TestScanDemoJSON(t *testing.T) {
 		t.Errorf("exit %d with --fail-on none", code)
 	}
 	r := decodeReport(t, out)
-	if r.SchemaVersion == "" || !r.Complete || r.Source.Kind != "demo" || r.Summary.Applications != 17 {
+	if r.SchemaVersion == "" || !r.Complete || r.Source.Kind != "demo" || r.Summary.Applications != 18 {
 		t.Errorf("report header: %+v", r)
 	}
 	if len(r.Findings) != r.Summary.Findings || r.Summary.BySeverity["critical"] == 0 {
