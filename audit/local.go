@@ -1,12 +1,16 @@
 package audit
 
 // Inventory is what is deployed, as the user described it: local
-// certificate files (--certs) and the mapping of apps to the certificate or
-// thumbprint each one signs with (--deployed). Package audit/localfiles reads
-// it from files.
+// certificate files (--certs), the mapping of apps to the certificate or
+// thumbprint each one signs with (--deployed), and the Azure Key Vaults
+// workloads load their certificates from (--keyvault). Package
+// audit/localfiles reads the files, package keyvault the vaults.
 type Inventory struct {
 	Certs       []LocalCert  `json:"-"`
 	Deployments []Deployment `json:"-"`
+	// Vaults are the Key Vaults read (keyvault.go); each says whether it
+	// was read whole.
+	Vaults []Vault `json:"-"`
 	// Warnings are problems in the input that do not stop the audit (for
 	// example a mapping row naming an app the tenant does not have); Run
 	// carries them into the Result.
@@ -48,4 +52,9 @@ type Deployment struct {
 	// Cert is the deployed certificate when known: from CertPath, or a
 	// --certs file with the same thumbprint.
 	Cert *LocalCert
+	// KeyVault is the vault certificate the row names (its keyvault
+	// column), nil for other rows: the deployment loads that certificate
+	// by name, so it signs with the version current in the vault
+	// (ResolveVaultRef, VaultCertificate.Current).
+	KeyVault *VaultRef
 }
