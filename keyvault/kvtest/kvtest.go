@@ -55,9 +55,9 @@ const PageSize = 25
 // Version is one version of a certificate.
 type Version struct {
 	// ID is the version string (32 hex characters on the real service).
-	ID                                  string
-	DER                                 []byte
-	Enabled                             bool
+	ID                                   string
+	DER                                  []byte
+	Enabled                              bool
 	NotBefore, Expires, Created, Updated time.Time
 }
 
