@@ -216,6 +216,12 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 			return err
 		}
 	}
+	// The vaults before the tenant: what they hold is known before Graph
+	// is read.
+	vaults, err := opts.source.vaults.read(ctx, s, &opts.source.live, opts.Quiet)
+	if err != nil {
+		return err
+	}
 	got, err := opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet)
 	if err != nil {
 		return err
@@ -223,7 +229,9 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 	if opts.source.Demo {
 		inv = got.inv
 	}
+	joinVaults(inv, got.vaults, vaults, opts.policy.now)
 	r := audit.Run(got.tenant, inv, opts.policy.policy(), opts.policy.now)
+	markVaults(r, inv.Vaults)
 	r.Source = got.source
 	r.Warnings = append(r.Warnings, got.warnings...)
 	if err := tri.apply(r, opts.policy.now); err != nil {
