@@ -174,8 +174,13 @@ func (r *Reader) Read(ctx context.Context, ep Endpoint) audit.Vault {
 		return v
 	}
 	rd := &vaultRead{r: r, ep: ep, client: client, now: now}
-	names, stop := rd.list(ctx)
-	rd.details(ctx, names, stop)
+	// The certificates of a page are read while the next page is.
+	names := make(chan string)
+	go func() {
+		defer close(names)
+		rd.list(ctx, names)
+	}()
+	rd.details(ctx, names)
 	v.Certificates = rd.certs
 	slices.SortFunc(v.Certificates, func(a, b audit.VaultCertificate) int { return strings.Compare(a.Name, b.Name) })
 	if len(rd.problems) > 0 {
@@ -215,10 +220,10 @@ func (rd *vaultRead) stopped() bool {
 	return rd.fatal
 }
 
-// list reads the certificate listing, page by page, and returns the
-// certificates' names; stop is true when nothing more may be sent.
-func (rd *vaultRead) list(ctx context.Context) ([]string, bool) {
-	var names []string
+// list reads the certificate listing, page by page, and sends the
+// certificates' names to out.
+func (rd *vaultRead) list(ctx context.Context, out chan<- string) {
+	n := 0
 	pager := rd.client.NewListCertificatePropertiesPager(nil)
 	for page := 1; pager.More(); page++ {
 		resp, err := pager.NextPage(ctx)
@@ -226,10 +231,10 @@ func (rd *vaultRead) list(ctx context.Context) ([]string, bool) {
 			e := classify(rd.ep, "listing certificates", err)
 			where := ""
 			if page > 1 {
-				where = fmt.Sprintf(" at page %d, after %d certificates", page, len(names))
+				where = fmt.Sprintf(" at page %d, after %d certificates", page, n)
 			}
 			rd.problem(e.fatal, "listing certificates stopped%s: %s", where, e.msg)
-			return names, e.fatal
+			return
 		}
 		for _, p := range resp.Value {
 			if p == nil {
@@ -240,27 +245,27 @@ func (rd *vaultRead) list(ctx context.Context) ([]string, bool) {
 				rd.problem(false, "the listing holds a certificate whose ID is not a certificate ID (%q)", clip(idOf(p.ID)))
 				continue
 			}
-			names = append(names, name)
-		}
-		if len(names) > rd.r.cfg.MaxCertificates {
-			rd.problem(false, "the vault holds more than %d certificates; only the first %d were read", rd.r.cfg.MaxCertificates, rd.r.cfg.MaxCertificates)
-			return names[:rd.r.cfg.MaxCertificates], false
+			if n == rd.r.cfg.MaxCertificates {
+				rd.problem(false, "the vault holds more than %d certificates; only the first %d were read", n, n)
+				return
+			}
+			n++
+			select {
+			case out <- name:
+			case <-ctx.Done():
+				return
+			}
 		}
 	}
-	return names, false
 }
 
-// details reads every certificate's versions, policy and public
-// certificate, Concurrency at a time.
-func (rd *vaultRead) details(ctx context.Context, names []string, stop bool) {
-	if stop {
-		return
-	}
-	work := make(chan string)
+// details reads the versions, policy and public certificate of every
+// certificate names gives, Concurrency at a time.
+func (rd *vaultRead) details(ctx context.Context, names <-chan string) {
 	var wg sync.WaitGroup
-	for range min(rd.r.cfg.Concurrency, len(names)) {
+	for range rd.r.cfg.Concurrency {
 		wg.Go(func() {
-			for name := range work {
+			for name := range names {
 				if rd.stopped() || ctx.Err() != nil {
 					continue
 				}
@@ -272,10 +277,6 @@ func (rd *vaultRead) details(ctx context.Context, names []string, stop bool) {
 			}
 		})
 	}
-	for _, n := range names {
-		work <- n
-	}
-	close(work)
 	wg.Wait()
 	if ctx.Err() != nil {
 		rd.problem(true, "interrupted")

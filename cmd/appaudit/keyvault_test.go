@@ -143,7 +143,7 @@ func TestEveryVaultReadIsReadOnly(t *testing.T) {
 		{"doctor", "--error", filepath.Join(dir, "error.txt"), "--graph-url", srv.URL},
 		{"preflight", "--snapshot", snap, "--app", "Payroll", "--cert", filepath.Join(dir, "renewed.pem")},
 	} {
-		vault.Fault(kvtest.Fault{Path: "/certificates", Page: 1, Status: 429, RetryAfter: "0", Times: 1})
+		vault.Fault(kvtest.Fault{Path: "/certificates", Exact: true, Page: 1, Status: 429, RetryAfter: "0", Times: 1})
 		vault.Fault(kvtest.Fault{Path: "/certificates/payroll/", Exact: true, Drop: true, Times: 1})
 		args = append(args, "--keyvault", vault.URL, "--auth", "token")
 		if args[0] != "snapshot" {
