@@ -60,8 +60,10 @@ type VaultVersion struct {
 	Updated   time.Time
 	// Subject is the certificate's subject when cer was read, else "".
 	Subject string
-	// Cert is the public certificate, when cer was read.
+	// Cert is the public certificate, when cer was read, and CER its DER
+	// encoding as Key Vault gave it (for a snapshot to keep).
 	Cert *Certificate
+	CER  []byte
 }
 
 // VaultPolicy is what a certificate's policy says about its next

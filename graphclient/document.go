@@ -26,6 +26,9 @@ type document struct {
 
 	hasValue bool
 	hasLists bool // has an applications or a servicePrincipals list
+	// sections are the raw values of a snapshot's other sections
+	// (snapshot_sections.go), by member name.
+	sections map[string][]byte
 	single   bool // has members of a directory object
 	objects  int
 	sawSP    bool
@@ -110,6 +113,9 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 		return err
 	}
 
+	if snapshot && isSection(key) {
+		return in.section(d, key)
+	}
 	raw, start, err := in.value()
 	if err != nil || len(raw) == 0 {
 		return in.readFailure(start, err, "the document")
@@ -130,8 +136,8 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 		if err := field(&d.version); err != nil {
 			return err
 		}
-		if d.version != SnapshotVersion {
-			e := in.errAt(start, fmt.Sprintf("snapshot format version %d is not one this appaudit reads (it reads version %d)", d.version, SnapshotVersion),
+		if d.version < 1 || d.version > SnapshotVersion {
+			e := in.errAt(start, fmt.Sprintf("snapshot format version %d is not one this appaudit reads (it reads versions 1 to %d)", d.version, SnapshotVersion),
 				"upgrade appaudit to read newer snapshots")
 			if d.version < 1 {
 				e.Hint = "the version is a whole number, 1 for this format"

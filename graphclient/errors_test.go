@@ -37,7 +37,7 @@ func TestReadSnapshotErrors(t *testing.T) {
 			[]string{"a Microsoft Graph error response", "Authorization_RequestDenied", "Insufficient privileges", "succeeded"}},
 		{"page of users", `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users","value":[]}`, `"https:`,
 			[]string{"the page lists users", "/v1.0/applications"}},
-		{"future version", "{\"appauditSnapshot\": 2, \"applications\": []}", "2", []string{"version 2", "reads version 1", "upgrade appaudit"}},
+		{"future version", "{\"appauditSnapshot\": 3, \"applications\": []}", "3", []string{"version 3", "reads versions 1 to 2", "upgrade appaudit"}},
 		{"version zero", `{"appauditSnapshot":0}`, "0", []string{"version 0", "whole number"}},
 		{"version text", `{"appauditSnapshot":"1"}`, `"1"`, []string{"appauditSnapshot: expected a number, found string", "Graph writes"}},
 		{"value and version", `{"appauditSnapshot":1,"complete":true,"value":[]}`, "{", []string{`snapshot with a "value" list`, `"applications"`}},

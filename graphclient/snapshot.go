@@ -17,10 +17,11 @@ import (
 	"github.com/appaudit/appaudit/audit"
 )
 
-// SnapshotVersion is the version of appaudit's snapshot format that
-// WriteSnapshot writes and ReadSnapshot reads; docs/snapshot-format.md
-// describes it.
-const SnapshotVersion = 1
+// SnapshotVersion is the newest version of appaudit's snapshot format,
+// which WriteSnapshot writes when the snapshot has sections beside the
+// tenant (version 1 otherwise) and ReadSnapshot reads with every older
+// one; docs/snapshot-format.md describes it.
+const SnapshotVersion = 2
 
 const hintShapes = "appaudit reads a Graph page {\"value\": [...]}, a JSON array as `az ad app list --all` prints, or an appaudit snapshot; see docs/snapshot-format.md"
 
@@ -86,7 +87,11 @@ func ReadSnapshotFile(path string) (*audit.Tenant, error) {
 // listing: an array or a page without @odata.nextLink does, a page with one
 // does not, and a snapshot says so itself. Bad input is a *DecodeError
 // naming the line and column, the object and a hint.
-func ReadSnapshot(r io.Reader, name string) (*audit.Tenant, error) {
+func ReadSnapshot(r io.Reader, name string) (*audit.Tenant, error) { return readSnapshot(r, name, nil) }
+
+// readSnapshot is ReadSnapshot; sections, when not nil, gets the raw
+// values of the snapshot's sections (snapshot_sections.go).
+func readSnapshot(r io.Reader, name string, sections *map[string][]byte) (*audit.Tenant, error) {
 	in := newInput(decodeBOM(r), name)
 	c, ok := in.next()
 	if !ok {
@@ -111,6 +116,9 @@ func ReadSnapshot(r io.Reader, name string) (*audit.Tenant, error) {
 		}
 		if err := d.tenant(in, t); err != nil {
 			return nil, err
+		}
+		if sections != nil {
+			*sections = d.sections
 		}
 	default:
 		return nil, in.notListing()
@@ -160,6 +168,9 @@ type SnapshotMeta struct {
 	Tool string
 	// ReadTime is how long reading the tenant took; 0 when not known.
 	ReadTime time.Duration
+	// Sections are written beside the tenant, each a member of the
+	// snapshot (snapshot_sections.go).
+	Sections []SnapshotSection
 }
 
 // snapshotHeader is the start of an appaudit snapshot; the two lists
@@ -184,7 +195,7 @@ func WriteSnapshot(w io.Writer, t *audit.Tenant, meta SnapshotMeta) error {
 	if t == nil {
 		return errors.New("graphclient: writing a snapshot: no tenant")
 	}
-	h := snapshotHeader{Version: SnapshotVersion, Tool: meta.Tool, TenantID: t.TenantID, Cloud: t.Cloud,
+	h := snapshotHeader{Version: snapshotVersionFor(meta), Tool: meta.Tool, TenantID: t.TenantID, Cloud: t.Cloud,
 		TakenAt: formatDate(t.TakenAt), Complete: t.Complete, ReadSeconds: meta.ReadTime.Round(time.Millisecond).Seconds()}
 	if !t.Complete {
 		h.IncompleteReason = t.IncompleteReason
@@ -222,6 +233,9 @@ func WriteSnapshot(w io.Writer, t *audit.Tenant, meta SnapshotMeta) error {
 		return err
 	}
 	if err := list("servicePrincipals", len(t.ServicePrincipals), func(i int) wireObject { return wireServicePrincipal(&t.ServicePrincipals[i]) }); err != nil {
+		return err
+	}
+	if err := writeSections(bw, meta.Sections); err != nil {
 		return err
 	}
 	_, _ = bw.WriteString("\n}\n")

@@ -126,6 +126,12 @@ type transport struct {
 	clock  Clock
 	stats  *counters
 	agent  string
+	// service names who answers, in messages: "Graph" unless
+	// NewRetryTransport says otherwise.
+	service string
+	// maxBody bounds one answer; check refuses a request before it leaves.
+	maxBody int64
+	check   func(*http.Request, []byte) error
 
 	mu     sync.Mutex
 	waited time.Duration // by all requests, against policy.TotalWait
@@ -134,6 +140,7 @@ type transport struct {
 
 func newTransport(base http.RoundTripper, p RetryPolicy, clock Clock, stats *counters, agent string) *transport {
 	return &transport{base: base, policy: p.withDefaults(), clock: clock, stats: stats, agent: agent,
+		service: "Graph", maxBody: maxResponseSize, check: CheckReadOnly,
 		rnd: rand.New(rand.NewPCG(uint64(clock.Now().UnixNano()), 0x5eed))}
 }
 
@@ -172,7 +179,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("graphclient: reading the request body: %w", err)
 		}
 	}
-	if err := CheckReadOnly(req, body); err != nil {
+	if err := t.check(req, body); err != nil {
 		return nil, err
 	}
 	ctx := req.Context()
@@ -237,12 +244,12 @@ func (t *transport) attempt(req *http.Request, body []byte) (*http.Response, []b
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	if resp.ContentLength > maxResponseSize {
-		return nil, nil, tooLarge(req) // said so before a byte of it was read
+	if resp.ContentLength > t.maxBody {
+		return nil, nil, t.tooLarge(req) // said so before a byte of it was read
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize+1))
-	if err == nil && len(data) > maxResponseSize {
-		return nil, nil, tooLarge(req)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, t.maxBody+1))
+	if err == nil && int64(len(data)) > t.maxBody {
+		return nil, nil, t.tooLarge(req)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the answer: %w", err)
@@ -250,9 +257,13 @@ func (t *transport) attempt(req *http.Request, body []byte) (*http.Response, []b
 	return resp, data, nil
 }
 
-// tooLarge is the error of an answer to req larger than maxResponseSize.
-func tooLarge(req *http.Request) error {
-	return fmt.Errorf("graphclient: %s answered with more than %d MiB", req.URL.Path, maxResponseSize>>20)
+// tooLarge is the error of an answer to req larger than the bound.
+func (t *transport) tooLarge(req *http.Request) error {
+	size := fmt.Sprintf("%d MiB", t.maxBody>>20)
+	if t.maxBody < 1<<20 {
+		size = fmt.Sprintf("%d KiB", t.maxBody>>10)
+	}
+	return fmt.Errorf("graphclient: %s answered with more than %s", req.URL.Path, size)
 }
 
 // decide says whether to try again, after how long, and why.
@@ -265,14 +276,14 @@ func (t *transport) decide(resp *http.Response, data []byte, err error, attempt 
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		reason = fmt.Sprintf("Graph answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+		reason = fmt.Sprintf("%s answered %d %s", t.service, resp.StatusCode, http.StatusText(resp.StatusCode))
 		wait, honoured := t.retryWait(resp.Header.Get("Retry-After"), attempt)
 		if honoured {
 			return wait, reason + " (Retry-After " + resp.Header.Get("Retry-After") + ")", true
 		}
 		return wait, reason + " without Retry-After", true
 	case http.StatusBadGateway, http.StatusGatewayTimeout:
-		return t.backoff(attempt), fmt.Sprintf("Graph answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode)), true
+		return t.backoff(attempt), fmt.Sprintf("%s answered %d %s", t.service, resp.StatusCode, http.StatusText(resp.StatusCode)), true
 	}
 	return 0, "", false
 }

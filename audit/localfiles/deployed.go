@@ -21,19 +21,20 @@ const (
 	keyApp        = "app"
 	keyThumbprint = "thumbprint"
 	keyCert       = "cert"
+	keyKeyVault   = "keyvault"
 )
 
 // ignoredYAMLKeys are the keys of a YAML entry read as notes for people;
 // other unknown keys are warned about, as they are likely misspellings.
 var ignoredYAMLKeys = map[string]bool{"owner": true, "notes": true, "note": true, "comment": true, "description": true}
 
-const mappingHint = "each entry needs app (an appId or display name) and either thumbprint or cert (a certificate file)"
+const mappingHint = "each entry needs app (an appId or display name) and one of thumbprint, cert (a certificate file) or keyvault (VAULT/CERTIFICATE, a Key Vault certificate)"
 
 // rawRow is one entry of a mapping file before it is checked.
 type rawRow struct {
-	line                   int
-	app, thumbprint, cert  string
-	hasThumbprint, hasCert bool // the key or column is present and not empty
+	line                                int
+	app, thumbprint, cert, keyvault     string
+	hasThumbprint, hasCert, hasKeyVault bool // the key or column is present and not empty
 }
 
 // mappingRow is one checked entry: the deployment, and for cert rows the
@@ -161,12 +162,22 @@ func checkRow(path string, raw rawRow, load certLoader) (mappingRow, error) {
 		return mappingRow{}, at(mappingHint, "app is empty")
 	}
 	switch {
-	case !raw.hasThumbprint && !raw.hasCert:
-		return mappingRow{}, at(mappingHint, "%q has neither a thumbprint nor a cert", raw.app)
+	case !raw.hasThumbprint && !raw.hasCert && !raw.hasKeyVault:
+		return mappingRow{}, at(mappingHint, "%q has neither a thumbprint nor a cert nor a keyvault certificate", raw.app)
 	case raw.hasThumbprint && raw.hasCert:
 		return mappingRow{}, at("keep one: the thumbprint is taken from the cert file", "%q has both a thumbprint and a cert", raw.app)
+	case raw.hasKeyVault && (raw.hasThumbprint || raw.hasCert):
+		return mappingRow{}, at("keep one: a deployment that loads its certificate from Key Vault signs with the vault's current version", "%q has a keyvault certificate and also a thumbprint or cert", raw.app)
 	}
 	row := mappingRow{dep: audit.Deployment{App: raw.app, Source: path + ":" + strconv.Itoa(raw.line)}}
+	if raw.hasKeyVault {
+		ref, err := audit.ParseVaultRef(raw.keyvault)
+		if err != nil {
+			return mappingRow{}, at("", "keyvault: %v", err).wrap(err)
+		}
+		row.dep.KeyVault = &ref
+		return row, nil
+	}
 	if raw.hasThumbprint {
 		p, err := audit.ParseThumbprint(raw.thumbprint)
 		if err != nil {
@@ -237,9 +248,10 @@ func parseCSV(path string, data []byte) ([]rawRow, error) {
 	}
 	_, hasThumb := cols[keyThumbprint]
 	_, hasCert := cols[keyCert]
-	if !hasThumb && !hasCert {
-		return nil, errorf(path, headerLine, "the first row must name the columns: app,thumbprint,cert",
-			"no thumbprint or cert column in the header (it has: %s)", strings.Join(names, ", "))
+	_, hasKeyVault := cols[keyKeyVault]
+	if !hasThumb && !hasCert && !hasKeyVault {
+		return nil, errorf(path, headerLine, "the first row must name the columns: app,thumbprint,cert (and keyvault)",
+			"no thumbprint, cert or keyvault column in the header (it has: %s)", strings.Join(names, ", "))
 	}
 	field := func(rec []string, name string) string {
 		if i, ok := cols[name]; ok && i < len(rec) {
@@ -267,8 +279,8 @@ func parseCSV(path string, data []byte) ([]rawRow, error) {
 			continue
 		}
 		line, _ := cr.FieldPos(0)
-		row := rawRow{line: line, app: field(rec, keyApp), thumbprint: field(rec, keyThumbprint), cert: field(rec, keyCert)}
-		row.hasThumbprint, row.hasCert = row.thumbprint != "", row.cert != ""
+		row := rawRow{line: line, app: field(rec, keyApp), thumbprint: field(rec, keyThumbprint), cert: field(rec, keyCert), keyvault: field(rec, keyKeyVault)}
+		row.hasThumbprint, row.hasCert, row.hasKeyVault = row.thumbprint != "", row.cert != "", row.keyvault != ""
 		rows = append(rows, row)
 	}
 	return rows, nil
@@ -305,10 +317,10 @@ func parseYAML(path string, data []byte) ([]rawRow, []string, error) {
 		row := rawRow{line: item.Line}
 		for _, f := range fields {
 			switch f.name {
-			case keyApp, keyThumbprint, keyCert:
+			case keyApp, keyThumbprint, keyCert, keyKeyVault:
 			default:
 				if !ignoredYAMLKeys[f.name] {
-					warnings = append(warnings, fmt.Sprintf("%s:%d: unknown key %q ignored (the keys are app, thumbprint and cert)", path, f.line, clip(f.key)))
+					warnings = append(warnings, fmt.Sprintf("%s:%d: unknown key %q ignored (the keys are app, thumbprint, cert and keyvault)", path, f.line, clip(f.key)))
 				}
 				continue
 			}
@@ -323,6 +335,8 @@ func parseYAML(path string, data []byte) ([]rawRow, []string, error) {
 				row.thumbprint, row.hasThumbprint = val, val != ""
 			case keyCert:
 				row.cert, row.hasCert = val, val != ""
+			case keyKeyVault:
+				row.keyvault, row.hasKeyVault = val, val != ""
 			}
 		}
 		rows = append(rows, row)

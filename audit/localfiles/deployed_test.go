@@ -164,7 +164,7 @@ func TestReadDeployedYAML(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkWarnings(t, warnings, []string{path + `:8: unknown key "team" ignored (the keys are app, thumbprint and cert)`})
+			checkWarnings(t, warnings, []string{path + `:8: unknown key "team" ignored (the keys are app, thumbprint, cert and keyvault)`})
 			if len(deps) != 3 {
 				t.Fatalf("got %d deployments: %+v", len(deps), deps)
 			}
@@ -224,7 +224,7 @@ func TestReadDeployedErrors(t *testing.T) {
 	}{
 		{name: "no app column", file: "d.csv", data: "\nappid,thumbprint\nx," + good + "\n", line: 2,
 			parts: []string{"no app column in the header (it has: appid, thumbprint)", "app,thumbprint,cert"}},
-		{name: "no thumbprint or cert column", file: "d.csv", data: "app,owner\nx,y\n", line: 1, parts: []string{"no thumbprint or cert column"}},
+		{name: "no thumbprint or cert column", file: "d.csv", data: "app,owner\nx,y\n", line: 1, parts: []string{"no thumbprint, cert or keyvault column"}},
 		{name: "a column twice", file: "d.csv", data: "app,App,thumbprint\n", line: 1, parts: []string{`names the column "app" twice`}},
 		{name: "neither thumbprint nor cert", file: "d.csv", data: "app,thumbprint,cert\na," + good + ",\nb,,\n", line: 3,
 			parts: []string{`"b" has neither a thumbprint nor a cert`, "each entry needs app"}},
@@ -253,6 +253,12 @@ func TestReadDeployedErrors(t *testing.T) {
 		{name: "YAML documents", file: "d.yml", data: "- app: a\n  thumbprint: " + good + "\n---\n- app: b\n", line: 3, parts: []string{"more than one YAML document"}},
 		{name: "YAML bad thumbprint", file: "d.yaml", data: "- app: a\n  thumbprint: " + good + "\n- app: b\n  thumbprint: nope\n", line: 3, parts: []string{"thumbprint: not a certificate thumbprint"}},
 		{name: "sniffed CSV", file: "deployed.txt", data: "app,thumbprint\na,zz\n", line: 2, parts: []string{"thumbprint: not a certificate thumbprint"}},
+		{name: "keyvault and thumbprint", file: "d.csv", data: "app,thumbprint,keyvault\na," + good + ",kv-prod/payroll\n", line: 2,
+			parts: []string{`"a" has a keyvault certificate and also a thumbprint or cert`, "keep one"}},
+		{name: "bad keyvault reference", file: "d.csv", data: "app,keyvault\na,kv-prod\n", line: 2,
+			parts: []string{`keyvault: "kv-prod" names no certificate: write VAULT/CERTIFICATE`}},
+		{name: "YAML keyvault URL of a secret", file: "d.yaml", data: "- app: a\n  keyvault: https://kv-prod.vault.azure.net/secrets/payroll\n", line: 1,
+			parts: []string{"keyvault: ", "is not a certificate's ID"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -355,4 +361,30 @@ func TestLoadWarnsOncePerFile(t *testing.T) {
 	checkWarnings(t, inv.Warnings, []string{
 		crt + ": the private key in " + filepath.Join(dir, "app.key") + " is encrypted, so it was not checked",
 	})
+}
+
+// The keyvault column names the vault certificate a deployment loads by
+// name: VAULT/CERTIFICATE, or the certificate's ID.
+func TestReadDeployedKeyVault(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ file, line, data string }{
+		{"deployed.csv", ":2", "app,thumbprint,keyvault,owner\nPayroll,,kv-prod/payroll,team\n00000000-0000-4000-a000-000000000003,,https://kv-gov.vault.usgovcloudapi.net/certificates/billing/0a1b,\n"},
+		{"deployed.yaml", ":1", "- app: Payroll\n  keyvault: kv-prod/payroll\n- app: 00000000-0000-4000-a000-000000000003\n  keyvault: https://kv-gov.vault.usgovcloudapi.net/certificates/billing/0a1b\n"},
+	} {
+		path := write(t, dir, tc.file, []byte(tc.data))
+		deps, warnings, err := ReadDeployed(path)
+		if err != nil || len(warnings) != 0 || len(deps) != 2 {
+			t.Fatalf("%s: %v %v %+v", tc.file, err, warnings, deps)
+		}
+		want := []audit.VaultRef{{Vault: "kv-prod", Certificate: "payroll"},
+			{Vault: "kv-gov", Host: "kv-gov.vault.usgovcloudapi.net", Certificate: "billing", Version: "0a1b"}}
+		for i, d := range deps {
+			if d.KeyVault == nil || *d.KeyVault != want[i] || d.Thumbprints.Known() || d.Cert != nil {
+				t.Errorf("%s row %d: %+v", tc.file, i, d)
+			}
+		}
+		if deps[0].Source != path+tc.line {
+			t.Errorf("source %q", deps[0].Source)
+		}
+	}
 }

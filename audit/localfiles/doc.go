@@ -14,9 +14,12 @@
 // was not checked (ReadPair and ReadKeyPair, which need the key, refuse it).
 //
 // The deployed mapping is CSV with a header row or YAML, one entry per
-// deployment: app (an appId or exact display name), and either thumbprint
-// (in any rendering audit.ParseThumbprint reads) or cert (a certificate file,
-// relative to the mapping file's folder).
+// deployment: app (an appId or exact display name), and one of thumbprint
+// (in any rendering audit.ParseThumbprint reads), cert (a certificate file,
+// relative to the mapping file's folder) or keyvault (a Key Vault
+// certificate the deployment loads by name, VAULT/CERTIFICATE or its ID,
+// read by audit.ParseVaultRef into Deployment.KeyVault and resolved
+// against the vaults read).
 //
 // A suppression file (scan --ignore, LoadSuppressions) is YAML too: a list
 // of accepted findings by check, app and/or keyId, each with a reason and

@@ -54,8 +54,9 @@ func addDiagnosisSource(cmd *cobra.Command, src *sourceOptions) []string {
 }
 
 // evidenceFlags are the tenant source's flags that also describe the
-// evidence: given alone, they do not make doctor read a tenant.
-var evidenceFlags = []string{"tenant", "cloud"}
+// evidence, and --keyvault: given alone, they do not make doctor read a
+// tenant.
+var evidenceFlags = []string{"tenant", "cloud", "keyvault"}
 
 // sourceGiven reports whether any tenant source flag other than
 // evidenceFlags was given: only then does doctor read a tenant.
@@ -188,6 +189,10 @@ func doctorRun(ctx context.Context, s *streams, opts *doctorOptions) error {
 	if in.Cert, in.LocalCerts, warnings, err = opts.localCerts(s); err != nil {
 		return err
 	}
+	vaults, err := opts.source.vaults.read(ctx, s, &opts.source.live, opts.Quiet)
+	if err != nil {
+		return err
+	}
 	var got loaded
 	if readTenant {
 		if got, err = opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet); err != nil {
@@ -199,6 +204,7 @@ func doctorRun(ctx context.Context, s *streams, opts *doctorOptions) error {
 	if err != nil {
 		return inputErr(err)
 	}
+	markVaults(r, vaults)
 	if in.Tenant != nil {
 		r.Source = got.source
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/localfiles"
 	"github.com/appaudit/appaudit/graphclient"
+	"github.com/appaudit/appaudit/keyvault"
 )
 
 // liveOptions say how to read the tenant from Microsoft Graph: the flags
@@ -39,6 +40,18 @@ type liveOptions struct {
 	// command, and --tenant and --cloud also describe the evidence, so
 	// they may go with --snapshot.
 	forDiagnosis bool
+
+	// cred is the sign-in once made, for Graph and the Key Vaults
+	// alike (one device-code prompt, one managed identity call).
+	cred *signIn
+}
+
+// signIn is what credential works out: the credential, the Graph
+// endpoint and the tenant.
+type signIn struct {
+	cred   *graphclient.Credential
+	ep     graphclient.Endpoint
+	tenant string
 }
 
 // liveRead is what a read of Graph brings back.
@@ -55,8 +68,9 @@ type liveRead struct {
 // Graph (a fake token endpoint, a clock that does not sleep) after the
 // flags are read and before anything is sent.
 type liveHooks struct {
-	auth   func(*graphclient.AuthOptions)
-	config func(*graphclient.Config)
+	auth     func(*graphclient.AuthOptions)
+	config   func(*graphclient.Config)
+	keyvault func(*keyvault.Config)
 }
 
 // defaultKeyFetchMax is how many objects' certificate bodies are fetched
@@ -155,9 +169,12 @@ func (o *liveOptions) validate() (graphclient.AuthMode, graphclient.Endpoint, er
 	return mode, ep, nil
 }
 
-// client builds the Graph client the flags describe. Every problem found
-// here is a usage error: nothing has been sent yet.
-func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
+// credential makes the sign-in the flags describe, once. Every problem
+// found here is a usage error: nothing has been sent yet.
+func (o *liveOptions) credential(s *streams) (*signIn, error) {
+	if o.cred != nil {
+		return o.cred, nil
+	}
 	mode, ep, err := o.validate()
 	if err != nil {
 		return nil, err
@@ -197,7 +214,18 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 	if err != nil {
 		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "graphclient: "))
 	}
-	cfg := graphclient.Config{Endpoint: ep, Credential: cred, TenantID: tenant, KeyReadsPerMinute: o.KeyReadsPerMinute,
+	o.cred = &signIn{cred: cred, ep: ep, tenant: tenant}
+	return o.cred, nil
+}
+
+// client builds the Graph client the flags describe. Every problem found
+// here is a usage error: nothing has been sent yet.
+func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
+	in, err := o.credential(s)
+	if err != nil {
+		return nil, err
+	}
+	cfg := graphclient.Config{Endpoint: in.ep, Credential: in.cred, TenantID: in.tenant, KeyReadsPerMinute: o.KeyReadsPerMinute,
 		UserAgent: "appaudit/" + moduleVersion()}
 	if o.KeyReadsPerMinute == 0 {
 		cfg.KeyReadsPerMinute = -1

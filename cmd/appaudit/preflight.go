@@ -113,12 +113,17 @@ func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error
 		// rather than list the whole tenant.
 		opts.source.live.Apps = []string{id}
 	}
+	vaults, err := opts.source.vaults.read(ctx, s, &opts.source.live, opts.Quiet)
+	if err != nil {
+		return err
+	}
 	got, err := opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet)
 	if err != nil {
 		return err
 	}
 	in.Tenant = got.tenant
 	r := doctor.Preflight(in)
+	markVaults(r, vaults)
 	r.Source = got.source
 	r.Warnings = append(append(warnings, r.Warnings...), got.warnings...)
 	return opts.finish(s, outs, r)

@@ -216,6 +216,12 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 			return err
 		}
 	}
+	// The vaults before the tenant: what they hold is known before Graph
+	// is read.
+	vaults, err := opts.source.vaults.read(ctx, s, &opts.source.live, opts.Quiet)
+	if err != nil {
+		return err
+	}
 	got, err := opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet)
 	if err != nil {
 		return err
@@ -223,6 +229,7 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 	if opts.source.Demo {
 		inv = got.inv
 	}
+	joinVaults(inv, got.vaults, vaults)
 	r := audit.Run(got.tenant, inv, opts.policy.policy(), opts.policy.now)
 	r.Source = got.source
 	r.Warnings = append(r.Warnings, got.warnings...)

@@ -7,14 +7,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/graphclient"
+	"github.com/appaudit/appaudit/keyvault"
 )
 
 // snapshotOptions are the flags of `appaudit snapshot`.
 type snapshotOptions struct {
-	live  liveOptions
-	Out   string
-	Quiet bool
+	live   liveOptions
+	vaults keyvaultOptions
+	Out    string
+	Quiet  bool
 }
 
 func newSnapshotCmd(s *streams, runF func(context.Context, *snapshotOptions) error) *cobra.Command {
@@ -43,6 +46,7 @@ evidence. A read that fails part-way still writes the file, marked
 	f := cmd.Flags()
 	f.StringVar(&opts.Out, "out", "", "write the snapshot to `FILE` (required)")
 	opts.live.addFlags(cmd)
+	opts.vaults.addFlags(cmd)
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on stderr but errors")
 	return cmd
 }
@@ -54,12 +58,19 @@ func snapshotRun(ctx context.Context, s *streams, opts *snapshotOptions) error {
 	if _, _, err := opts.live.validate(); err != nil {
 		return err
 	}
+	vaults, err := opts.vaults.read(ctx, s, &opts.live, opts.Quiet)
+	if err != nil {
+		return err
+	}
 	lr, err := opts.live.read(ctx, s, opts.Quiet)
 	if err != nil {
 		return err
 	}
 	t := lr.tenant
 	meta := graphclient.SnapshotMeta{Tool: "appaudit " + appVersion(), ReadTime: lr.elapsed}
+	if opts.vaults.given() {
+		meta.Sections = []graphclient.SnapshotSection{{Name: keyvault.SnapshotSection, Value: keyvault.Section(vaults)}}
+	}
 	if err := writeFileAtomic(opts.Out, func(w io.Writer) error { return graphclient.WriteSnapshot(w, t, meta) }); err != nil {
 		return inputErr(fmt.Errorf("writing the snapshot to %s: %w", opts.Out, err))
 	}
@@ -68,6 +79,9 @@ func snapshotRun(ctx context.Context, s *streams, opts *snapshotOptions) error {
 	}
 	if !t.Complete {
 		return incompleteErr(fmt.Errorf("snapshot incomplete, written to %s marked \"complete\": false: %s", opts.Out, t.IncompleteReason))
+	}
+	if why := audit.VaultsIncomplete(vaults); why != "" {
+		return incompleteErr(fmt.Errorf("snapshot incomplete, written to %s with the vaults marked \"complete\": false: %s", opts.Out, why))
 	}
 	if s.ErrTTY && !opts.Quiet {
 		s.say(fmt.Sprintf("wrote %s and %s to %s", count(int64(len(t.Applications)), "application"),

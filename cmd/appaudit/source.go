@@ -18,6 +18,7 @@ type sourceOptions struct {
 	Snapshot string
 	Demo     bool
 	live     liveOptions
+	vaults   keyvaultOptions
 }
 
 func (o *sourceOptions) addFlags(cmd *cobra.Command) {
@@ -25,13 +26,21 @@ func (o *sourceOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.Snapshot, "snapshot", "", "read the tenant from `FILE` (a Graph page {\"value\":[...]}, a JSON array as `az ad app list --all` prints, or an appaudit snapshot) instead of Graph")
 	f.BoolVar(&o.Demo, "demo", false, "use the built-in demo tenant and certificates, generated relative to now")
 	o.live.addFlags(cmd)
+	o.vaults.addFlags(cmd)
 }
 
 func (o *sourceOptions) validate() error {
 	if o.Demo && o.Snapshot != "" {
 		return usageErr("--demo and --snapshot cannot be used together")
 	}
-	if set := o.live.given(); (o.Demo || o.Snapshot != "") && len(set) > 0 {
+	if o.Demo && o.vaults.given() {
+		return usageErr("--demo brings its own deployed certificates: drop --keyvault")
+	}
+	set := o.live.given()
+	if o.vaults.given() {
+		set = withoutSignIn(set) // they sign in to the vaults
+	}
+	if (o.Demo || o.Snapshot != "") && len(set) > 0 {
 		return usageErr("%s reads Microsoft Graph and cannot be used with --snapshot or --demo", strings.Join(set, ", "))
 	}
 	return nil
@@ -61,6 +70,8 @@ type loaded struct {
 	source audit.Source
 	// warnings are what a live read met that leaves the tenant complete.
 	warnings []string
+	// vaults are the Key Vaults a snapshot recorded.
+	vaults []audit.Vault
 }
 
 // loadTenant reads the tenant from the chosen source; quiet shows no
@@ -71,13 +82,17 @@ func (o *sourceOptions) loadTenant(ctx context.Context, s *streams, now time.Tim
 		t, inv := demo.Scenario(now)
 		return loaded{tenant: t, inv: inv, source: tenantSource("demo", t)}, nil
 	case o.Snapshot != "":
-		t, err := graphclient.ReadSnapshotFile(o.Snapshot)
+		t, sections, err := graphclient.ReadSnapshotFileSections(o.Snapshot)
+		if err != nil {
+			return loaded{}, inputErr(err)
+		}
+		vaults, err := snapshotVaults(sections, o.Snapshot)
 		if err != nil {
 			return loaded{}, inputErr(err)
 		}
 		src := tenantSource("snapshot", t)
 		src.Path = o.Snapshot
-		return loaded{tenant: t, source: src}, nil
+		return loaded{tenant: t, source: src, vaults: vaults}, nil
 	}
 	lr, err := o.live.read(ctx, s, quiet)
 	if err != nil {
