@@ -160,12 +160,6 @@ func defaultScope(scopes []string) string {
 	return ""
 }
 
-// graphAudiences are the audiences of tokens for Microsoft Graph.
-func graphAudiences() []string {
-	return []string{"00000003-0000-0000-c000-000000000000", "https://graph.microsoft.com", "https://graph.microsoft.com/",
-		"https://graph.microsoft.us", "https://dod-graph.microsoft.us", "https://microsoftgraph.chinacloudapi.cn"}
-}
-
 // checkOBO holds the user assertion of an on-behalf-of request to what
 // Entra issues: a token from Entra, for this API, not expired.
 func (d *diag) checkOBO(where string) {
@@ -193,7 +187,7 @@ func (d *diag) checkOBO(where string) {
 	auds, _, _ := u.Audiences()
 	for _, aud := range auds {
 		switch {
-		case containsFold(graphAudiences(), aud):
+		case containsFold(audit.GraphAudiences(), aud):
 			problems = append(problems, "it is a token for Microsoft Graph (aud "+aud+"), which no API but Graph can use or exchange: the caller must request a token for this API")
 		case d.clientID != "" && (strings.EqualFold(aud, d.clientID) || strings.EqualFold(aud, "api://"+d.clientID)):
 		case d.clientID != "" && isGUID(aud):
@@ -218,10 +212,7 @@ func entraIssuer(iss string) bool {
 	if err != nil || u.Scheme != "https" {
 		return false
 	}
-	switch strings.ToLower(u.Host) {
-	case "sts.windows.net", "login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn",
-		"login.partner.microsoftonline.cn", "sts.chinacloudapi.cn":
-	default:
+	if !audit.IsIssuerHost(u.Host) {
 		return false
 	}
 	tenant, _, _ := strings.Cut(strings.Trim(u.Path, "/"), "/")
