@@ -2,9 +2,6 @@ package doctor
 
 import (
 	"fmt"
-	"net/url"
-	"regexp"
-	"strings"
 
 	"github.com/appaudit/appaudit/audit"
 )
@@ -41,46 +38,6 @@ func sameCloud(a, b string) bool { return audit.SameCloud(a, b) }
 // tokenEndpoint is the v2 token endpoint of tenant at host.
 func tokenEndpoint(host, tenant string) string {
 	return "https://" + host + "/" + tenant + "/oauth2/v2.0/token"
-}
-
-// endpoint is a URL read as an Entra token endpoint.
-type endpoint struct {
-	host, tenant string
-	// version is "v2" or "v1" when the path is a token endpoint's, ""
-	// otherwise.
-	version string
-	scheme  string
-}
-
-var tokenPath = regexp.MustCompile(`^/([^/]+)/oauth2/(v2\.0/)?token/?$`)
-
-// parseEndpoint reads a token endpoint URL; ok is false when s is not a
-// URL at all.
-func parseEndpoint(s string) (endpoint, bool) {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || u.Host == "" {
-		return endpoint{}, false
-	}
-	e := endpoint{host: strings.ToLower(u.Hostname()), scheme: u.Scheme}
-	if m := tokenPath.FindStringSubmatch(u.EscapedPath()); m != nil {
-		e.tenant = m[1]
-		e.version = "v1"
-		if m[2] != "" {
-			e.version = "v2"
-		}
-	} else if seg, _, _ := strings.Cut(strings.TrimPrefix(u.EscapedPath(), "/"), "/"); seg != "" {
-		e.tenant = seg
-	}
-	return e, true
-}
-
-// Tenant segments that name no tenant.
-func multiTenant(seg string) bool {
-	switch strings.ToLower(seg) {
-	case "common", "organizations", "consumers":
-		return true
-	}
-	return false
 }
 
 func isGUID(s string) bool { return audit.IsGUID(s) }

@@ -1,13 +1,13 @@
 package doctor
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/evidence"
 )
 
 // Evidence is one piece of what the user has, as read from a file or
@@ -53,42 +53,25 @@ type Input struct {
 // is the common assumption.
 const clockSkew = 5 * time.Minute
 
-// diag is one diagnosis under way.
+// diag is one diagnosis under way: the facts the evidence gives, and what
+// the checks find out as they run.
 type diag struct {
+	*facts
 	in     *Input
 	r      *audit.Result
 	checks map[string]audit.Check
 	x      *index
 
-	req  *Request
-	errR *ErrorResponse
-	// errCode is the error's primary code (see primaryCode), and errKnown
-	// its entry when appaudit knows it.
-	errCode  string
-	errKnown *audit.AADSTSCode
-	// a is the client assertion, nil when there is none or it is
-	// malformed; aName says where it came from.
-	a       *Assertion
-	aName   string
-	aErrMsg string
-
-	// at is the time of the request: the error's timestamp, else Now.
-	at        time.Time
-	atIsError bool
-
-	// clientID is the client the request authenticates as, and where
-	// that came from.
-	clientID, clientIDFrom string
-	appObjs                []*object
-
-	// named are the certificates the evidence names: the assertion's
-	// thumbprint headers (the first headerNamed), then the error's
-	// thumbprint. signer is the certificate whose key made the signature,
-	// when known.
-	named       []audit.Thumbprints
-	headerNamed int
-	signer      *audit.Certificate
-
+	// appObjs are the application and service principals of the client
+	// the request authenticates as.
+	appObjs []*object
+	// kidNamed is the certificate the header's kid names, when the header
+	// has no thumbprint and the kid names one (see noThumbprint).
+	kidNamed []audit.Thumbprints
+	// signer is the certificate whose key made the signature, when known.
+	signer *audit.Certificate
+	// values are the corrected header, claim and parameter values the
+	// verdict gives.
 	values map[string]string
 }
 
@@ -102,32 +85,16 @@ type diag struct {
 // Verdict naming the most likely cause; Complete is the tenant's.
 func Diagnose(in *Input) (*audit.Result, error) {
 	if in.Assertion == nil && in.Request == nil && in.Error == nil {
-		return nil, errors.New("doctor: no evidence: give a client assertion, a token request or an AADSTS error")
+		return nil, errNoEvidence
+	}
+	f, err := readFacts(in)
+	if err != nil {
+		return nil, err
 	}
 	d := newDiag(in, "doctor")
-	if in.Request != nil {
-		req, err := ParseRequest(in.Request.Data)
-		if err != nil {
-			return nil, fmt.Errorf("doctor: %s: %v", in.Request.Name, err)
-		}
-		d.req = req
-	}
-	if in.Error != nil {
-		e, err := ParseError(in.Error.Data)
-		if err != nil {
-			return nil, fmt.Errorf("doctor: %s: %v", in.Error.Name, err)
-		}
-		d.errR = e
-		d.errCode, d.errKnown = primaryCode(e.Codes)
-		if !e.Timestamp.IsZero() {
-			d.at, d.atIsError = e.Timestamp, true
-		}
-	}
-	raw := d.assertionText()
-	if raw != "" {
-		d.parseAssertion(raw)
-	}
-	d.resolveClient()
+	d.facts = f
+	d.r.Warnings = append(d.r.Warnings, f.warnings...)
+	d.appObjs = d.x.app(f.clientID)
 	d.requestChecks()
 	d.assertionChecks()
 	d.errorChecks()
@@ -146,7 +113,7 @@ func newDiag(in *Input, command string) *diag {
 		locals = append([]audit.LocalCert{*in.Cert}, locals...)
 	}
 	d := &diag{
-		in: in, x: newIndex(in.Tenant, locals), at: in.Now.UTC(),
+		in: in, x: newIndex(in.Tenant, locals), facts: &facts{at: in.Now.UTC()},
 		checks: map[string]audit.Check{}, values: map[string]string{},
 		r: audit.NewResult(command, in.Tenant, audit.DefaultPolicy(), in.Now),
 	}
@@ -203,33 +170,6 @@ func (d *diag) atText() string {
 		return "the time of the request, " + stamp(d.at) + " (the error's timestamp)"
 	}
 	return "the time of the request, taken as now, " + stamp(d.at)
-}
-
-// resolveClient decides which client the request authenticates as: the
-// --client-id given, else the request's client_id, else the assertion's
-// iss, else the app the error names.
-func (d *diag) resolveClient() {
-	type cand struct{ id, from string }
-	cands := []cand{{d.in.ClientID, "--client-id"}}
-	if d.req != nil {
-		id, _ := d.req.Get("client_id")
-		cands = append(cands, cand{id, "the request's client_id"}, cand{d.req.BasicClientID, "the request's Basic credentials"})
-	}
-	if d.a != nil {
-		iss, _, _ := d.a.ClaimString("iss")
-		sub, _, _ := d.a.ClaimString("sub")
-		cands = append(cands, cand{iss, "the assertion's iss"}, cand{sub, "the assertion's sub"})
-	}
-	if d.errR != nil {
-		cands = append(cands, cand{d.errR.AppID, "the error"})
-	}
-	for _, c := range cands {
-		if id := strings.TrimSpace(c.id); id != "" {
-			d.clientID, d.clientIDFrom = id, c.from
-			break
-		}
-	}
-	d.appObjs = d.x.app(d.clientID)
 }
 
 // appCheck reports a client ID the tenant does not have.
@@ -300,12 +240,29 @@ func (d *diag) relevant(lc *audit.LocalCert) bool {
 	if d.in.Cert != nil && lc.Source == d.in.Cert.Source {
 		return true
 	}
-	for _, tp := range d.named {
+	for _, tp := range d.named() {
 		if lc.Cert.Thumbprints.Matches(tp) {
 			return true
 		}
 	}
 	return d.signer != nil && lc.Cert.Thumbprints.Matches(d.signer.Thumbprints)
+}
+
+// named are the certificates the evidence names: the assertion's
+// thumbprint headers, or what its kid names when it has none, then the
+// error's thumbprint.
+func (d *diag) named() []audit.Thumbprints {
+	out := d.assertionNamed()
+	if d.errTP.Known() {
+		out = append(out, d.errTP)
+	}
+	return out
+}
+
+// assertionNamed are the certificates the assertion names: its thumbprint
+// headers, or what its kid names when it has none.
+func (d *diag) assertionNamed() []audit.Thumbprints {
+	return append(d.headerNamed(), d.kidNamed...)
 }
 
 // causePriority orders the doctor's checks for the verdict: when several
@@ -421,7 +378,7 @@ func (d *diag) errorCause() string {
 	}
 	switch {
 	case d.errR.Reason != "":
-		s += fmt.Sprintf(", as Entra says: %q", clipRunes(d.errR.Reason, 100))
+		s += fmt.Sprintf(", as Entra says: %q", evidence.Clip(d.errR.Reason, 100))
 	case known != nil:
 		s += "; usually " + known.Causes[0]
 	}

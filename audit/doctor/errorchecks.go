@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/evidence"
 )
 
 // errorChecks explains the AADSTS error and holds the thumbprint it reports
@@ -15,7 +16,6 @@ func (d *diag) errorChecks() {
 		return
 	}
 	where := d.in.Error.Name
-	d.headerNamed = len(d.named)
 	var parts []string
 	for _, code := range e.Codes {
 		c, ok := audit.LookupAADSTS(code)
@@ -27,18 +27,14 @@ func (d *diag) errorChecks() {
 	}
 	msg := fmt.Sprintf("%s: Entra answered %s", where, strings.Join(parts, ", "))
 	if e.Reason != "" {
-		msg += fmt.Sprintf(", with the reason %q", clipRunes(e.Reason, 120))
+		msg += fmt.Sprintf(", with the reason %q", evidence.Clip(e.Reason, 120))
 	}
-	var tp audit.Thumbprints
-	if e.Thumbprint != "" {
-		p, err := audit.ParseThumbprint(e.Thumbprint)
-		if err != nil {
-			msg += fmt.Sprintf("; the thumbprint it reports (%q) is not a 40- or 64-digit thumbprint", clipRunes(e.Thumbprint, 80))
-		} else {
-			tp = p.Thumbprints
-			d.named = append(d.named, tp)
-			msg += "; the client signed with " + d.describe(tp)
-		}
+	tp := d.errTP
+	switch {
+	case tp.Known():
+		msg += "; the client signed with " + d.describe(tp)
+	case e.Thumbprint != "":
+		msg += fmt.Sprintf("; the thumbprint it reports (%q) is not a 40- or 64-digit thumbprint", evidence.Clip(e.Thumbprint, 80))
 	}
 	if e.AppID != "" {
 		msg += "; for app " + e.AppID
@@ -71,7 +67,7 @@ func orNone(s string) string {
 // errorThumbprint holds the thumbprint the error reports against the app
 // it names. An assertion with the same thumbprint was checked already.
 func (d *diag) errorThumbprint(tp audit.Thumbprints) {
-	for _, n := range d.named[:d.headerNamed] {
+	for _, n := range d.assertionNamed() {
 		if n.Matches(tp) {
 			return
 		}

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/audittest"
+	"github.com/appaudit/appaudit/audit/evidence"
 )
 
 // keyNotFound is Entra's AADSTS700027 text for a thumbprint the app does
@@ -102,8 +104,12 @@ func TestErrorChecks(t *testing.T) {
 	})
 	t.Run("unreadable evidence is an error naming the file", func(t *testing.T) {
 		_, err := Diagnose(errorInput("something failed", nil))
-		if err == nil || !strings.HasPrefix(err.Error(), "doctor: error.txt: no AADSTS code") {
-			t.Errorf("error %v", err)
+		if err == nil || !strings.HasPrefix(err.Error(), "doctor: error.txt: no AADSTS code") || !errors.Is(err, evidence.ErrNoCode) {
+			t.Errorf("error %v: want the file named and evidence.ErrNoCode wrapped", err)
+		}
+		_, err = Diagnose(requestInput(" \n", nil))
+		if !errors.Is(err, evidence.ErrEmpty) || !strings.Contains(err.Error(), "request.txt: the request is empty") {
+			t.Errorf("error %v: want evidence.ErrEmpty wrapped", err)
 		}
 		_, err = Diagnose(&Input{Now: now})
 		if err == nil || !strings.Contains(err.Error(), "no evidence") {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/evidence"
 )
 
 // OAuth values a token request uses.
@@ -46,7 +47,7 @@ func (d *diag) requestChecks() {
 	if hasAssertion && aType != clientAssertionType {
 		got := "no client_assertion_type"
 		if hasType {
-			got = fmt.Sprintf("client_assertion_type %q", clipRunes(aType, 80))
+			got = fmt.Sprintf("client_assertion_type %q", evidence.Clip(aType, 80))
 		}
 		d.values["client_assertion_type"] = clientAssertionType
 		d.emit(audit.CheckRequestAssertionType, 0, nil, nil, "%s sends its client_assertion with %s; it must be %s", where, got, clientAssertionType)
@@ -78,7 +79,7 @@ func (d *diag) checkParameters(where, grant string) {
 	}
 	if grant == "client_credentials" {
 		ep, known := d.requestEndpoint()
-		if known && ep.version == "v1" {
+		if known && ep.Version == "v1" {
 			if v, _ := r.Get("resource"); v == "" {
 				missing = append(missing, "resource (the v1 endpoint takes resource, not scope)")
 			}
@@ -92,11 +93,11 @@ func (d *diag) checkParameters(where, grant string) {
 }
 
 // nearParam names a parameter that looks like a misspelling of want.
-func nearParam(r *Request, want string) string {
+func nearParam(r *evidence.Request, want string) string {
 	norm := func(s string) string { return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s)) }
 	for _, p := range r.Params {
 		if p.Name != want && norm(p.Name) == norm(want) {
-			return fmt.Sprintf(" (it has %q, which Entra does not read as %s)", clipRunes(p.Name, 40), want)
+			return fmt.Sprintf(" (it has %q, which Entra does not read as %s)", evidence.Clip(p.Name, 40), want)
 		}
 	}
 	return ""
@@ -114,9 +115,9 @@ func (d *diag) checkScope(where string) {
 		switch {
 		case strings.HasSuffix(s, "/.default"):
 		case strings.HasSuffix(s, "/default"):
-			problems = append(problems, fmt.Sprintf("%q lacks the dot of /.default", clipRunes(s, 80)))
+			problems = append(problems, fmt.Sprintf("%q lacks the dot of /.default", evidence.Clip(s, 80)))
 		default:
-			problems = append(problems, fmt.Sprintf("%q is not {resource}/.default", clipRunes(s, 80)))
+			problems = append(problems, fmt.Sprintf("%q is not {resource}/.default", evidence.Clip(s, 80)))
 		}
 	}
 	if len(scopes) > 1 {
@@ -168,7 +169,7 @@ func (d *diag) checkOBO(where string) {
 		d.emit(audit.CheckRequestOBOAssertion, 0, nil, nil, "%s is an on-behalf-of request without an assertion parameter: it must carry the access token the caller sent to this API", where)
 		return
 	}
-	u, err := ParseAssertion(token)
+	u, err := evidence.ParseAssertion(token)
 	if err != nil {
 		d.emit(audit.CheckRequestOBOAssertion, 0, nil, nil, "the on-behalf-of assertion in %s is not a JWT (%v): it must be the access token the caller sent to this API; the client certificate is not the problem", where, err)
 		return
@@ -182,7 +183,7 @@ func (d *diag) checkOBO(where string) {
 	case iss != "" && strings.EqualFold(iss, sub) && (hasX5t || hasX5tS256) && !entraIssuer(iss):
 		problems = append(problems, "it is a client assertion (iss and sub are the client ID, signed with the app's certificate), not a user's token")
 	case !entraIssuer(iss):
-		problems = append(problems, fmt.Sprintf("its issuer is %q, not Entra (a token Entra issues has iss https://login.microsoftonline.com/{tenant}/v2.0 or https://sts.windows.net/{tenant}/): it was signed by someone else", clipRunes(iss, 80)))
+		problems = append(problems, fmt.Sprintf("its issuer is %q, not Entra (a token Entra issues has iss https://login.microsoftonline.com/{tenant}/v2.0 or https://sts.windows.net/{tenant}/): it was signed by someone else", evidence.Clip(iss, 80)))
 	}
 	auds, _, _ := u.Audiences()
 	for _, aud := range auds {
@@ -193,11 +194,11 @@ func (d *diag) checkOBO(where string) {
 		case d.clientID != "" && isGUID(aud):
 			problems = append(problems, fmt.Sprintf("it was issued for the app %s, not for this one (%s): Entra answers AADSTS500131 or AADSTS50013", aud, d.clientID))
 		case d.clientID != "":
-			d.warn("the on-behalf-of assertion's audience %q may be the App ID URI of %s: appaudit cannot check App ID URIs offline", clipRunes(aud, 80), d.clientID)
+			d.warn("the on-behalf-of assertion's audience %q may be the App ID URI of %s: appaudit cannot check App ID URIs offline", evidence.Clip(aud, 80), d.clientID)
 		}
 	}
-	if exp, ok, err := u.ClaimNumber("exp"); ok && err == nil && d.at.After(unixTime(exp).Add(clockSkew)) {
-		problems = append(problems, fmt.Sprintf("it expired at %s, before %s", stamp(unixTime(exp)), d.atText()))
+	if exp, ok, err := u.ClaimNumber("exp"); ok && err == nil && d.at.After(evidence.UnixTime(exp).Add(clockSkew)) {
+		problems = append(problems, fmt.Sprintf("it expired at %s, before %s", stamp(evidence.UnixTime(exp)), d.atText()))
 	}
 	if len(problems) == 0 {
 		return
@@ -241,7 +242,7 @@ func (d *diag) checkClientIDs(where string) {
 	var problems []string
 	if d.a != nil {
 		if iss, _, _ := d.a.ClaimString("iss"); iss != "" && !strings.EqualFold(iss, body) {
-			problems = append(problems, fmt.Sprintf("the client_id in %s is %s, but the assertion's iss is %q", where, body, clipRunes(iss, 60)))
+			problems = append(problems, fmt.Sprintf("the client_id in %s is %s, but the assertion's iss is %q", where, body, evidence.Clip(iss, 60)))
 		}
 	}
 	if id := d.in.ClientID; id != "" && !strings.EqualFold(id, body) {

@@ -1,4 +1,4 @@
-package doctor
+package evidence
 
 import (
 	"encoding/json"
@@ -36,6 +36,9 @@ type ErrorResponse struct {
 	Timestamp              time.Time
 	TraceID, CorrelationID string
 }
+
+// ErrNoCode is ParseError's error for a text that names no AADSTS code.
+var ErrNoCode = errors.New("no AADSTS code in the error text: give the JSON error response or its error_description (\"AADSTS700027: ...\")")
 
 // MaxErrorSize bounds the evidence ParseError reads.
 const MaxErrorSize = 1 << 20
@@ -90,7 +93,7 @@ func ParseError(b []byte) (*ErrorResponse, error) {
 		}
 	}
 	if len(e.Codes) == 0 {
-		return nil, errors.New("no AADSTS code in the error text: give the JSON error response or its error_description (\"AADSTS700027: ...\")")
+		return nil, ErrNoCode
 	}
 	e.Reason = strings.TrimSpace(first(reReason, description))
 	e.Thumbprint = first(reThumbprint, description)
