@@ -219,7 +219,9 @@ func doctorChecks() []Check {
 			Severity: SeverityCritical, Command: "doctor",
 			AADSTS: []string{"AADSTS1002012"},
 			Description: "A client credentials request asks for a scope that is not {resource}/.default: a permission by " +
-				"name (https://graph.microsoft.com/User.Read), a missing dot (api://app/default), or several scopes.",
+				"name (https://graph.microsoft.com/User.Read), a missing dot (api://app/default), several resources, or " +
+				"the OpenID scopes alone. The OpenID scopes MSAL adds to every request (openid, profile, offline_access) " +
+				"are fine beside one {resource}/.default.",
 			Remediation: "Ask for {resource}/.default, one resource per request; application permissions are granted on the app, not asked for in the request. The verdict gives the value.",
 			Reference:   refClientCredentials,
 		},

@@ -3,6 +3,7 @@ package doctor
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/appaudit/appaudit/audit"
@@ -103,12 +104,24 @@ func nearParam(r *evidence.Request, want string) string {
 	return ""
 }
 
+// reservedScopes are the OpenID scopes MSAL adds to every request, client
+// credentials included (MSAL Go's AppendDefaultScopes, msal4j's
+// addCommonScopes, early msal-node): Entra takes them beside one
+// {resource}/.default.
+func reservedScopes() []string { return []string{"openid", "profile", "offline_access"} }
+
 // checkScope holds a client credentials scope to {resource}/.default.
 func (d *diag) checkScope(where string) {
 	scope, _ := d.req.Get("scope")
-	scopes := strings.Fields(scope)
-	if len(scopes) == 0 {
+	all := strings.Fields(scope)
+	if len(all) == 0 {
 		return // checkParameters reported it
+	}
+	var scopes []string
+	for _, s := range all {
+		if !slices.Contains(reservedScopes(), strings.ToLower(s)) {
+			scopes = append(scopes, s)
+		}
 	}
 	var problems []string
 	for _, s := range scopes {
@@ -120,8 +133,11 @@ func (d *diag) checkScope(where string) {
 			problems = append(problems, fmt.Sprintf("%q is not {resource}/.default", evidence.Clip(s, 80)))
 		}
 	}
-	if len(scopes) > 1 {
-		problems = append(problems, fmt.Sprintf("it asks for %d scopes, and a client credentials request takes one {resource}/.default", len(scopes)))
+	switch {
+	case len(scopes) == 0:
+		problems = append(problems, fmt.Sprintf("it asks for only the OpenID scopes %s, which MSAL adds to every request, and names no resource", strings.Join(all, " ")))
+	case len(scopes) > 1:
+		problems = append(problems, fmt.Sprintf("it asks for %d resources, and a client credentials request takes one {resource}/.default (besides the OpenID scopes MSAL adds)", len(scopes)))
 	}
 	if len(problems) == 0 {
 		return
