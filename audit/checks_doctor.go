@@ -158,8 +158,9 @@ func doctorChecks() []Check {
 			AADSTS: []string{"AADSTS700024"},
 			Description: "exp had passed, or nbf was still ahead, by more than the 5 minutes of clock skew commonly allowed, " +
 				"at the time of the request (the error's timestamp when given, else now: then high, since the assertion " +
-				"may have been captured earlier); exp is missing, not a number, or in milliseconds. Low when the lifetime " +
-				"is far longer than the 10 minutes clients use.",
+				"may have been captured earlier); exp is missing, holds no number, or is in milliseconds. Low when the " +
+				"lifetime is far longer than the 10 minutes clients use; info when nbf or exp is a number written in a JSON " +
+				"string, as MSAL .NET writes them, which Entra takes.",
 			Remediation: "Build a fresh assertion for every request with nbf = now and exp = now + 10 minutes, in UTC seconds, on a clock kept in sync.",
 			Reference:   refCertCredentials,
 		},

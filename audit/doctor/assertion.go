@@ -630,16 +630,21 @@ func (d *diag) audValue(audHost string) {
 	d.values["aud"] = tokenEndpoint(host, url.PathEscape(tenant))
 }
 
-// timeProblem is one thing wrong with the assertion's times.
+// timeProblem is one thing wrong with the assertion's times; cause, when
+// not empty, says it for the verdict in place of the check's title.
 type timeProblem struct {
-	sev audit.Severity
-	msg string
+	sev   audit.Severity
+	msg   string
+	cause string
 }
 
 func (d *diag) checkTime() {
 	var ps []timeProblem
 	add := func(sev audit.Severity, format string, args ...any) {
-		ps = append(ps, timeProblem{sev, fmt.Sprintf(format, args...)})
+		ps = append(ps, timeProblem{sev: sev, msg: fmt.Sprintf(format, args...)})
+	}
+	malformed := func(cause, detail string) {
+		ps = append(ps, timeProblem{audit.SeverityCritical, cause + detail, cause})
 	}
 	// Judged against now rather than the error's timestamp, an expiry
 	// may only mean the assertion was captured a while ago.
@@ -649,17 +654,21 @@ func (d *diag) checkTime() {
 		late = audit.SeverityHigh
 		lateHint = " (if it was captured a while ago, give the error response too: its timestamp says when the request was made)"
 	}
+	var quoted []string
 	read := func(name string) (time.Time, bool) {
-		v, present, err := d.a.ClaimNumber(name)
+		v, present, isQuoted, err := d.a.ClaimNumber(name)
 		switch {
 		case !present:
 			return time.Time{}, false
 		case err != nil:
-			add(audit.SeverityCritical, "%s is not a number: NumericDate claims are seconds since 1970 as a JSON number", name)
+			malformed(name+" is not a number", ": NumericDate claims are seconds since 1970")
 			return time.Time{}, false
 		case v > 1e11:
-			add(audit.SeverityCritical, "%s is %.0f, a time in milliseconds: NumericDate claims are seconds since 1970", name, v)
+			malformed(name+" is in milliseconds", fmt.Sprintf(" (%.0f): NumericDate claims are seconds since 1970", v))
 			return time.Time{}, false
+		}
+		if isQuoted {
+			quoted = append(quoted, name)
 		}
 		return evidence.UnixTime(v), true
 	}
@@ -667,7 +676,7 @@ func (d *diag) checkTime() {
 	nbf, hasNbf := read("nbf")
 	iat, hasIat := read("iat")
 	if _, present := d.a.Claims["exp"]; !present {
-		add(audit.SeverityCritical, "it has no exp claim")
+		malformed("it has no exp claim", "")
 	}
 	if hasExp && d.at.After(exp.Add(clockSkew)) {
 		add(late, "it expired at %s, %s before %s%s", stamp(exp), duration(d.at.Sub(exp)), d.atText(), lateHint)
@@ -690,6 +699,14 @@ func (d *diag) checkTime() {
 			add(audit.SeverityLow, "it is valid for %s, far longer than the 10 minutes MSAL uses: Entra sets no maximum today, but a leaked assertion stays usable that long", duration(life))
 		}
 	}
+	if len(quoted) > 0 {
+		are := "are JSON strings"
+		if len(quoted) == 1 {
+			are = "is a JSON string"
+		}
+		add(audit.SeverityInfo, "%s %s holding the seconds rather than a JSON number, as MSAL .NET (4.60 and later) writes nbf and exp: Entra takes them",
+			strings.Join(quoted, " and "), are)
+	}
 	if len(ps) == 0 {
 		return
 	}
@@ -698,6 +715,14 @@ func (d *diag) checkTime() {
 	for i, p := range ps {
 		worst = max(worst, p.sev)
 		msgs[i] = p.msg
+	}
+	for _, p := range ps {
+		if p.sev == worst {
+			if p.cause != "" {
+				d.because[audit.CheckAssertionTime] = "in " + d.aName + ", " + p.cause
+			}
+			break
+		}
 	}
 	d.emit(audit.CheckAssertionTime, worst, nil, nil, "%s: %s; the clock skew commonly allowed is %s", d.aName, strings.Join(msgs, "; "), duration(clockSkew))
 }

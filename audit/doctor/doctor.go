@@ -73,6 +73,10 @@ type diag struct {
 	// values are the corrected header, claim and parameter values the
 	// verdict gives.
 	values map[string]string
+	// because says, by check ID, what the verdict names as the cause when
+	// that check's finding decides, in place of the check's title: what
+	// the finding itself says was wrong.
+	because map[string]string
 }
 
 // Diagnose explains a failing sign-in from the evidence, cross-checked
@@ -114,7 +118,7 @@ func newDiag(in *Input, command string) *diag {
 	}
 	d := &diag{
 		in: in, x: newIndex(in.Tenant, locals), facts: &facts{at: in.Now.UTC()},
-		checks: map[string]audit.Check{}, values: map[string]string{},
+		checks: map[string]audit.Check{}, values: map[string]string{}, because: map[string]string{},
 		r: audit.NewResult(command, in.Tenant, audit.DefaultPolicy(), in.Now),
 	}
 	for _, c := range audit.Checks() {
@@ -361,7 +365,11 @@ func (d *diag) verdict() *audit.Verdict {
 		v.Text += d.errorCause()
 		return v
 	}
-	v.Text += lowerFirst(best.Title) + " (" + best.Check + ")"
+	cause := lowerFirst(best.Title)
+	if b := d.because[best.Check]; b != "" {
+		cause = b
+	}
+	v.Text += cause + " (" + best.Check + ")"
 	if failures > 1 {
 		v.Text += fmt.Sprintf("; %s found", audit.Plural(failures-1, "other problem"))
 	}

@@ -213,7 +213,7 @@ func (d *diag) checkOBO(where string) {
 			d.warn("the on-behalf-of assertion's audience %q may be the App ID URI of %s: appaudit cannot check App ID URIs offline", evidence.Clip(aud, 80), d.clientID)
 		}
 	}
-	if exp, ok, err := u.ClaimNumber("exp"); ok && err == nil && d.at.After(evidence.UnixTime(exp).Add(clockSkew)) {
+	if exp, ok, _, err := u.ClaimNumber("exp"); ok && err == nil && d.at.After(evidence.UnixTime(exp).Add(clockSkew)) {
 		problems = append(problems, fmt.Sprintf("it expired at %s, before %s", stamp(evidence.UnixTime(exp)), d.atText()))
 	}
 	if len(problems) == 0 {

@@ -146,26 +146,35 @@ func (a *Assertion) ClaimString(name string) (value string, present, isString bo
 	return str(a.Claims, name)
 }
 
-// errNotNumber says a NumericDate claim is there but not a number.
-var errNotNumber = errors.New("not a number")
+// ErrNotNumber says a NumericDate claim is there but holds no number.
+var ErrNotNumber = errors.New("not a number")
 
 // ClaimNumber reads a NumericDate claim (seconds since 1970): its value,
-// whether it is there, and errNotNumber when it is not a JSON number.
-func (a *Assertion) ClaimNumber(name string) (float64, bool, error) {
+// whether it is there, whether it is written as a JSON string holding the
+// number rather than as a JSON number (MSAL .NET writes nbf and exp so:
+// "nbf":"1718445600"), and ErrNotNumber when it holds no number at all.
+func (a *Assertion) ClaimNumber(name string) (v float64, present, quoted bool, err error) {
 	raw, ok := a.Claims[name]
 	if !ok {
-		return 0, false, nil
+		return 0, false, false, nil
+	}
+	text := string(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		if json.Unmarshal(raw, &text) != nil {
+			return 0, true, true, ErrNotNumber
+		}
+		quoted = true
 	}
 	var n json.Number
-	// json.Number also takes a quoted number, which is not a NumericDate.
-	if len(raw) == 0 || raw[0] == '"' || json.Unmarshal(raw, &n) != nil {
-		return 0, true, errNotNumber
+	// A JSON number, or the text of one inside the string.
+	if !json.Valid([]byte(text)) || json.Unmarshal([]byte(text), &n) != nil {
+		return 0, true, quoted, ErrNotNumber
 	}
-	f, err := n.Float64()
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, true, errNotNumber
+	f, ferr := n.Float64()
+	if ferr != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, true, quoted, ErrNotNumber
 	}
-	return f, true, nil
+	return f, true, quoted, nil
 }
 
 // Audiences reads aud, a string or an array of strings.

@@ -22,8 +22,8 @@ func TestParseAssertion(t *testing.T) {
 	if iss, ok, isStr := a.ClaimString("iss"); iss != payrollID || !ok || !isStr {
 		t.Errorf("iss %q %v %v", iss, ok, isStr)
 	}
-	if exp, ok, err := a.ClaimNumber("exp"); !ok || err != nil || int64(exp) != now.Add(9*time.Minute).Unix() {
-		t.Errorf("exp %v %v %v", exp, ok, err)
+	if exp, ok, quoted, err := a.ClaimNumber("exp"); !ok || quoted || err != nil || int64(exp) != now.Add(9*time.Minute).Unix() {
+		t.Errorf("exp %v %v %v %v", exp, ok, quoted, err)
 	}
 	if len(a.Signature) != 256 || len(a.Lax) != 0 || !slices.Equal(a.HeaderNames(), []string{"alg", "typ", "x5t#S256"}) {
 		t.Errorf("signature %d bytes, lax %v, header %v", len(a.Signature), a.Lax, a.HeaderNames())
@@ -66,6 +66,32 @@ func TestParseAssertion(t *testing.T) {
 	a, err = ParseAssertion(lax)
 	if err != nil || len(a.Lax) == 0 {
 		t.Errorf("lax encoding: %v, %v", err, a)
+	}
+}
+
+// NumericDate claims as MSAL .NET writes them (JsonWebToken.cs: the
+// seconds in a JSON string) are read, and said to be quoted.
+func TestClaimNumber(t *testing.T) {
+	h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"PS256","typ":"JWT","x5t#S256":"abc"}`))
+	c := base64.RawURLEncoding.EncodeToString([]byte(`{"nbf":"1781524740","exp":"1781525340","iat":1781524740.25,"a":"12x","b":"","c":true,"d":"1e400","e":"0x10","f":" 12"}`))
+	a, err := ParseAssertion(h + "." + c + ".c2ln")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name           string
+		v              float64
+		present, quote bool
+		err            error
+	}{
+		{"nbf", 1781524740, true, true, nil}, {"exp", 1781525340, true, true, nil}, {"iat", 1781524740.25, true, false, nil},
+		{"a", 0, true, true, ErrNotNumber}, {"b", 0, true, true, ErrNotNumber}, {"c", 0, true, false, ErrNotNumber},
+		{"d", 0, true, true, ErrNotNumber}, {"e", 0, true, true, ErrNotNumber}, {"f", 12, true, true, nil}, {"none", 0, false, false, nil},
+	} {
+		v, present, quoted, err := a.ClaimNumber(tc.name)
+		if v != tc.v || present != tc.present || quoted != tc.quote || err != tc.err {
+			t.Errorf("%s: %v %v %v %v; want %v %v %v %v", tc.name, v, present, quoted, err, tc.v, tc.present, tc.quote, tc.err)
+		}
 	}
 }
 
