@@ -125,7 +125,7 @@ func doctorChecks() []Check {
 		{
 			ID: CheckAssertionSignature, Title: "Client assertion signature does not verify",
 			Severity: SeverityCritical, Command: "doctor",
-			AADSTS: []string{"AADSTS7000274", "AADSTS700027", "AADSTS5002730"},
+			AADSTS: []string{"AADSTS7000274", "AADSTS700027", "AADSTS50013", "AADSTS5002730"},
 			Description: "The signature does not verify with the public key of the certificate the thumbprint names: the " +
 				"client signs with another private key, or with PSS and a salt length other than the hash length, or " +
 				"the key cannot do the algorithm (an EC key with RS256 or PS256).",
@@ -193,7 +193,7 @@ func doctorChecks() []Check {
 		{
 			ID: CheckRequestNoCredential, Title: "Token request carries no client credential",
 			Severity: SeverityCritical, Command: "doctor",
-			AADSTS: []string{"AADSTS7000218"},
+			AADSTS: []string{"AADSTS7000218", "AADSTS7000216"},
 			Description: "A client credentials or on-behalf-of request has neither client_assertion nor client_secret (nor " +
 				"HTTP Basic credentials), or a client_assertion_type without a client_assertion.",
 			Remediation: "Send client_assertion (with client_assertion_type) signed with the app's certificate.",

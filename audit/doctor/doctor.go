@@ -309,10 +309,7 @@ func causePriority() []string {
 // gave come first; then the more severe; then causePriority decides. The
 // error-aadsts finding (the symptom) is named only when nothing else is.
 func (d *diag) verdict() *audit.Verdict {
-	var codes []string
-	if d.errR != nil {
-		codes = d.errR.Codes
-	}
+	codes := d.codes
 	rank := map[string]int{}
 	for i, id := range causePriority() {
 		rank[id] = i
@@ -377,20 +374,35 @@ func (d *diag) verdict() *audit.Verdict {
 }
 
 // errorCause is the verdict when only the error itself says what went
-// wrong: its code, and Entra's reason or else the usual cause.
+// wrong: its code, and what its own text says (appaudit's reading of the
+// wording, or Entra's reason), else the code's usual cause.
 func (d *diag) errorCause() string {
 	known := d.errKnown
 	s := d.errCode
 	if known != nil {
 		s += " (" + lowerFirst(known.Meaning) + ")"
 	}
+	details := d.errorDetails()
 	switch {
+	case d.said != nil:
+		s += fmt.Sprintf(", as Entra says: %q: %s", evidence.Clip(firstSentence(d.saidQuote), 100), d.said.Means)
 	case d.errR.Reason != "":
 		s += fmt.Sprintf(", as Entra says: %q", evidence.Clip(d.errR.Reason, 100))
-	case known != nil:
+	case known != nil && len(details) == 0:
 		s += "; usually " + known.Causes[0]
 	}
+	for _, more := range details {
+		s += "; " + more
+	}
 	return s + " (" + audit.CheckErrorAADSTS + ")"
+}
+
+// firstSentence is s up to the end of its first sentence.
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i+1]
+	}
+	return s
 }
 
 // primaryCode is the code of codes that says most: the last one appaudit

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,15 @@ type facts struct {
 	errR     *evidence.ErrorResponse
 	errCode  string
 	errKnown *audit.AADSTSCode
+	// said is the cause the error's own text names, when appaudit knows
+	// the wording (audit.AADSTSCode.Describe), and saidQuote the part of
+	// the text that says it.
+	said      *audit.AADSTSText
+	saidQuote string
+	// codes are the error's codes and the codes its wording means (an
+	// older AADSTS50012 text that means AADSTS700024): the codes whose
+	// checks the verdict puts first.
+	codes []string
 
 	// a is the client assertion: --assertion, else the request's
 	// client_assertion; nil when there is none or it is malformed, and
@@ -82,7 +92,12 @@ func readFacts(in *Input) (*facts, error) {
 		}
 		f.errR = e
 		f.errCode, f.errKnown = primaryCode(e.Codes)
-		if !e.Timestamp.IsZero() {
+		f.codes = e.Codes
+		f.readSaid()
+		switch {
+		case !e.CurrentTime.IsZero():
+			f.at, f.atIsError = e.CurrentTime, true
+		case !e.Timestamp.IsZero():
 			f.at, f.atIsError = e.Timestamp, true
 		}
 		if e.Thumbprint != "" {
@@ -96,6 +111,28 @@ func readFacts(in *Input) (*facts, error) {
 	}
 	f.resolveClient(in)
 	return f, nil
+}
+
+// readSaid finds what the error's own text says went wrong: the wording of
+// its most specific code (the last) that appaudit knows.
+func (f *facts) readSaid() {
+	e := f.errR
+	for i := len(e.Codes) - 1; i >= 0; i-- {
+		c, ok := audit.LookupAADSTS(e.Codes[i])
+		if !ok {
+			continue
+		}
+		quote := e.Messages[e.Codes[i]]
+		for _, text := range []string{e.Reason, quote} {
+			if t, ok := c.Describe(text); ok && text != "" {
+				f.said, f.saidQuote = &t, text
+				if t.Like != "" {
+					f.codes = append(slices.Clone(e.Codes), t.Like)
+				}
+				return
+			}
+		}
+	}
 }
 
 func (f *facts) warn(format string, args ...any) {
