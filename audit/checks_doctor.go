@@ -222,7 +222,8 @@ func doctorChecks() []Check {
 			Description: "A client credentials request asks for a scope that is not {resource}/.default: a permission by " +
 				"name (https://graph.microsoft.com/User.Read), a missing dot (api://app/default), several resources, or " +
 				"the OpenID scopes alone. The OpenID scopes MSAL adds to every request (openid, profile, offline_access) " +
-				"are fine beside one {resource}/.default.",
+				"are fine beside one {resource}/.default. Medium for an on-behalf-of scope that ends in /default after an " +
+				"App ID URI, almost always /.default with the dot missing.",
 			Remediation: "Ask for {resource}/.default, one resource per request; application permissions are granted on the app, not asked for in the request. The verdict gives the value.",
 			Reference:   refClientCredentials,
 		},

@@ -58,6 +58,7 @@ func (d *diag) requestChecks() {
 	}
 	if use, _ := r.Get("requested_token_use"); grant == grantJWTBearer && use == "on_behalf_of" {
 		d.checkOBO(where)
+		d.checkOBOScope(where)
 	}
 	d.checkClientIDs(where)
 }
@@ -147,6 +148,23 @@ func (d *diag) checkScope(where string) {
 	}
 	d.emit(audit.CheckRequestScopeDefault, 0, nil, nil, "the client credentials scope in %s is wrong: %s; application permissions are granted to the app, and the request asks for the resource's /.default (Entra answers AADSTS1002012)",
 		where, strings.Join(problems, "; "))
+}
+
+// checkOBOScope reports an on-behalf-of scope that ends in /default after
+// an App ID URI or an app ID: a scope named "default" is possible, but
+// almost always it is /.default with the dot missing.
+func (d *diag) checkOBOScope(where string) {
+	scope, _ := d.req.Get("scope")
+	for _, s := range strings.Fields(scope) {
+		resource, ok := strings.CutSuffix(s, "/default")
+		if !ok || !(strings.Contains(resource, "://") || isGUID(resource)) {
+			continue
+		}
+		d.values["scope"] = resource + "/.default"
+		d.emit(audit.CheckRequestScopeDefault, audit.SeverityMedium, nil, nil, "the on-behalf-of scope in %s asks for %q: a delegated permission named \"default\" is possible, but this is almost always %s/.default with the dot missing (Entra reserves .default for all the permissions the API has been granted)",
+			where, evidence.Clip(s, 100), evidence.Clip(resource, 80))
+		return
+	}
 }
 
 // defaultScope is {resource}/.default for the first scope that names a

@@ -175,3 +175,37 @@ func TestClientCredentialsScopeAsMSALSendsIt(t *testing.T) {
 	r = diagnose(t, requestInput(requestFor(t, w, "scope", "https://graph.microsoft.com/.default https://vault.azure.net/.default openid"), w.tenant(true)))
 	want(t, r, audit.CheckRequestScopeDefault, audit.SeverityCritical, "asks for 2 resources")
 }
+
+// An on-behalf-of request for api://.../default (no dot) is almost always a
+// typo of /.default: medium, with the corrected value. The body is an
+// on-behalf-of request as MSAL Go v1.10.1 builds it
+// (FromUserAssertionClientCertificate in apps/internal/oauth/ops/accesstokens/accesstokens.go:
+// grant_type, client_assertion_type, client_assertion, client_id,
+// assertion, client_info=1, requested_token_use, and the scope with the
+// OpenID scopes added).
+func TestOnBehalfOfDefaultTypo(t *testing.T) {
+	w := newWorld()
+	user := mustSign(t, header("RS256", "kid", "entra-key"), map[string]any{
+		"iss": "https://login.microsoftonline.com/" + testTenant + "/v2.0", "aud": payrollID, "sub": "user-object",
+		"exp": now.Add(30 * time.Minute).Unix(), "nbf": now.Add(-time.Minute).Unix(),
+	}, audittest.KeyB())
+	obo := func(scope string) string {
+		return requestFor(t, w, "grant_type", grantJWTBearer, "requested_token_use", "on_behalf_of", "assertion", user,
+			"client_info", "1", "scope", scope+" openid offline_access profile")
+	}
+	for _, tc := range []struct{ scope, fix string }{
+		{"api://payroll-api/default", "api://payroll-api/.default"},
+		{"https://contoso.onmicrosoft.com/payroll-api/default", "https://contoso.onmicrosoft.com/payroll-api/.default"},
+		{billingID + "/default", billingID + "/.default"},
+	} {
+		t.Run(tc.scope, func(t *testing.T) {
+			r := diagnose(t, requestInput(obo(tc.scope), w.tenant(true)))
+			want(t, r, audit.CheckRequestScopeDefault, audit.SeverityMedium, "on-behalf-of", "/.default")
+			wantValues(t, r, map[string]string{"scope": tc.fix})
+		})
+	}
+	for _, scope := range []string{"api://payroll-api/.default", "api://payroll-api/Payroll.Read", "https://graph.microsoft.com/User.Read"} {
+		r := diagnose(t, requestInput(obo(scope), w.tenant(true)))
+		none(t, r, audit.CheckRequestScopeDefault)
+	}
+}
