@@ -51,6 +51,8 @@ func FuzzParseError(f *testing.F) {
 		"AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: 'D02953830A67536051EFCB073FB05537287D3800', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '00000000-0000-4000-a000-000000000001'.] Trace ID: c239abbb-de7c-4092-8f1a-6a13382c5500 Correlation ID: 48f14b85-0366-451d-b576-e78bb526ade9 Timestamp: 2026-06-15 11:58:30Z",
 		`{"error":"invalid_client","error_description":"AADSTS700027: x","error_codes":[700027],"timestamp":"2026-01-01 00:00:00Z"}`,
 		"AADSTS50012 Found key 'Start=13/45/2023, End=x'", "{{{{", "AADSTS99999999999999",
+		"AADSTS700024: Client assertion is not within its valid time range. Current time: 2025-08-29T05:47:32.1501147Z, assertion valid from 1970-01-01T00:00:00.0000000Z, expiry time of assertion 2025-08-29T00:30:05.0000000Z. Review the documentation",
+		"AADSTS7000222: The provided client secret keys for app 'x' are expired. AADSTS500011: The resource principal named y was not found in the tenant named z.",
 	} {
 		f.Add(s)
 	}
