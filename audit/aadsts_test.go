@@ -40,12 +40,14 @@ func TestNormalizeAADSTS(t *testing.T) {
 	for in, want := range map[string]string{
 		"AADSTS700027": "AADSTS700027", "aadsts700027": "AADSTS700027", "700027": "AADSTS700027",
 		" AADSTS7000274 ": "AADSTS7000274", "AADSTS:50013": "AADSTS50013", "0050013": "AADSTS50013",
+		// As pasted from an error text, with its colon.
+		"AADSTS700027:": "AADSTS700027", "aadsts50012: ": "AADSTS50012",
 	} {
 		if got, ok := audit.NormalizeAADSTS(in); !ok || got != want {
 			t.Errorf("NormalizeAADSTS(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
-	for _, bad := range []string{"", "AADSTS", "cert-expired", "7000x27", "-700027", "AADSTS1234567890", "0"} {
+	for _, bad := range []string{"", "AADSTS", "cert-expired", "7000x27", "-700027", "AADSTS1234567890", "0", ":", "AADSTS700027::", "AADSTS:"} {
 		if got, ok := audit.NormalizeAADSTS(bad); ok {
 			t.Errorf("NormalizeAADSTS(%q) = %q, want no code", bad, got)
 		}

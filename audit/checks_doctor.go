@@ -125,7 +125,7 @@ func doctorChecks() []Check {
 		{
 			ID: CheckAssertionSignature, Title: "Client assertion signature does not verify",
 			Severity: SeverityCritical, Command: "doctor",
-			AADSTS: []string{"AADSTS7000274", "AADSTS700027", "AADSTS5002730"},
+			AADSTS: []string{"AADSTS7000274", "AADSTS700027", "AADSTS50013", "AADSTS5002730"},
 			Description: "The signature does not verify with the public key of the certificate the thumbprint names: the " +
 				"client signs with another private key, or with PSS and a salt length other than the hash length, or " +
 				"the key cannot do the algorithm (an EC key with RS256 or PS256).",
@@ -158,8 +158,9 @@ func doctorChecks() []Check {
 			AADSTS: []string{"AADSTS700024"},
 			Description: "exp had passed, or nbf was still ahead, by more than the 5 minutes of clock skew commonly allowed, " +
 				"at the time of the request (the error's timestamp when given, else now: then high, since the assertion " +
-				"may have been captured earlier); exp is missing, not a number, or in milliseconds. Low when the lifetime " +
-				"is far longer than the 10 minutes clients use.",
+				"may have been captured earlier); exp is missing, holds no number, or is in milliseconds. Low when the " +
+				"lifetime is far longer than the 10 minutes clients use; info when nbf or exp is a number written in a JSON " +
+				"string, as MSAL .NET writes them, which Entra takes.",
 			Remediation: "Build a fresh assertion for every request with nbf = now and exp = now + 10 minutes, in UTC seconds, on a clock kept in sync.",
 			Reference:   refCertCredentials,
 		},
@@ -192,7 +193,7 @@ func doctorChecks() []Check {
 		{
 			ID: CheckRequestNoCredential, Title: "Token request carries no client credential",
 			Severity: SeverityCritical, Command: "doctor",
-			AADSTS: []string{"AADSTS7000218"},
+			AADSTS: []string{"AADSTS7000218", "AADSTS7000216"},
 			Description: "A client credentials or on-behalf-of request has neither client_assertion nor client_secret (nor " +
 				"HTTP Basic credentials), or a client_assertion_type without a client_assertion.",
 			Remediation: "Send client_assertion (with client_assertion_type) signed with the app's certificate.",
@@ -219,7 +220,10 @@ func doctorChecks() []Check {
 			Severity: SeverityCritical, Command: "doctor",
 			AADSTS: []string{"AADSTS1002012"},
 			Description: "A client credentials request asks for a scope that is not {resource}/.default: a permission by " +
-				"name (https://graph.microsoft.com/User.Read), a missing dot (api://app/default), or several scopes.",
+				"name (https://graph.microsoft.com/User.Read), a missing dot (api://app/default), several resources, or " +
+				"the OpenID scopes alone. The OpenID scopes MSAL adds to every request (openid, profile, offline_access) " +
+				"are fine beside one {resource}/.default. Medium for an on-behalf-of scope that ends in /default after an " +
+				"App ID URI, almost always /.default with the dot missing.",
 			Remediation: "Ask for {resource}/.default, one resource per request; application permissions are granted on the app, not asked for in the request. The verdict gives the value.",
 			Reference:   refClientCredentials,
 		},

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/appaudit/appaudit/audit"
 )
 
 // Cloud is one of the Microsoft clouds: where its users sign in and where
@@ -12,7 +14,8 @@ import (
 // authority, the Graph service root and the token scope always come from
 // the same Cloud.
 type Cloud struct {
-	// Name is how appaudit spells it: public, usgov, usgovdod or china.
+	// Name is how appaudit spells it: public, usgov, usgovdod or china
+	// (never an alias).
 	Name string
 	// AuthorityHost is the Entra sign-in authority, with a trailing slash.
 	AuthorityHost string
@@ -23,34 +26,32 @@ type Cloud struct {
 // Scope is the OAuth scope of a token for the cloud's Microsoft Graph.
 func (c Cloud) Scope() string { return c.GraphRoot + "/.default" }
 
-// Clouds lists the clouds appaudit reads (ENTRA-FACTS.md, "Reading the
-// tenant": Graph host and authority host of each).
+// Clouds lists the clouds appaudit reads: audit.Clouds, the one table of
+// them, with the authority and Graph root this package signs in to and
+// reads.
 func Clouds() []Cloud {
-	return []Cloud{
-		{Name: "public", AuthorityHost: "https://login.microsoftonline.com/", GraphRoot: "https://graph.microsoft.com"},
-		{Name: "usgov", AuthorityHost: "https://login.microsoftonline.us/", GraphRoot: "https://graph.microsoft.us"},
-		{Name: "usgovdod", AuthorityHost: "https://login.microsoftonline.us/", GraphRoot: "https://dod-graph.microsoft.us"},
-		{Name: "china", AuthorityHost: "https://login.chinacloudapi.cn/", GraphRoot: "https://microsoftgraph.chinacloudapi.cn"},
+	var out []Cloud
+	for _, c := range audit.Clouds() {
+		out = append(out, fromAudit(c))
 	}
+	return out
 }
 
-// CloudNames lists the names LookupCloud accepts.
-func CloudNames() []string {
-	var names []string
-	for _, c := range Clouds() {
-		names = append(names, c.Name)
-	}
-	return names
+func fromAudit(c audit.Cloud) Cloud {
+	return Cloud{Name: c.Name, AuthorityHost: c.Authority(), GraphRoot: c.GraphRoot}
 }
 
-// LookupCloud finds a cloud by name, ignoring case.
+// CloudNames lists appaudit's names of the clouds.
+func CloudNames() []string { return audit.CloudNames() }
+
+// LookupCloud finds a cloud by name or alias (audit.LookupCloud), ignoring
+// case: usgov and AzureUSGovernment are the same cloud.
 func LookupCloud(name string) (Cloud, error) {
-	for _, c := range Clouds() {
-		if strings.EqualFold(c.Name, strings.TrimSpace(name)) {
-			return c, nil
-		}
+	c, err := audit.LookupCloud(name)
+	if err != nil {
+		return Cloud{}, fmt.Errorf("graphclient: %w", err)
 	}
-	return Cloud{}, fmt.Errorf("graphclient: unknown cloud %q (clouds: %s)", name, strings.Join(CloudNames(), ", "))
+	return fromAudit(c), nil
 }
 
 // cloudOfGraphHost is the cloud whose Graph service is at host.

@@ -1,6 +1,7 @@
 package graphclient_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,10 +14,17 @@ func TestCloudTable(t *testing.T) {
 		{"usgov", "https://login.microsoftonline.us/", "https://graph.microsoft.us"},
 		{"usgovdod", "https://login.microsoftonline.us/", "https://dod-graph.microsoft.us"},
 		{"China", "https://login.chinacloudapi.cn/", "https://microsoftgraph.chinacloudapi.cn"},
+		// The Azure CLI's names, as doctor --cloud takes them: one table
+		// of clouds (audit.Clouds), so one set of names everywhere.
+		{"AzureUSGovernment", "https://login.microsoftonline.us/", "https://graph.microsoft.us"},
+		{"AzureChinaCloud", "https://login.chinacloudapi.cn/", "https://microsoftgraph.chinacloudapi.cn"},
 	} {
 		ep, err := graphclient.ResolveEndpoint(tc.cloud, "")
 		if err != nil {
 			t.Fatal(err)
+		}
+		if c, _ := graphclient.LookupCloud(tc.cloud); c.Name != ep.Cloud.Name || !slices.Contains(graphclient.CloudNames(), c.Name) {
+			t.Errorf("%s: LookupCloud names it %q, not one of %v", tc.cloud, c.Name, graphclient.CloudNames())
 		}
 		if ep.Cloud.AuthorityHost != tc.authority || ep.Root != tc.graph || ep.Base() != tc.graph+"/v1.0" || ep.Scope != tc.graph+"/.default" {
 			t.Errorf("%s: %+v", tc.cloud, ep)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -358,11 +357,8 @@ func linkHost(link string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// appIDPattern is a GUID, what an appId always is.
-var appIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // ValidAppID reports whether id has the form of an appId (a GUID).
-func ValidAppID(id string) bool { return appIDPattern.MatchString(id) }
+func ValidAppID(id string) bool { return audit.IsGUID(id) }
 
 // readApps reads the applications (and service principals) with the given
 // appIds, one GET each. An appId that is neither leaves the tenant

@@ -21,6 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/appaudit/appaudit/audit"
 )
 
@@ -258,4 +260,20 @@ func LargeTenant(n int, now time.Time, bodyEvery int) *audit.Tenant {
 		}
 	}
 	return t
+}
+
+// SignJWT signs header and claims with key as the golang-jwt library signs
+// them, which MSAL Go (and so azidentity) uses: the algorithm named by the
+// header's alg (RS256 with PKCS #1 v1.5, PS256 with PSS and a salt as long
+// as the hash), the header taken whole, as MSAL Go's accesstokens.go sets
+// it.
+func SignJWT(header, claims map[string]any, key crypto.Signer) (string, error) {
+	alg, _ := header["alg"].(string)
+	method := jwt.GetSigningMethod(alg)
+	if method == nil {
+		return "", fmt.Errorf("audittest: golang-jwt has no signing method %q", alg)
+	}
+	tok := jwt.NewWithClaims(method, jwt.MapClaims(claims))
+	tok.Header = header
+	return tok.SignedString(key)
 }

@@ -6,66 +6,13 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/evidence"
 )
-
-// assertionText picks the client assertion to diagnose: --assertion, else
-// the request's client_assertion.
-func (d *diag) assertionText() string {
-	var fromReq string
-	if d.req != nil {
-		fromReq, _ = d.req.Get("client_assertion")
-	}
-	if d.in.Assertion != nil {
-		d.aName = d.in.Assertion.Name
-		text := string(d.in.Assertion.Data)
-		if fromReq != "" && strings.TrimSpace(text) != strings.TrimSpace(fromReq) {
-			d.warn("the request's client_assertion is not the assertion given with --assertion: the assertion was diagnosed, not the request's")
-		}
-		return text
-	}
-	if fromReq != "" {
-		d.aName = d.in.Request.Name + " (client_assertion)"
-	}
-	return fromReq
-}
-
-// parseAssertion reads the assertion, after taking off what people paste
-// along with it: quotes, "Bearer ", a whole form body.
-func (d *diag) parseAssertion(raw string) {
-	s := strings.TrimSpace(raw)
-	if len(s) >= 2 && (s[0] == '"' && s[len(s)-1] == '"' || s[0] == '\'' && s[len(s)-1] == '\'') {
-		s = s[1 : len(s)-1]
-	}
-	if len(s) > 7 && strings.EqualFold(s[:7], "bearer ") {
-		s = strings.TrimSpace(s[7:])
-	}
-	if strings.Contains(s, "client_assertion=") {
-		r := &Request{}
-		r.formBody(s)
-		if v, ok := r.Get("client_assertion"); ok {
-			d.warn("%s holds a token request, not only an assertion: its client_assertion was diagnosed (give the whole request with --request for the request checks)", d.aName)
-			s = v
-		}
-	}
-	a, err := ParseAssertion(s)
-	if err != nil {
-		msg := err.Error()
-		if unexpanded.MatchString(s) {
-			msg = "it is an unexpanded variable, not a token: paste the assertion as it was sent"
-		}
-		d.aErrMsg = msg
-		return
-	}
-	d.a = a
-}
-
-var unexpanded = regexp.MustCompile(`^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|%[A-Za-z_][A-Za-z0-9_]*%|\$\([^)]*\))$`)
 
 // assertionChecks runs every check on the client assertion.
 func (d *diag) assertionChecks() {
@@ -105,7 +52,7 @@ func (d *diag) checkHeaderParams() {
 	var bad []string
 	for _, name := range d.a.HeaderNames() {
 		if !slices.Contains(allowedHeader(), name) {
-			bad = append(bad, fmt.Sprintf("%q", clipRunes(name, 40)))
+			bad = append(bad, fmt.Sprintf("%q", evidence.Clip(name, 40)))
 		}
 	}
 	if len(bad) > 0 {
@@ -127,7 +74,7 @@ func (d *diag) checkAlg() {
 	case alg == "RS256" || alg == "PS256":
 		return
 	case strings.EqualFold(alg, "RS256") || strings.EqualFold(alg, "PS256"):
-		msg = fmt.Sprintf("alg is %q, and algorithm names are case-sensitive", clipRunes(alg, 20))
+		msg = fmt.Sprintf("alg is %q, and algorithm names are case-sensitive", evidence.Clip(alg, 20))
 		d.values["alg"] = strings.ToUpper(alg)
 	case strings.EqualFold(alg, "none"):
 		msg = "alg is none: the assertion is not signed at all"
@@ -135,7 +82,7 @@ func (d *diag) checkAlg() {
 		sev = audit.SeverityHigh
 		msg = "alg is HS256, a signature with a shared secret (client_secret_jwt), not with the certificate: a certificate credential is verified with RS256 or PS256"
 	default:
-		msg = fmt.Sprintf("alg is %q: Entra verifies client assertions signed with RS256 or PS256 only, and answers AADSTS5002738 naming the algorithm it does not support", clipRunes(alg, 20))
+		msg = fmt.Sprintf("alg is %q: Entra verifies client assertions signed with RS256 or PS256 only, and answers AADSTS5002738 naming the algorithm it does not support", evidence.Clip(alg, 20))
 	}
 	d.emit(audit.CheckAssertionAlg, sev, nil, nil, "%s: %s; sign with PS256 (what current MSAL versions send) or RS256", d.aName, msg)
 }
@@ -165,27 +112,22 @@ func (d *diag) checkThumbprints() bool {
 	var readable []audit.Thumbprints
 	var readableSlots []string
 	present := false
-	for _, slot := range headerSlots() {
-		v, ok, isString := d.a.HeaderString(slot.name)
-		if !ok {
-			continue
-		}
+	for _, h := range d.header {
+		slot, v := h.slot, h.value
 		present = true
 		want, size := slot.digest()
 		switch {
-		case !isString:
+		case !h.isString:
 			problems = append(problems, slot.name+" is not a string")
 			continue
 		case strings.TrimSpace(v) == "":
 			problems = append(problems, slot.name+" is empty")
 			continue
-		}
-		p, err := audit.ParseThumbprint(v)
-		if err != nil {
+		case h.err != nil:
 			problems = append(problems, slot.name+" "+undecodable(v, want, size))
 			continue
 		}
-		d.named = append(d.named, p.Thumbprints)
+		p := h.parsed
 		got, gotSize := "SHA-1", 20
 		if p.SHA256 != "" {
 			got, gotSize = "SHA-256", 32
@@ -211,10 +153,11 @@ func (d *diag) checkThumbprints() bool {
 	}
 	if len(problems) > 0 {
 		msg := fmt.Sprintf("in %s, %s", d.aName, strings.Join(problems, "; "))
-		for _, tp := range d.named {
+		named := d.headerNamed()
+		for _, tp := range named {
 			msg += "; the bytes name " + d.describe(tp)
 		}
-		d.emit(audit.CheckAssertionThumbprintEncoding, 0, nil, d.localFor(d.named), "%s", msg)
+		d.emit(audit.CheckAssertionThumbprintEncoding, 0, nil, d.localFor(named), "%s", msg)
 	}
 	if len(notes) > 0 {
 		d.emit(audit.CheckAssertionThumbprintEncoding, audit.SeverityInfo, nil, nil, "in %s, %s", d.aName, strings.Join(notes, "; "))
@@ -258,11 +201,11 @@ func (d *diag) noThumbprint() {
 	case !ok || !isString || kid == "":
 	case h != nil:
 		tp := d.x.thumbprints(h.key)
-		d.named = append(d.named, tp)
+		d.kidNamed = append(d.kidNamed, tp)
 		msg += fmt.Sprintf("; its kid is the keyId of %s %s on %s, but Entra does not look keys up by keyId", subjectOf(h.key, d.x.body(h.key)), tp.Brief(), h.obj.ref)
 	default:
 		if p, err := audit.ParseThumbprint(kid); err == nil {
-			d.named = append(d.named, p.Thumbprints)
+			d.kidNamed = append(d.kidNamed, p.Thumbprints)
 			msg += "; its kid holds a thumbprint, of " + d.describe(p.Thumbprints) + ", but Entra reads the thumbprint from x5t or x5t#S256 only"
 		} else {
 			msg += "; a kid alone does not identify a key to Entra"
@@ -368,7 +311,7 @@ func (d *diag) checkSignature() bool {
 		return false
 	}
 	var named *audit.Certificate
-	for _, tp := range d.named {
+	for _, tp := range d.assertionNamed() {
 		if c := d.x.cert(tp); c != nil {
 			named = c
 			break
@@ -380,7 +323,7 @@ func (d *diag) checkSignature() bool {
 			return false
 		}
 		switch c := d.in.Cert; {
-		case c != nil && c.Cert != nil && d.a.verify(alg, c.Cert.PublicKey) == errKeyCannotSign:
+		case c != nil && c.Cert != nil && d.a.Verify(alg, c.Cert.PublicKey) == evidence.ErrKeyCannotSign:
 			d.emit(audit.CheckAssertionSignature, 0, nil, localRef(c), "%s is %s, and the certificate given with --cert (%s) has %s: %s needs an RSA key (AADSTS5002730, unsupported key for the algorithm)",
 				d.aName, alg, c.Source, keyKind(c.Cert.PublicKey), alg)
 		case c != nil && c.Cert != nil:
@@ -390,19 +333,19 @@ func (d *diag) checkSignature() bool {
 		}
 		return false
 	}
-	err := d.a.verify(alg, named.PublicKey)
+	err := d.a.Verify(alg, named.PublicKey)
 	what := fmt.Sprintf("certificate %q (%s)", named.Subject, named.Thumbprints.Brief())
 	switch {
 	case err == nil:
 		d.signer = named
 		return false
-	case errors.Is(err, errKeyCannotSign):
-		d.emit(audit.CheckAssertionSignature, 0, nil, d.localFor(d.named), "%s is %s, and the %s its header names has %s: %s needs an RSA key, so Entra answers AADSTS5002730 (unsupported key for the algorithm)",
+	case errors.Is(err, evidence.ErrKeyCannotSign):
+		d.emit(audit.CheckAssertionSignature, 0, nil, d.localFor(d.assertionNamed()), "%s is %s, and the %s its header names has %s: %s needs an RSA key, so Entra answers AADSTS5002730 (unsupported key for the algorithm)",
 			d.aName, alg, what, keyKind(named.PublicKey), alg)
-	case errors.Is(err, errPSSSalt):
+	case errors.Is(err, evidence.ErrPSSSalt):
 		d.emit(audit.CheckAssertionSignature, 0, nil, nil, "%s is a PS256 signature by the key of %s, made with a PSS salt length other than the hash length: Entra verifies PS256 with a 32-byte salt (RFC 7518), so sign with salt length = hash length (Go: rsa.PSSSaltLengthEqualsHash)",
 			d.aName, what)
-	case errors.Is(err, errOtherPadding):
+	case errors.Is(err, evidence.ErrOtherPadding):
 		other := "PKCS #1 v1.5 (RS256)"
 		if alg == "RS256" {
 			other = "PSS (PS256)"
@@ -441,7 +384,7 @@ func (d *diag) findSigner(alg string, not *audit.Certificate) *audit.Certificate
 		if c == nil || (not != nil && c.Thumbprints.Matches(not.Thumbprints)) {
 			continue
 		}
-		if d.a.verify(alg, c.PublicKey) == nil {
+		if d.a.Verify(alg, c.PublicKey) == nil {
 			return c
 		}
 	}
@@ -457,8 +400,8 @@ func (d *diag) thumbprintValues() {
 	switch {
 	case d.signer != nil:
 		tp = d.signer.Thumbprints
-	case len(d.named) > 0:
-		tp = d.named[0]
+	case len(d.assertionNamed()) > 0:
+		tp = d.assertionNamed()[0]
 		if c := d.x.cert(tp); c != nil {
 			tp = c.Thumbprints
 		}
@@ -511,7 +454,7 @@ func (d *diag) checkIssuerSubject() {
 		}
 	}
 	if issString && subString && !strings.EqualFold(iss, sub) {
-		problems = append(problems, fmt.Sprintf("iss (%q) and sub (%q) differ, which Entra answers with AADSTS50048", clipRunes(iss, 60), clipRunes(sub, 60)))
+		problems = append(problems, fmt.Sprintf("iss (%q) and sub (%q) differ, which Entra answers with AADSTS50048", evidence.Clip(iss, 60), evidence.Clip(sub, 60)))
 	}
 	// The client ID the user or the error gives; the request's client_id
 	// is request-client-id-mismatch's.
@@ -522,7 +465,7 @@ func (d *diag) checkIssuerSubject() {
 	if client != "" {
 		for _, c := range []struct{ name, v string }{{"iss", iss}, {"sub", sub}} {
 			if c.v != "" && !strings.EqualFold(c.v, client) {
-				problems = append(problems, fmt.Sprintf("%s is %q, but the client is %s (from %s)", c.name, clipRunes(c.v, 60), client, from))
+				problems = append(problems, fmt.Sprintf("%s is %q, but the client is %s (from %s)", c.name, evidence.Clip(c.v, 60), client, from))
 			}
 		}
 	}
@@ -542,7 +485,7 @@ type tenantName struct{ value, from string }
 func (d *diag) tenantNames() []tenantName {
 	var names []tenantName
 	add := func(v, from string) {
-		if v = strings.TrimSpace(v); v != "" && !multiTenant(v) {
+		if v = strings.TrimSpace(v); v != "" && !evidence.MultiTenant(v) {
 			names = append(names, tenantName{v, from})
 		}
 	}
@@ -551,21 +494,12 @@ func (d *diag) tenantNames() []tenantName {
 		add(d.x.t.TenantID, "the tenant data")
 	}
 	if ep, ok := d.requestEndpoint(); ok {
-		add(ep.tenant, "the request URL")
+		add(ep.Tenant, "the request URL")
 	}
 	if d.errR != nil && isGUID(d.errR.Directory) {
 		add(d.errR.Directory, "the error")
 	}
 	return names
-}
-
-// requestEndpoint is the token endpoint the request went to, when known.
-func (d *diag) requestEndpoint() (endpoint, bool) {
-	if d.req == nil || d.req.URL == "" {
-		return endpoint{}, false
-	}
-	ep, ok := parseEndpoint(d.req.URL)
-	return ep, ok && ep.version != ""
 }
 
 // cloudName is the tenant's cloud, as far as anything says; a name
@@ -580,7 +514,7 @@ func (d *diag) cloudName() (string, string) {
 		}
 	}
 	if ep, ok := d.requestEndpoint(); ok {
-		if c := cloudOfHost(ep.host); c != "" {
+		if c := cloudOfHost(ep.Host); c != "" {
 			return c, "the request URL"
 		}
 	}
@@ -614,8 +548,8 @@ func (d *diag) checkAudience() {
 		worst = max(worst, sev)
 	}
 	d.emit(audit.CheckAssertionAudience, worst, nil, nil, "in %s, %s", d.aName, strings.Join(problems, "; "))
-	if ep, ok := parseEndpoint(auds[0]); ok {
-		d.audValue(ep.host)
+	if ep, ok := evidence.ParseEndpoint(auds[0]); ok {
+		d.audValue(ep.Host)
 	} else {
 		d.audValue("")
 	}
@@ -625,34 +559,34 @@ func (d *diag) checkAudience() {
 // that is.
 func (d *diag) judgeAudience(aud string, names []tenantName) (string, audit.Severity) {
 	crit := audit.SeverityCritical
-	ep, ok := parseEndpoint(aud)
+	ep, ok := evidence.ParseEndpoint(aud)
 	if !ok {
-		return fmt.Sprintf("aud is %q, which is not a URL: it must be the token endpoint the request goes to", clipRunes(aud, 80)), crit
+		return fmt.Sprintf("aud is %q, which is not a URL: it must be the token endpoint the request goes to", evidence.Clip(aud, 80)), crit
 	}
-	q := fmt.Sprintf("aud %q", clipRunes(aud, 100))
-	if ep.scheme != "https" {
+	q := fmt.Sprintf("aud %q", evidence.Clip(aud, 100))
+	if ep.Scheme != "https" {
 		return q + " is not an https URL", crit
 	}
-	hostCloud := cloudOfHost(ep.host)
+	hostCloud := cloudOfHost(ep.Host)
 	cloud, cloudFrom := d.cloudName()
 	reqEP, haveReq := d.requestEndpoint()
 	switch {
 	case hostCloud == "":
-		return fmt.Sprintf("%s has the host %s, which is the sign-in host of no Entra cloud", q, ep.host), crit
+		return fmt.Sprintf("%s has the host %s, which is the sign-in host of no Entra cloud", q, ep.Host), crit
 	case cloud != "" && !sameCloud(hostCloud, cloud):
 		return fmt.Sprintf("%s is an endpoint of the %s cloud, but the tenant is in the %s cloud (from %s): tokens do not cross clouds, and Entra answers AADSTS900384", q, hostCloud, cloud, cloudFrom), crit
-	case haveReq && cloudOfHost(reqEP.host) != "" && !sameCloud(hostCloud, cloudOfHost(reqEP.host)):
-		return fmt.Sprintf("%s is in the %s cloud, but the request goes to %s", q, hostCloud, reqEP.host), crit
-	case ep.version == "":
+	case haveReq && cloudOfHost(reqEP.Host) != "" && !sameCloud(hostCloud, cloudOfHost(reqEP.Host)):
+		return fmt.Sprintf("%s is in the %s cloud, but the request goes to %s", q, hostCloud, reqEP.Host), crit
+	case ep.Version == "":
 		return q + " is not a token endpoint: the path must be /{tenant}/oauth2/v2.0/token (or the v1 /{tenant}/oauth2/token)", crit
-	case multiTenant(ep.tenant):
-		return fmt.Sprintf("%s names %s instead of a tenant: the assertion's audience must be the token endpoint of the tenant itself (\"client assertion audience claim does not match Realm issuer\")", q, ep.tenant), crit
+	case evidence.MultiTenant(ep.Tenant):
+		return fmt.Sprintf("%s names %s instead of a tenant: the assertion's audience must be the token endpoint of the tenant itself (\"client assertion audience claim does not match Realm issuer\")", q, ep.Tenant), crit
 	}
 	if len(names) == 0 {
 		return "", 0
 	}
 	for _, n := range names {
-		if strings.EqualFold(n.value, ep.tenant) {
+		if strings.EqualFold(n.value, ep.Tenant) {
 			return "", 0
 		}
 	}
@@ -663,17 +597,17 @@ func (d *diag) judgeAudience(aud string, names []tenantName) (string, audit.Seve
 			break
 		}
 	}
-	if isGUID(ep.tenant) && isGUID(n.value) {
-		return fmt.Sprintf("%s names tenant %s, but the request is for tenant %s (from %s)", q, ep.tenant, n.value, n.from), crit
+	if isGUID(ep.Tenant) && isGUID(n.value) {
+		return fmt.Sprintf("%s names tenant %s, but the request is for tenant %s (from %s)", q, ep.Tenant, n.value, n.from), crit
 	}
-	return fmt.Sprintf("%s names the tenant %q and %s names %q: appaudit cannot tell offline whether they are the same tenant", q, ep.tenant, n.from, n.value), audit.SeverityMedium
+	return fmt.Sprintf("%s names the tenant %q and %s names %q: appaudit cannot tell offline whether they are the same tenant", q, ep.Tenant, n.from, n.value), audit.SeverityMedium
 }
 
 // audValue gives the right aud: the request's endpoint, else the v2
 // token endpoint of the known tenant in the known cloud.
 func (d *diag) audValue(audHost string) {
-	if ep, ok := d.requestEndpoint(); ok && !multiTenant(ep.tenant) {
-		d.values["aud"] = tokenEndpoint(ep.host, ep.tenant)
+	if ep, ok := d.requestEndpoint(); ok && !evidence.MultiTenant(ep.Tenant) {
+		d.values["aud"] = tokenEndpoint(ep.Host, ep.Tenant)
 		return
 	}
 	names := d.tenantNames()
@@ -696,16 +630,21 @@ func (d *diag) audValue(audHost string) {
 	d.values["aud"] = tokenEndpoint(host, url.PathEscape(tenant))
 }
 
-// timeProblem is one thing wrong with the assertion's times.
+// timeProblem is one thing wrong with the assertion's times; cause, when
+// not empty, says it for the verdict in place of the check's title.
 type timeProblem struct {
-	sev audit.Severity
-	msg string
+	sev   audit.Severity
+	msg   string
+	cause string
 }
 
 func (d *diag) checkTime() {
 	var ps []timeProblem
 	add := func(sev audit.Severity, format string, args ...any) {
-		ps = append(ps, timeProblem{sev, fmt.Sprintf(format, args...)})
+		ps = append(ps, timeProblem{sev: sev, msg: fmt.Sprintf(format, args...)})
+	}
+	malformed := func(cause, detail string) {
+		ps = append(ps, timeProblem{audit.SeverityCritical, cause + detail, cause})
 	}
 	// Judged against now rather than the error's timestamp, an expiry
 	// may only mean the assertion was captured a while ago.
@@ -715,25 +654,29 @@ func (d *diag) checkTime() {
 		late = audit.SeverityHigh
 		lateHint = " (if it was captured a while ago, give the error response too: its timestamp says when the request was made)"
 	}
+	var quoted []string
 	read := func(name string) (time.Time, bool) {
-		v, present, err := d.a.ClaimNumber(name)
+		v, present, isQuoted, err := d.a.ClaimNumber(name)
 		switch {
 		case !present:
 			return time.Time{}, false
 		case err != nil:
-			add(audit.SeverityCritical, "%s is not a number: NumericDate claims are seconds since 1970 as a JSON number", name)
+			malformed(name+" is not a number", ": NumericDate claims are seconds since 1970")
 			return time.Time{}, false
 		case v > 1e11:
-			add(audit.SeverityCritical, "%s is %.0f, a time in milliseconds: NumericDate claims are seconds since 1970", name, v)
+			malformed(name+" is in milliseconds", fmt.Sprintf(" (%.0f): NumericDate claims are seconds since 1970", v))
 			return time.Time{}, false
 		}
-		return unixTime(v), true
+		if isQuoted {
+			quoted = append(quoted, name)
+		}
+		return evidence.UnixTime(v), true
 	}
 	exp, hasExp := read("exp")
 	nbf, hasNbf := read("nbf")
 	iat, hasIat := read("iat")
 	if _, present := d.a.Claims["exp"]; !present {
-		add(audit.SeverityCritical, "it has no exp claim")
+		malformed("it has no exp claim", "")
 	}
 	if hasExp && d.at.After(exp.Add(clockSkew)) {
 		add(late, "it expired at %s, %s before %s%s", stamp(exp), duration(d.at.Sub(exp)), d.atText(), lateHint)
@@ -756,6 +699,14 @@ func (d *diag) checkTime() {
 			add(audit.SeverityLow, "it is valid for %s, far longer than the 10 minutes MSAL uses: Entra sets no maximum today, but a leaked assertion stays usable that long", duration(life))
 		}
 	}
+	if len(quoted) > 0 {
+		are := "are JSON strings"
+		if len(quoted) == 1 {
+			are = "is a JSON string"
+		}
+		add(audit.SeverityInfo, "%s %s holding the seconds rather than a JSON number, as MSAL .NET (4.60 and later) writes nbf and exp: Entra takes them",
+			strings.Join(quoted, " and "), are)
+	}
 	if len(ps) == 0 {
 		return
 	}
@@ -764,6 +715,14 @@ func (d *diag) checkTime() {
 	for i, p := range ps {
 		worst = max(worst, p.sev)
 		msgs[i] = p.msg
+	}
+	for _, p := range ps {
+		if p.sev == worst {
+			if p.cause != "" {
+				d.because[audit.CheckAssertionTime] = "in " + d.aName + ", " + p.cause
+			}
+			break
+		}
 	}
 	d.emit(audit.CheckAssertionTime, worst, nil, nil, "%s: %s; the clock skew commonly allowed is %s", d.aName, strings.Join(msgs, "; "), duration(clockSkew))
 }

@@ -7,11 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/audittest"
@@ -27,9 +26,9 @@ func TestCorrectAssertionsHaveNoFailure(t *testing.T) {
 		{"RS256 + x5t base64url (MSAL Python with PEM, ADFS)", mustSign(t, header("RS256", "x5t", tp.X5t()), claims(), w.payroll.Key)},
 		{"PS256 + x5t#S256 base64url (MSAL .NET, MSAL Python with PFX)", mustSign(t, header("PS256", "x5t#S256", tp.X5tS256()), claims(), w.payroll.Key)},
 		{"PS256 + x5t#S256 standard base64 with padding (MSAL Go, by golang-jwt)",
-			jwtLib(t, jwt.SigningMethodPS256, map[string]any{"alg": "PS256", "typ": "JWT", "x5t#S256": base64.StdEncoding.EncodeToString(digest(t, tp.SHA256))}, claims(), w.payroll.Key)},
+			jwtLib(t, map[string]any{"alg": "PS256", "typ": "JWT", "x5t#S256": base64.StdEncoding.EncodeToString(digest(t, tp.SHA256))}, claims(), w.payroll.Key)},
 		{"RS256 + x5t#S256 standard base64 (MSAL Java)",
-			jwtLib(t, jwt.SigningMethodRS256, map[string]any{"alg": "RS256", "typ": "JWT", "x5t#S256": base64.StdEncoding.EncodeToString(digest(t, tp.SHA256))}, claims(), w.payroll.Key)},
+			jwtLib(t, map[string]any{"alg": "RS256", "typ": "JWT", "x5t#S256": base64.StdEncoding.EncodeToString(digest(t, tp.SHA256))}, claims(), w.payroll.Key)},
 		{"RS256 + x5t standard base64 with padding + x5c", mustSign(t, header("RS256", "x5t", base64.StdEncoding.EncodeToString(digest(t, tp.SHA1)), "x5c", []string{base64.StdEncoding.EncodeToString(w.payroll.DER)}), claims(), w.payroll.Key)},
 		{"v1 endpoint as aud, exp 4 minutes ago (within skew)", mustSign(t, header("PS256", "x5t#S256", tp.X5tS256()),
 			with(claims(), "aud", "https://login.microsoftonline.com/"+testTenant+"/oauth2/token", "exp", now.Add(-4*time.Minute).Unix(), "nbf", now.Add(-14*time.Minute).Unix()), w.payroll.Key)},
@@ -74,7 +73,7 @@ func TestCorrectAssertionsHaveNoFailure(t *testing.T) {
 // MSAL Go's padded standard base64 is named, as info, not as a failure.
 func TestStandardBase64IsInfoOnly(t *testing.T) {
 	w := newWorld()
-	tok := jwtLib(t, jwt.SigningMethodPS256, map[string]any{"alg": "PS256", "typ": "JWT", "x5t#S256": base64.StdEncoding.EncodeToString(digest(t, w.payroll.Thumbprints().SHA256))}, claims(), w.payroll.Key)
+	tok := jwtLib(t, map[string]any{"alg": "PS256", "typ": "JWT", "x5t#S256": base64.StdEncoding.EncodeToString(digest(t, w.payroll.Thumbprints().SHA256))}, claims(), w.payroll.Key)
 	r := diagnose(t, input(tok, w.tenant(true)))
 	want(t, r, audit.CheckAssertionThumbprintEncoding, audit.SeverityInfo, "standard base64", "MSAL Go", "Entra accepts it")
 }
@@ -416,8 +415,11 @@ func TestClaims(t *testing.T) {
 			check: audit.CheckAssertionTime, sev: audit.SeverityCritical, parts: []string{"not valid before", "local time as if it were UTC"}},
 		{name: "exp in milliseconds", claims: with(claims(), "exp", now.Add(10*time.Minute).UnixMilli()),
 			check: audit.CheckAssertionTime, sev: audit.SeverityCritical, parts: []string{"in milliseconds"}},
-		{name: "exp a string", claims: with(claims(), "exp", "1750000000"),
+		{name: "exp a string that is no number", claims: with(claims(), "exp", "tomorrow"),
 			check: audit.CheckAssertionTime, sev: audit.SeverityCritical, parts: []string{"exp is not a number"}},
+		{name: "exp and nbf numbers in strings, as MSAL .NET writes them", claims: with(claims(), "exp", fmt.Sprint(now.Add(9*time.Minute).Unix()), "nbf", fmt.Sprint(now.Add(-time.Minute).Unix()))},
+		{name: "exp a number in a string, expired", claims: with(claims(), "exp", fmt.Sprint(now.Add(-time.Hour).Unix()), "nbf", fmt.Sprint(now.Add(-2*time.Hour).Unix())),
+			check: audit.CheckAssertionTime, sev: audit.SeverityHigh, parts: []string{"expired at", "60 minutes before"}},
 		{name: "no exp", claims: with(claims(), "exp", nil), check: audit.CheckAssertionTime, sev: audit.SeverityCritical, parts: []string{"no exp claim"}},
 		{name: "exp before nbf", claims: with(claims(), "nbf", now.Add(time.Minute).Unix(), "exp", now.Unix()),
 			check: audit.CheckAssertionTime, sev: audit.SeverityCritical, parts: []string{"is not after its start"}},
@@ -431,6 +433,43 @@ func TestClaims(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := diagnoseCase(t, input(mustSign(t, h, tc.claims, w.payroll.Key), w.tenant(true)), tc.setup)
 			expect(t, r, tc.check, tc.sev, tc.parts, tc.values)
+		})
+	}
+}
+
+// MSAL .NET (4.60 and later, src/client/Microsoft.Identity.Client/Internal/
+// JsonWebToken.cs) writes nbf and exp as JSON strings holding the seconds:
+// {"aud":"…","iss":"…","sub":"…","nbf":"1718445600","exp":"1718446200","jti":"…"}.
+// Entra takes them; the doctor notes them, as info, and judges the times
+// they hold. A time claim that holds no number is critical, and the
+// verdict says what the finding says.
+func TestTimeClaimsAsStrings(t *testing.T) {
+	w := newWorld()
+	h := header("PS256", "x5t#S256", w.payroll.Thumbprints().X5tS256())
+	net := with(claims(), "nbf", fmt.Sprint(now.Add(-time.Minute).Unix()), "exp", fmt.Sprint(now.Add(9*time.Minute).Unix()))
+	r := diagnose(t, input(mustSign(t, h, net, w.payroll.Key), w.tenant(true)))
+	noFailure(t, r)
+	want(t, r, audit.CheckAssertionTime, audit.SeverityInfo, "exp and nbf are JSON strings", "MSAL .NET")
+	if r.Verdict.Cause != "" {
+		t.Errorf("verdict %+v", r.Verdict)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		claims map[string]any
+		says   string
+	}{
+		{"exp no number", with(net, "exp", "in ten minutes"), "exp is not a number"},
+		{"nbf no number", with(net, "nbf", "now"), "nbf is not a number"},
+		{"exp in milliseconds", with(net, "exp", now.Add(10*time.Minute).UnixMilli()), "exp is in milliseconds"},
+		{"no exp", with(net, "exp", nil), "it has no exp claim"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := diagnose(t, input(mustSign(t, h, tc.claims, w.payroll.Key), w.tenant(true)))
+			want(t, r, audit.CheckAssertionTime, audit.SeverityCritical, strings.TrimPrefix(tc.says, "it has "))
+			if r.Verdict.Cause != audit.CheckAssertionTime || !strings.Contains(r.Verdict.Text, tc.says) || strings.Contains(r.Verdict.Text, "outside its valid time range") {
+				t.Errorf("verdict %q: want it to say what the finding says, %q", r.Verdict.Text, tc.says)
+			}
 		})
 	}
 }

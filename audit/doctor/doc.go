@@ -4,9 +4,13 @@
 // Diagnose takes the evidence a user already has: a client assertion JWT, a
 // captured token request (a form body, a raw HTTP request from a proxy, or
 // a curl command line) and an AADSTS error response (the JSON body or its
-// error_description text). It takes each apart without trusting it, holds
-// it against what Entra accepts (see the checks with Command "doctor" in
-// audit.Checks), and cross-checks the thumbprints and the client ID
+// error_description text). Package evidence takes each apart without
+// trusting it, in one step, into the facts of the diagnosis (the request,
+// the assertion and its thumbprint headers, the error, the client and
+// where its ID came from, the time of the request); the checks read those
+// facts and never fill them for each other. They hold them against what
+// Entra accepts (see the checks with Command "doctor" in audit.Checks),
+// and cross-check the thumbprints and the client ID
 // against the tenant and the local certificates: "this thumbprint is
 // certificate X in certs/old.pem, registered on app Y, not on app Z".
 // Preflight says whether a deployment can switch to a new certificate
@@ -33,9 +37,9 @@
 //   - a tenant may be missing: then the Result's warnings say what could
 //     not be checked, and nothing is reported as registered or not;
 //   - client secrets, passwords, refresh tokens and authorization codes in
-//     a request are dropped as it is read, and no finding, warning or
-//     error quotes an assertion or a token: only the values of their
-//     header parameters and claims;
+//     a request are dropped as it is read (package evidence), and no
+//     finding, warning or error quotes an assertion or a token: only the
+//     values of their header parameters and claims;
 //   - bad evidence is a finding (a malformed assertion is
 //     assertion-malformed), and only evidence with nothing in it to
 //     diagnose is an error; never a panic.

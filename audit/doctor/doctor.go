@@ -1,13 +1,13 @@
 package doctor
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/evidence"
 )
 
 // Evidence is one piece of what the user has, as read from a file or
@@ -53,43 +53,30 @@ type Input struct {
 // is the common assumption.
 const clockSkew = 5 * time.Minute
 
-// diag is one diagnosis under way.
+// diag is one diagnosis under way: the facts the evidence gives, and what
+// the checks find out as they run.
 type diag struct {
+	*facts
 	in     *Input
 	r      *audit.Result
 	checks map[string]audit.Check
 	x      *index
 
-	req  *Request
-	errR *ErrorResponse
-	// errCode is the error's primary code (see primaryCode), and errKnown
-	// its entry when appaudit knows it.
-	errCode  string
-	errKnown *audit.AADSTSCode
-	// a is the client assertion, nil when there is none or it is
-	// malformed; aName says where it came from.
-	a       *Assertion
-	aName   string
-	aErrMsg string
-
-	// at is the time of the request: the error's timestamp, else Now.
-	at        time.Time
-	atIsError bool
-
-	// clientID is the client the request authenticates as, and where
-	// that came from.
-	clientID, clientIDFrom string
-	appObjs                []*object
-
-	// named are the certificates the evidence names: the assertion's
-	// thumbprint headers (the first headerNamed), then the error's
-	// thumbprint. signer is the certificate whose key made the signature,
-	// when known.
-	named       []audit.Thumbprints
-	headerNamed int
-	signer      *audit.Certificate
-
+	// appObjs are the application and service principals of the client
+	// the request authenticates as.
+	appObjs []*object
+	// kidNamed is the certificate the header's kid names, when the header
+	// has no thumbprint and the kid names one (see noThumbprint).
+	kidNamed []audit.Thumbprints
+	// signer is the certificate whose key made the signature, when known.
+	signer *audit.Certificate
+	// values are the corrected header, claim and parameter values the
+	// verdict gives.
 	values map[string]string
+	// because says, by check ID, what the verdict names as the cause when
+	// that check's finding decides, in place of the check's title: what
+	// the finding itself says was wrong.
+	because map[string]string
 }
 
 // Diagnose explains a failing sign-in from the evidence, cross-checked
@@ -102,32 +89,16 @@ type diag struct {
 // Verdict naming the most likely cause; Complete is the tenant's.
 func Diagnose(in *Input) (*audit.Result, error) {
 	if in.Assertion == nil && in.Request == nil && in.Error == nil {
-		return nil, errors.New("doctor: no evidence: give a client assertion, a token request or an AADSTS error")
+		return nil, errNoEvidence
+	}
+	f, err := readFacts(in)
+	if err != nil {
+		return nil, err
 	}
 	d := newDiag(in, "doctor")
-	if in.Request != nil {
-		req, err := ParseRequest(in.Request.Data)
-		if err != nil {
-			return nil, fmt.Errorf("doctor: %s: %v", in.Request.Name, err)
-		}
-		d.req = req
-	}
-	if in.Error != nil {
-		e, err := ParseError(in.Error.Data)
-		if err != nil {
-			return nil, fmt.Errorf("doctor: %s: %v", in.Error.Name, err)
-		}
-		d.errR = e
-		d.errCode, d.errKnown = primaryCode(e.Codes)
-		if !e.Timestamp.IsZero() {
-			d.at, d.atIsError = e.Timestamp, true
-		}
-	}
-	raw := d.assertionText()
-	if raw != "" {
-		d.parseAssertion(raw)
-	}
-	d.resolveClient()
+	d.facts = f
+	d.r.Warnings = append(d.r.Warnings, f.warnings...)
+	d.appObjs = d.x.app(f.clientID)
 	d.requestChecks()
 	d.assertionChecks()
 	d.errorChecks()
@@ -146,8 +117,8 @@ func newDiag(in *Input, command string) *diag {
 		locals = append([]audit.LocalCert{*in.Cert}, locals...)
 	}
 	d := &diag{
-		in: in, x: newIndex(in.Tenant, locals), at: in.Now.UTC(),
-		checks: map[string]audit.Check{}, values: map[string]string{},
+		in: in, x: newIndex(in.Tenant, locals), facts: &facts{at: in.Now.UTC()},
+		checks: map[string]audit.Check{}, values: map[string]string{}, because: map[string]string{},
 		r: audit.NewResult(command, in.Tenant, audit.DefaultPolicy(), in.Now),
 	}
 	for _, c := range audit.Checks() {
@@ -203,33 +174,6 @@ func (d *diag) atText() string {
 		return "the time of the request, " + stamp(d.at) + " (the error's timestamp)"
 	}
 	return "the time of the request, taken as now, " + stamp(d.at)
-}
-
-// resolveClient decides which client the request authenticates as: the
-// --client-id given, else the request's client_id, else the assertion's
-// iss, else the app the error names.
-func (d *diag) resolveClient() {
-	type cand struct{ id, from string }
-	cands := []cand{{d.in.ClientID, "--client-id"}}
-	if d.req != nil {
-		id, _ := d.req.Get("client_id")
-		cands = append(cands, cand{id, "the request's client_id"}, cand{d.req.BasicClientID, "the request's Basic credentials"})
-	}
-	if d.a != nil {
-		iss, _, _ := d.a.ClaimString("iss")
-		sub, _, _ := d.a.ClaimString("sub")
-		cands = append(cands, cand{iss, "the assertion's iss"}, cand{sub, "the assertion's sub"})
-	}
-	if d.errR != nil {
-		cands = append(cands, cand{d.errR.AppID, "the error"})
-	}
-	for _, c := range cands {
-		if id := strings.TrimSpace(c.id); id != "" {
-			d.clientID, d.clientIDFrom = id, c.from
-			break
-		}
-	}
-	d.appObjs = d.x.app(d.clientID)
 }
 
 // appCheck reports a client ID the tenant does not have.
@@ -300,12 +244,29 @@ func (d *diag) relevant(lc *audit.LocalCert) bool {
 	if d.in.Cert != nil && lc.Source == d.in.Cert.Source {
 		return true
 	}
-	for _, tp := range d.named {
+	for _, tp := range d.named() {
 		if lc.Cert.Thumbprints.Matches(tp) {
 			return true
 		}
 	}
 	return d.signer != nil && lc.Cert.Thumbprints.Matches(d.signer.Thumbprints)
+}
+
+// named are the certificates the evidence names: the assertion's
+// thumbprint headers, or what its kid names when it has none, then the
+// error's thumbprint.
+func (d *diag) named() []audit.Thumbprints {
+	out := d.assertionNamed()
+	if d.errTP.Known() {
+		out = append(out, d.errTP)
+	}
+	return out
+}
+
+// assertionNamed are the certificates the assertion names: its thumbprint
+// headers, or what its kid names when it has none.
+func (d *diag) assertionNamed() []audit.Thumbprints {
+	return append(d.headerNamed(), d.kidNamed...)
 }
 
 // causePriority orders the doctor's checks for the verdict: when several
@@ -348,10 +309,7 @@ func causePriority() []string {
 // gave come first; then the more severe; then causePriority decides. The
 // error-aadsts finding (the symptom) is named only when nothing else is.
 func (d *diag) verdict() *audit.Verdict {
-	var codes []string
-	if d.errR != nil {
-		codes = d.errR.Codes
-	}
+	codes := d.codes
 	rank := map[string]int{}
 	for i, id := range causePriority() {
 		rank[id] = i
@@ -404,7 +362,11 @@ func (d *diag) verdict() *audit.Verdict {
 		v.Text += d.errorCause()
 		return v
 	}
-	v.Text += lowerFirst(best.Title) + " (" + best.Check + ")"
+	cause := lowerFirst(best.Title)
+	if b := d.because[best.Check]; b != "" {
+		cause = b
+	}
+	v.Text += cause + " (" + best.Check + ")"
 	if failures > 1 {
 		v.Text += fmt.Sprintf("; %s found", audit.Plural(failures-1, "other problem"))
 	}
@@ -412,20 +374,35 @@ func (d *diag) verdict() *audit.Verdict {
 }
 
 // errorCause is the verdict when only the error itself says what went
-// wrong: its code, and Entra's reason or else the usual cause.
+// wrong: its code, and what its own text says (appaudit's reading of the
+// wording, or Entra's reason), else the code's usual cause.
 func (d *diag) errorCause() string {
 	known := d.errKnown
 	s := d.errCode
 	if known != nil {
 		s += " (" + lowerFirst(known.Meaning) + ")"
 	}
+	details := d.errorDetails()
 	switch {
+	case d.said != nil:
+		s += fmt.Sprintf(", as Entra says: %q: %s", evidence.Clip(firstSentence(d.saidQuote), 100), d.said.Means)
 	case d.errR.Reason != "":
-		s += fmt.Sprintf(", as Entra says: %q", clipRunes(d.errR.Reason, 100))
-	case known != nil:
+		s += fmt.Sprintf(", as Entra says: %q", evidence.Clip(d.errR.Reason, 100))
+	case known != nil && len(details) == 0:
 		s += "; usually " + known.Causes[0]
 	}
+	for _, more := range details {
+		s += "; " + more
+	}
 	return s + " (" + audit.CheckErrorAADSTS + ")"
+}
+
+// firstSentence is s up to the end of its first sentence.
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i+1]
+	}
+	return s
 }
 
 // primaryCode is the code of codes that says most: the last one appaudit

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/audittest"
+	"github.com/appaudit/appaudit/audit/evidence"
 )
 
 // keyNotFound is Entra's AADSTS700027 text for a thumbprint the app does
@@ -61,7 +63,7 @@ func TestErrorChecks(t *testing.T) {
 		if f != nil && (f.App == nil || f.App.AppID != payrollID || f.App.DisplayName != "") {
 			t.Errorf("without a tenant the finding is about the client ID alone: %+v", f.App)
 		}
-		if r.Verdict.Text != `most likely cause: AADSTS700027 (client assertion failed signature validation), as Entra says: "The key was not found" (error-aadsts)` {
+		if r.Verdict.Text != `most likely cause: AADSTS700027 (client assertion failed signature validation), as Entra says: "The key was not found": the thumbprint in the assertion's header matches no key registered on the app (error-aadsts)` {
 			t.Errorf("verdict %q", r.Verdict.Text)
 		}
 		none(t, r, audit.CheckErrorThumbprintUnknown)
@@ -102,8 +104,12 @@ func TestErrorChecks(t *testing.T) {
 	})
 	t.Run("unreadable evidence is an error naming the file", func(t *testing.T) {
 		_, err := Diagnose(errorInput("something failed", nil))
-		if err == nil || !strings.HasPrefix(err.Error(), "doctor: error.txt: no AADSTS code") {
-			t.Errorf("error %v", err)
+		if err == nil || !strings.HasPrefix(err.Error(), "doctor: error.txt: no AADSTS code") || !errors.Is(err, evidence.ErrNoCode) {
+			t.Errorf("error %v: want the file named and evidence.ErrNoCode wrapped", err)
+		}
+		_, err = Diagnose(requestInput(" \n", nil))
+		if !errors.Is(err, evidence.ErrEmpty) || !strings.Contains(err.Error(), "request.txt: the request is empty") {
+			t.Errorf("error %v: want evidence.ErrEmpty wrapped", err)
 		}
 		_, err = Diagnose(&Input{Now: now})
 		if err == nil || !strings.Contains(err.Error(), "no evidence") {
@@ -205,4 +211,36 @@ func TestSecretsNeverLeak(t *testing.T) {
 			t.Errorf("error quotes the secret: %v", err)
 		}
 	}
+}
+
+// AADSTS50013 "Key was found, but use of the key to verify the signature
+// failed", in the shape microsoftgraph/msgraph-sdk-php#1585 shows for an
+// app-only sign-in with a certificate: the client's key is the problem,
+// not only an on-behalf-of user assertion.
+func TestKeyFoundSignatureFailed(t *testing.T) {
+	w := newWorld()
+	text := func(thumb string) string {
+		return fmt.Sprintf("AADSTS50013: Assertion failed signature validation. [Reason - Key was found, but use of the key to verify the signature failed., Thumbprint of key used by client: '%s', Found key 'Start=%s, End=%s', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '%s'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service endpoint and https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to build a query request URL, such as 'https://graph.microsoft.com/beta/applications/%s']. Trace ID: 62d60ed5-56c3-45a0-b960-93d4ec917d00 Correlation ID: 23f6c5a9-1ff9-4e6a-9dc8-b8b5fa539613 Timestamp: %s",
+			thumb, w.payroll.X509.NotBefore.Format("01/02/2006 15:04:05"), w.payroll.X509.NotAfter.Format("01/02/2006 15:04:05"), payrollID, payrollID, now.Format("2006-01-02 15:04:05Z"))
+	}
+	t.Run("the error alone, the certificate registered", func(t *testing.T) {
+		r := diagnose(t, errorInput(text(w.payroll.Thumbprints().SHA1), w.tenant(true)))
+		if !strings.Contains(r.Verdict.Text, "signs with another private key") || strings.Contains(r.Verdict.Text, "not the problem") {
+			t.Errorf("verdict %q", r.Verdict.Text)
+		}
+		// The key Entra found is the app's valid key: that is what the error
+		// says, not a sign of another tenant.
+		if strings.Contains(strings.Join(r.Warnings, " "), "registered as a valid Verify key") {
+			t.Errorf("warnings %q", r.Warnings)
+		}
+	})
+	t.Run("with the assertion signed by another key", func(t *testing.T) {
+		in := errorInput(text(w.payroll.Thumbprints().SHA1), w.tenant(true))
+		in.Assertion = &Evidence{Name: "client.jwt", Data: []byte(mustSign(t, header("PS256", "x5t#S256", w.payroll.Thumbprints().X5tS256()), with(claims(), "jti", nil), audittest.KeyB()))}
+		r := diagnose(t, in)
+		want(t, r, audit.CheckAssertionSignature, audit.SeverityCritical, "signs with another private key")
+		if r.Verdict.Cause != audit.CheckAssertionSignature {
+			t.Errorf("verdict %+v: the signature finding predicts AADSTS50013, before the missing jti", r.Verdict)
+		}
+	})
 }

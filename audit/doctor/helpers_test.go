@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/audittest"
 )
@@ -95,13 +93,12 @@ func mustSign(t testing.TB, h, c map[string]any, key crypto.Signer) string {
 	return s
 }
 
-// jwtLib signs as the golang-jwt library does, which MSAL Go uses: the
-// header is replaced whole, as MSAL Go's accesstokens.go does.
-func jwtLib(t testing.TB, method jwt.SigningMethod, h map[string]any, c map[string]any, key crypto.Signer) string {
+// jwtLib signs as the golang-jwt library does, which MSAL Go uses
+// (audittest.SignJWT): the header is replaced whole, as MSAL Go's
+// accesstokens.go does.
+func jwtLib(t testing.TB, h map[string]any, c map[string]any, key crypto.Signer) string {
 	t.Helper()
-	tok := jwt.NewWithClaims(method, jwt.MapClaims(c))
-	tok.Header = h
-	s, err := tok.SignedString(key)
+	s, err := audittest.SignJWT(h, c, key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/evidence"
 )
 
 // PreflightInput is what appaudit preflight checks: a deployment of App is
@@ -63,7 +64,7 @@ func (p *preflight) run() {
 		if !p.x.t.Complete {
 			sev, extra = audit.SeverityMedium, " in the part of the tenant that was read (the tenant data is incomplete)"
 		}
-		p.emit(audit.CheckPreflightAppNotFound, sev, nil, nil, "no application or service principal has the appId or display name %q%s", clipRunes(p.in.App, 80), extra)
+		p.emit(audit.CheckPreflightAppNotFound, sev, nil, nil, "no application or service principal has the appId or display name %q%s", evidence.Clip(p.in.App, 80), extra)
 		return
 	}
 	p.registration()

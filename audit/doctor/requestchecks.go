@@ -3,9 +3,11 @@ package doctor
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/evidence"
 )
 
 // OAuth values a token request uses.
@@ -46,7 +48,7 @@ func (d *diag) requestChecks() {
 	if hasAssertion && aType != clientAssertionType {
 		got := "no client_assertion_type"
 		if hasType {
-			got = fmt.Sprintf("client_assertion_type %q", clipRunes(aType, 80))
+			got = fmt.Sprintf("client_assertion_type %q", evidence.Clip(aType, 80))
 		}
 		d.values["client_assertion_type"] = clientAssertionType
 		d.emit(audit.CheckRequestAssertionType, 0, nil, nil, "%s sends its client_assertion with %s; it must be %s", where, got, clientAssertionType)
@@ -56,6 +58,7 @@ func (d *diag) requestChecks() {
 	}
 	if use, _ := r.Get("requested_token_use"); grant == grantJWTBearer && use == "on_behalf_of" {
 		d.checkOBO(where)
+		d.checkOBOScope(where)
 	}
 	d.checkClientIDs(where)
 }
@@ -78,7 +81,7 @@ func (d *diag) checkParameters(where, grant string) {
 	}
 	if grant == "client_credentials" {
 		ep, known := d.requestEndpoint()
-		if known && ep.version == "v1" {
+		if known && ep.Version == "v1" {
 			if v, _ := r.Get("resource"); v == "" {
 				missing = append(missing, "resource (the v1 endpoint takes resource, not scope)")
 			}
@@ -92,35 +95,50 @@ func (d *diag) checkParameters(where, grant string) {
 }
 
 // nearParam names a parameter that looks like a misspelling of want.
-func nearParam(r *Request, want string) string {
+func nearParam(r *evidence.Request, want string) string {
 	norm := func(s string) string { return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s)) }
 	for _, p := range r.Params {
 		if p.Name != want && norm(p.Name) == norm(want) {
-			return fmt.Sprintf(" (it has %q, which Entra does not read as %s)", clipRunes(p.Name, 40), want)
+			return fmt.Sprintf(" (it has %q, which Entra does not read as %s)", evidence.Clip(p.Name, 40), want)
 		}
 	}
 	return ""
 }
 
+// reservedScopes are the OpenID scopes MSAL adds to every request, client
+// credentials included (MSAL Go's AppendDefaultScopes, msal4j's
+// addCommonScopes, early msal-node): Entra takes them beside one
+// {resource}/.default.
+func reservedScopes() []string { return []string{"openid", "profile", "offline_access"} }
+
 // checkScope holds a client credentials scope to {resource}/.default.
 func (d *diag) checkScope(where string) {
 	scope, _ := d.req.Get("scope")
-	scopes := strings.Fields(scope)
-	if len(scopes) == 0 {
+	all := strings.Fields(scope)
+	if len(all) == 0 {
 		return // checkParameters reported it
+	}
+	var scopes []string
+	for _, s := range all {
+		if !slices.Contains(reservedScopes(), strings.ToLower(s)) {
+			scopes = append(scopes, s)
+		}
 	}
 	var problems []string
 	for _, s := range scopes {
 		switch {
 		case strings.HasSuffix(s, "/.default"):
 		case strings.HasSuffix(s, "/default"):
-			problems = append(problems, fmt.Sprintf("%q lacks the dot of /.default", clipRunes(s, 80)))
+			problems = append(problems, fmt.Sprintf("%q lacks the dot of /.default", evidence.Clip(s, 80)))
 		default:
-			problems = append(problems, fmt.Sprintf("%q is not {resource}/.default", clipRunes(s, 80)))
+			problems = append(problems, fmt.Sprintf("%q is not {resource}/.default", evidence.Clip(s, 80)))
 		}
 	}
-	if len(scopes) > 1 {
-		problems = append(problems, fmt.Sprintf("it asks for %d scopes, and a client credentials request takes one {resource}/.default", len(scopes)))
+	switch {
+	case len(scopes) == 0:
+		problems = append(problems, fmt.Sprintf("it asks for only the OpenID scopes %s, which MSAL adds to every request, and names no resource", strings.Join(all, " ")))
+	case len(scopes) > 1:
+		problems = append(problems, fmt.Sprintf("it asks for %d resources, and a client credentials request takes one {resource}/.default (besides the OpenID scopes MSAL adds)", len(scopes)))
 	}
 	if len(problems) == 0 {
 		return
@@ -130,6 +148,23 @@ func (d *diag) checkScope(where string) {
 	}
 	d.emit(audit.CheckRequestScopeDefault, 0, nil, nil, "the client credentials scope in %s is wrong: %s; application permissions are granted to the app, and the request asks for the resource's /.default (Entra answers AADSTS1002012)",
 		where, strings.Join(problems, "; "))
+}
+
+// checkOBOScope reports an on-behalf-of scope that ends in /default after
+// an App ID URI or an app ID: a scope named "default" is possible, but
+// almost always it is /.default with the dot missing.
+func (d *diag) checkOBOScope(where string) {
+	scope, _ := d.req.Get("scope")
+	for _, s := range strings.Fields(scope) {
+		resource, ok := strings.CutSuffix(s, "/default")
+		if !ok || !(strings.Contains(resource, "://") || isGUID(resource)) {
+			continue
+		}
+		d.values["scope"] = resource + "/.default"
+		d.emit(audit.CheckRequestScopeDefault, audit.SeverityMedium, nil, nil, "the on-behalf-of scope in %s asks for %q: a delegated permission named \"default\" is possible, but this is almost always %s/.default with the dot missing (Entra reserves .default for all the permissions the API has been granted)",
+			where, evidence.Clip(s, 100), evidence.Clip(resource, 80))
+		return
+	}
 }
 
 // defaultScope is {resource}/.default for the first scope that names a
@@ -160,12 +195,6 @@ func defaultScope(scopes []string) string {
 	return ""
 }
 
-// graphAudiences are the audiences of tokens for Microsoft Graph.
-func graphAudiences() []string {
-	return []string{"00000003-0000-0000-c000-000000000000", "https://graph.microsoft.com", "https://graph.microsoft.com/",
-		"https://graph.microsoft.us", "https://dod-graph.microsoft.us", "https://microsoftgraph.chinacloudapi.cn"}
-}
-
 // checkOBO holds the user assertion of an on-behalf-of request to what
 // Entra issues: a token from Entra, for this API, not expired.
 func (d *diag) checkOBO(where string) {
@@ -174,7 +203,7 @@ func (d *diag) checkOBO(where string) {
 		d.emit(audit.CheckRequestOBOAssertion, 0, nil, nil, "%s is an on-behalf-of request without an assertion parameter: it must carry the access token the caller sent to this API", where)
 		return
 	}
-	u, err := ParseAssertion(token)
+	u, err := evidence.ParseAssertion(token)
 	if err != nil {
 		d.emit(audit.CheckRequestOBOAssertion, 0, nil, nil, "the on-behalf-of assertion in %s is not a JWT (%v): it must be the access token the caller sent to this API; the client certificate is not the problem", where, err)
 		return
@@ -188,22 +217,22 @@ func (d *diag) checkOBO(where string) {
 	case iss != "" && strings.EqualFold(iss, sub) && (hasX5t || hasX5tS256) && !entraIssuer(iss):
 		problems = append(problems, "it is a client assertion (iss and sub are the client ID, signed with the app's certificate), not a user's token")
 	case !entraIssuer(iss):
-		problems = append(problems, fmt.Sprintf("its issuer is %q, not Entra (a token Entra issues has iss https://login.microsoftonline.com/{tenant}/v2.0 or https://sts.windows.net/{tenant}/): it was signed by someone else", clipRunes(iss, 80)))
+		problems = append(problems, fmt.Sprintf("its issuer is %q, not Entra (a token Entra issues has iss https://login.microsoftonline.com/{tenant}/v2.0 or https://sts.windows.net/{tenant}/): it was signed by someone else", evidence.Clip(iss, 80)))
 	}
 	auds, _, _ := u.Audiences()
 	for _, aud := range auds {
 		switch {
-		case containsFold(graphAudiences(), aud):
+		case containsFold(audit.GraphAudiences(), aud):
 			problems = append(problems, "it is a token for Microsoft Graph (aud "+aud+"), which no API but Graph can use or exchange: the caller must request a token for this API")
 		case d.clientID != "" && (strings.EqualFold(aud, d.clientID) || strings.EqualFold(aud, "api://"+d.clientID)):
 		case d.clientID != "" && isGUID(aud):
 			problems = append(problems, fmt.Sprintf("it was issued for the app %s, not for this one (%s): Entra answers AADSTS500131 or AADSTS50013", aud, d.clientID))
 		case d.clientID != "":
-			d.warn("the on-behalf-of assertion's audience %q may be the App ID URI of %s: appaudit cannot check App ID URIs offline", clipRunes(aud, 80), d.clientID)
+			d.warn("the on-behalf-of assertion's audience %q may be the App ID URI of %s: appaudit cannot check App ID URIs offline", evidence.Clip(aud, 80), d.clientID)
 		}
 	}
-	if exp, ok, err := u.ClaimNumber("exp"); ok && err == nil && d.at.After(unixTime(exp).Add(clockSkew)) {
-		problems = append(problems, fmt.Sprintf("it expired at %s, before %s", stamp(unixTime(exp)), d.atText()))
+	if exp, ok, _, err := u.ClaimNumber("exp"); ok && err == nil && d.at.After(evidence.UnixTime(exp).Add(clockSkew)) {
+		problems = append(problems, fmt.Sprintf("it expired at %s, before %s", stamp(evidence.UnixTime(exp)), d.atText()))
 	}
 	if len(problems) == 0 {
 		return
@@ -218,10 +247,7 @@ func entraIssuer(iss string) bool {
 	if err != nil || u.Scheme != "https" {
 		return false
 	}
-	switch strings.ToLower(u.Host) {
-	case "sts.windows.net", "login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn",
-		"login.partner.microsoftonline.cn", "sts.chinacloudapi.cn":
-	default:
+	if !audit.IsIssuerHost(u.Host) {
 		return false
 	}
 	tenant, _, _ := strings.Cut(strings.Trim(u.Path, "/"), "/")
@@ -250,7 +276,7 @@ func (d *diag) checkClientIDs(where string) {
 	var problems []string
 	if d.a != nil {
 		if iss, _, _ := d.a.ClaimString("iss"); iss != "" && !strings.EqualFold(iss, body) {
-			problems = append(problems, fmt.Sprintf("the client_id in %s is %s, but the assertion's iss is %q", where, body, clipRunes(iss, 60)))
+			problems = append(problems, fmt.Sprintf("the client_id in %s is %s, but the assertion's iss is %q", where, body, evidence.Clip(iss, 60)))
 		}
 	}
 	if id := d.in.ClientID; id != "" && !strings.EqualFold(id, body) {

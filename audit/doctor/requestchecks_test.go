@@ -66,8 +66,8 @@ func TestRequestChecks(t *testing.T) {
 			check: audit.CheckRequestScopeDefault, parts: []string{"is not {resource}/.default"}, values: map[string]string{"scope": "https://graph.microsoft.com/.default"}},
 		{name: "a bare permission", req: requestFor(t, w, "scope", "Mail.Send"),
 			check: audit.CheckRequestScopeDefault, values: map[string]string{"scope": "https://graph.microsoft.com/.default"}},
-		{name: "several scopes", req: requestFor(t, w, "scope", "https://graph.microsoft.com/.default offline_access"),
-			check: audit.CheckRequestScopeDefault, parts: []string{"asks for 2 scopes"}, values: map[string]string{"scope": "https://graph.microsoft.com/.default"}},
+		{name: "two resources", req: requestFor(t, w, "scope", "https://graph.microsoft.com/.default api://payroll-api/.default offline_access"),
+			check: audit.CheckRequestScopeDefault, parts: []string{"asks for 2 resources"}, values: map[string]string{"scope": "https://graph.microsoft.com/.default"}},
 		{name: "a GUID resource", req: requestFor(t, w, "scope", "00000003-0000-0000-c000-000000000000"),
 			check: audit.CheckRequestScopeDefault, values: map[string]string{"scope": "00000003-0000-0000-c000-000000000000/.default"}},
 		{name: "no scope", req: requestFor(t, w, "scope", ""), check: audit.CheckRequestMissingParameter, parts: []string{"has no scope", "AADSTS900144"}},
@@ -139,5 +139,73 @@ func TestOnBehalfOf(t *testing.T) {
 	}
 	if strings.Contains(strings.Join(r.Warnings, " "), "is not the assertion given") {
 		t.Error("the OBO user assertion was taken for the client assertion")
+	}
+}
+
+// MSAL adds the reserved OpenID scopes to a client credentials request, and
+// Entra takes them beside one {resource}/.default. Each body is the scope
+// parameter exactly as the library builds it, the rest of the request as
+// requestFor makes it.
+func TestClientCredentialsScopeAsMSALSendsIt(t *testing.T) {
+	w := newWorld()
+	for _, tc := range []struct{ source, scope string }{
+		// MSAL Go v1.10.1 (azidentity v1.15.0), apps/internal/oauth/ops/accesstokens/accesstokens.go:
+		// AppendDefaultScopes adds "openid", "offline_access", "profile".
+		{"MSAL Go v1.10.1", "https://graph.microsoft.com/.default openid offline_access profile"},
+		// msal4j 1.17.2, OAuthAuthorizationGrant.addCommonScopes: a HashSet
+		// of "openid profile offline_access" and the scopes, in any order.
+		{"msal4j 1.17.2", "openid profile offline_access https://graph.microsoft.com/.default"},
+		// msal-node 1.0.0-alpha.5 (msal-common 1.2.0), RequestParameterBuilder.addScopes.
+		{"msal-node 1.0.0-alpha.5", "https://graph.microsoft.com/.default openid profile"},
+	} {
+		t.Run(tc.source, func(t *testing.T) {
+			r := diagnose(t, requestInput(requestFor(t, w, "scope", tc.scope, "client_info", "1"), w.tenant(true)))
+			noFailure(t, r)
+			none(t, r, audit.CheckRequestScopeDefault)
+		})
+	}
+	// The reserved scopes alone are not a client credentials scope:
+	// Entra's answer, as MSAL Go's oauth.go quotes it, is "AADSTS1002012:
+	// The provided value for scope openid offline_access profile is not
+	// valid. Client credential flows must have a scope value with
+	// /.default suffixed to the resource identifier".
+	r := diagnose(t, requestInput(requestFor(t, w, "scope", "openid offline_access profile"), w.tenant(true)))
+	want(t, r, audit.CheckRequestScopeDefault, audit.SeverityCritical, "only the OpenID scopes", "AADSTS1002012")
+	// Two resources are still two.
+	r = diagnose(t, requestInput(requestFor(t, w, "scope", "https://graph.microsoft.com/.default https://vault.azure.net/.default openid"), w.tenant(true)))
+	want(t, r, audit.CheckRequestScopeDefault, audit.SeverityCritical, "asks for 2 resources")
+}
+
+// An on-behalf-of request for api://.../default (no dot) is almost always a
+// typo of /.default: medium, with the corrected value. The body is an
+// on-behalf-of request as MSAL Go v1.10.1 builds it
+// (FromUserAssertionClientCertificate in apps/internal/oauth/ops/accesstokens/accesstokens.go:
+// grant_type, client_assertion_type, client_assertion, client_id,
+// assertion, client_info=1, requested_token_use, and the scope with the
+// OpenID scopes added).
+func TestOnBehalfOfDefaultTypo(t *testing.T) {
+	w := newWorld()
+	user := mustSign(t, header("RS256", "kid", "entra-key"), map[string]any{
+		"iss": "https://login.microsoftonline.com/" + testTenant + "/v2.0", "aud": payrollID, "sub": "user-object",
+		"exp": now.Add(30 * time.Minute).Unix(), "nbf": now.Add(-time.Minute).Unix(),
+	}, audittest.KeyB())
+	obo := func(scope string) string {
+		return requestFor(t, w, "grant_type", grantJWTBearer, "requested_token_use", "on_behalf_of", "assertion", user,
+			"client_info", "1", "scope", scope+" openid offline_access profile")
+	}
+	for _, tc := range []struct{ scope, fix string }{
+		{"api://payroll-api/default", "api://payroll-api/.default"},
+		{"https://contoso.onmicrosoft.com/payroll-api/default", "https://contoso.onmicrosoft.com/payroll-api/.default"},
+		{billingID + "/default", billingID + "/.default"},
+	} {
+		t.Run(tc.scope, func(t *testing.T) {
+			r := diagnose(t, requestInput(obo(tc.scope), w.tenant(true)))
+			want(t, r, audit.CheckRequestScopeDefault, audit.SeverityMedium, "on-behalf-of", "/.default")
+			wantValues(t, r, map[string]string{"scope": tc.fix})
+		})
+	}
+	for _, scope := range []string{"api://payroll-api/.default", "api://payroll-api/Payroll.Read", "https://graph.microsoft.com/User.Read"} {
+		r := diagnose(t, requestInput(obo(scope), w.tenant(true)))
+		none(t, r, audit.CheckRequestScopeDefault)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/audittest"
 	"github.com/appaudit/appaudit/graphclient"
+	"github.com/appaudit/appaudit/graphclient/graphtest"
 )
 
 const (
@@ -295,6 +296,27 @@ func TestDoctorUsageErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { usageError(t, tc.want, tc.args...) })
+	}
+}
+
+// --cloud takes the Azure CLI's names of the clouds for the diagnosis and
+// for the live read alike: one table of clouds (audit.Clouds) decides, so a
+// name that passes the flag checks does not fail the sign-in later.
+func TestDoctorCloudAliasReadsLive(t *testing.T) {
+	d := newDoctorFiles(t)
+	write(t, d.path("ok.jwt"), []byte(msalGo(t, d.payroll, "")))
+	srv := serve(t, d.path("tenant.json"), graphtest.Options{})
+	code, out, errOut := runCLI(t, tokenEnv, "doctor", "--assertion", d.path("ok.jwt"), "--cloud", "AzureUSGovernment",
+		"--auth", "token", "--graph-url", srv.URL, "--tenant", docTenant, "--as-of", asOf(), "--fail-on", "none", "-o", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d\nstderr: %s", code, errOut)
+	}
+	var r fullReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Source.Kind != "live" || !strings.Contains(out, "usgov cloud (from --cloud)") {
+		t.Errorf("source %+v; want a live read and the public aud held to the usgov cloud:\n%s", r.Source, out)
 	}
 }
 

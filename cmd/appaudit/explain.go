@@ -23,11 +23,13 @@ func newExplainCmd(s *streams, runF func(*explainOptions) error) *cobra.Command 
 	cmd := &cobra.Command{
 		Use:   "explain [CODE|CHECK]",
 		Short: "Explain an AADSTS sign-in error or a check, offline",
-		Long: `Say what an AADSTS code (AADSTS700027, or just 700027) or a check ID
-(cert-expired, assertion-thumbprint-encoding, ...) means: for a code, its
-usual causes, the fix and the checks that detect it; for a check, when it
-fires, what to do and the sign-in errors it predicts. Without an argument,
-list every check and code. Nothing is read from the network.`,
+		Long: `Say what an AADSTS code (AADSTS700027, 700027, or AADSTS700027: as it is
+copied out of an error) or a check ID (cert-expired,
+assertion-thumbprint-encoding, ...) means: for a code, its usual causes,
+what the wordings Entra gives it mean, the fix and the checks that detect
+it; for a check, when it fires, what to do and the sign-in errors it
+predicts. Without an argument, list every check and code. Nothing is read
+from the network.`,
 		Example: `  appaudit explain AADSTS700027
   appaudit explain 7000274
   appaudit explain assertion-thumbprint-encoding
@@ -167,6 +169,12 @@ func explainCode(w io.Writer, c audit.AADSTSCode) {
 	fmt.Fprintf(w, "%s: %s\n\nUsual causes:\n", c.Code, c.Meaning)
 	for _, cause := range c.Causes {
 		fmt.Fprintf(w, "  - %s\n", wrap(cause, explainWidth-4, "    "))
+	}
+	if len(c.Texts) > 0 {
+		fmt.Fprintf(w, "\nWhat Entra's text says, and what it means:\n")
+		for _, t := range c.Texts {
+			fmt.Fprintf(w, "  - %s\n", wrap(fmt.Sprintf("%q: %s", t.Says, t.Means), explainWidth-4, "    "))
+		}
 	}
 	fmt.Fprintf(w, "\n%s\n", wrap("Fix: "+c.Fix, explainWidth, "  "))
 	if checks := audit.ChecksFor(c.Code); len(checks) > 0 {

@@ -1,4 +1,4 @@
-package doctor
+package evidence
 
 import (
 	"encoding/json"
@@ -20,22 +20,40 @@ type ErrorResponse struct {
 	Error string
 	// Codes are the AADSTS codes, in order of appearance, each once.
 	Codes []string
+	// Messages are what the description says after each code
+	// ("AADSTS50012: Client assertion is not within its valid time
+	// range."), by code, up to the reason, the trace ID or the end of the
+	// line.
+	Messages map[string]string
 	// Reason is the "[Reason - ...]" part of the description.
 	Reason string
 	// AppID is the application the error names ("app Id '...'",
-	// "Application with identifier '...'").
+	// "Application with identifier '...'", "for app '...'", or the
+	// applications/{id} of the Graph URL older texts give).
 	AppID string
-	// Directory is the tenant the error names ("in the directory '...'").
+	// Directory is the tenant the error names ("in the directory '...'",
+	// "in the tenant named ...").
 	Directory string
+	// Resource is the resource AADSTS500011 says has no service principal
+	// in the tenant ("The resource principal named ... was not found").
+	Resource string
 	// Thumbprint is the "Thumbprint of key used by client", as written.
 	Thumbprint string
 	// FoundKeyStart and FoundKeyEnd are the window of the key Entra found
 	// ("Found key 'Start=..., End=...'"); zero when not given.
 	FoundKeyStart, FoundKeyEnd time.Time
+	// CurrentTime, AssertionValidFrom and AssertionExpiry are the times
+	// AADSTS700024 (and 500133) give: when Entra got the assertion, and the
+	// window it read from nbf and exp. Zero when not given; a valid-from
+	// of 1970 means the assertion had no nbf Entra read, and is zero here.
+	CurrentTime, AssertionValidFrom, AssertionExpiry time.Time
 	// Timestamp is when Entra answered; zero when not given.
 	Timestamp              time.Time
 	TraceID, CorrelationID string
 }
+
+// ErrNoCode is ParseError's error for a text that names no AADSTS code.
+var ErrNoCode = errors.New("no AADSTS code in the error text: give the JSON error response or its error_description (\"AADSTS700027: ...\")")
 
 // MaxErrorSize bounds the evidence ParseError reads.
 const MaxErrorSize = 1 << 20
@@ -45,8 +63,13 @@ var (
 	reReason        = regexp.MustCompile(`\[Reason - ([^.\]]+)`)
 	reThumbprint    = regexp.MustCompile(`Thumbprint of key used by client: '([^']*)'`)
 	reFoundKey      = regexp.MustCompile(`Found key 'Start=([^,']+), End=([^,']+)`)
-	reAppIDs        = []*regexp.Regexp{regexp.MustCompile(`app Id '([^']+)'`), regexp.MustCompile(`[Aa]pplication with identifier '([^']+)'`), regexp.MustCompile(`added to app '([^']+)'`)}
-	reDirectory     = regexp.MustCompile(`in the directory '([^']+)'`)
+	reAppIDs        = []*regexp.Regexp{regexp.MustCompile(`app Id '([^']+)'`), regexp.MustCompile(`[Aa]pplication with identifier '([^']+)'`), regexp.MustCompile(`(?:added to|for) app '([^']+)'`), regexp.MustCompile(`graph\.microsoft\.com/(?:beta|v1\.0)/applications/([0-9a-fA-F-]{36})`)}
+	reDirectories   = []*regexp.Regexp{regexp.MustCompile(`in the directory '([^']+)'`), regexp.MustCompile(`in the tenant named ([^.\r\n]+)\.`)}
+	reResource      = regexp.MustCompile(`resource principal named (\S+) was not found`)
+	reCurrentTime   = regexp.MustCompile(`Current time:\s*(\S+?),`)
+	reValidFrom     = regexp.MustCompile(`valid from\s+(\S+?),`)
+	reExpiry        = regexp.MustCompile(`expiry time of assertion\s+(\d{4}-\d\d-\d\dT[0-9:.]+Z)`)
+	reCodeText      = regexp.MustCompile(`AADSTS(\d{5,9}):`)
 	reTimestamp     = regexp.MustCompile(`Timestamp: (\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})(?:\.\d+)?Z`)
 	reTraceID       = regexp.MustCompile(`Trace ID: ([0-9a-fA-F-]{36})`)
 	reCorrelationID = regexp.MustCompile(`Correlation ID: ([0-9a-fA-F-]{36})`)
@@ -90,7 +113,7 @@ func ParseError(b []byte) (*ErrorResponse, error) {
 		}
 	}
 	if len(e.Codes) == 0 {
-		return nil, errors.New("no AADSTS code in the error text: give the JSON error response or its error_description (\"AADSTS700027: ...\")")
+		return nil, ErrNoCode
 	}
 	e.Reason = strings.TrimSpace(first(reReason, description))
 	e.Thumbprint = first(reThumbprint, description)
@@ -103,7 +126,19 @@ func ParseError(b []byte) (*ErrorResponse, error) {
 			break
 		}
 	}
-	e.Directory = first(reDirectory, description)
+	for _, re := range reDirectories {
+		if dir := strings.TrimSpace(first(re, description)); dir != "" {
+			e.Directory = dir
+			break
+		}
+	}
+	e.Resource = first(reResource, description)
+	e.Messages = codeMessages(description)
+	e.CurrentTime = parseISOTime(first(reCurrentTime, description))
+	if from := parseISOTime(first(reValidFrom, description)); from.Year() > 1970 {
+		e.AssertionValidFrom = from
+	}
+	e.AssertionExpiry = parseISOTime(first(reExpiry, description))
 	if e.Timestamp.IsZero() {
 		e.Timestamp = parseErrorTime(first(reTimestamp, description))
 	}
@@ -156,6 +191,46 @@ func first(re *regexp.Regexp, s string) string {
 		return m[1]
 	}
 	return ""
+}
+
+// codeMessages are what description says after each "AADSTSnnnnn:", up to
+// the next code, the reason, the trace ID, the pointer to the
+// documentation or the end of the line.
+func codeMessages(description string) map[string]string {
+	ms := map[string]string{}
+	locs := reCodeText.FindAllStringSubmatchIndex(description, 20)
+	for i, loc := range locs {
+		code, ok := normalizeCode(description[loc[2]:loc[3]])
+		if !ok {
+			continue
+		}
+		end := len(description)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		text := description[loc[1]:end]
+		for _, stop := range []string{"\n", "\r", "\\r\\n", "[Reason", "Trace ID:", "Correlation ID:", "Timestamp:", "Review the documentation"} {
+			if j := strings.Index(text, stop); j >= 0 {
+				text = text[:j]
+			}
+		}
+		if text = strings.TrimSpace(text); text != "" {
+			if _, seen := ms[code]; !seen {
+				ms[code] = Clip(text, 300)
+			}
+		}
+	}
+	return ms
+}
+
+// parseISOTime reads the times AADSTS700024 gives:
+// "2025-08-29T05:47:32.1501147Z".
+func parseISOTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // parseErrorTime reads Entra's "2026-06-15 11:59:58Z".

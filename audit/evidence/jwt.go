@@ -1,10 +1,7 @@
-package doctor
+package evidence
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
@@ -149,26 +146,35 @@ func (a *Assertion) ClaimString(name string) (value string, present, isString bo
 	return str(a.Claims, name)
 }
 
-// errNotNumber says a NumericDate claim is there but not a number.
-var errNotNumber = errors.New("not a number")
+// ErrNotNumber says a NumericDate claim is there but holds no number.
+var ErrNotNumber = errors.New("not a number")
 
 // ClaimNumber reads a NumericDate claim (seconds since 1970): its value,
-// whether it is there, and errNotNumber when it is not a JSON number.
-func (a *Assertion) ClaimNumber(name string) (float64, bool, error) {
+// whether it is there, whether it is written as a JSON string holding the
+// number rather than as a JSON number (MSAL .NET writes nbf and exp so:
+// "nbf":"1718445600"), and ErrNotNumber when it holds no number at all.
+func (a *Assertion) ClaimNumber(name string) (v float64, present, quoted bool, err error) {
 	raw, ok := a.Claims[name]
 	if !ok {
-		return 0, false, nil
+		return 0, false, false, nil
+	}
+	text := string(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		if json.Unmarshal(raw, &text) != nil {
+			return 0, true, true, ErrNotNumber
+		}
+		quoted = true
 	}
 	var n json.Number
-	// json.Number also takes a quoted number, which is not a NumericDate.
-	if len(raw) == 0 || raw[0] == '"' || json.Unmarshal(raw, &n) != nil {
-		return 0, true, errNotNumber
+	// A JSON number, or the text of one inside the string.
+	if !json.Valid([]byte(text)) || json.Unmarshal([]byte(text), &n) != nil {
+		return 0, true, quoted, ErrNotNumber
 	}
-	f, err := n.Float64()
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, true, errNotNumber
+	f, ferr := n.Float64()
+	if ferr != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, true, quoted, ErrNotNumber
 	}
-	return f, true, nil
+	return f, true, quoted, nil
 }
 
 // Audiences reads aud, a string or an array of strings.
@@ -187,8 +193,9 @@ func (a *Assertion) Audiences() (auds []string, present, ok bool) {
 	return nil, true, false
 }
 
-// unixTime turns a NumericDate into a time.
-func unixTime(secs float64) time.Time {
+// UnixTime turns a NumericDate (seconds since 1970, fractions allowed)
+// into a time, clamped to a sensible range.
+func UnixTime(secs float64) time.Time {
 	if secs > 1e12 || secs < -1e12 {
 		// Out of any sensible range; keep the sign.
 		return time.Unix(int64(math.Copysign(1e12, secs)), 0).UTC()
@@ -197,30 +204,31 @@ func unixTime(secs float64) time.Time {
 	return time.Unix(int64(whole), int64(frac*1e9)).UTC()
 }
 
-// Why a signature does not verify.
+// Why a signature does not verify: Verify returns one of these.
 var (
-	// errKeyCannotSign: the key is not RSA, and RS256/PS256 need RSA.
-	errKeyCannotSign = errors.New("the key cannot do the algorithm")
-	// errPSSSalt: a PSS signature whose salt length is not the hash
+	// ErrKeyCannotSign: the key is not RSA, and RS256/PS256 need RSA.
+	ErrKeyCannotSign = errors.New("the key cannot do the algorithm")
+	// ErrPSSSalt: a PSS signature whose salt length is not the hash
 	// length.
-	errPSSSalt = errors.New("PSS signature with a salt length other than the hash length")
-	// errOtherPadding: the signature verifies with the other RSA padding
+	ErrPSSSalt = errors.New("PSS signature with a salt length other than the hash length")
+	// ErrOtherPadding: the signature verifies with the other RSA padding
 	// than alg says (PKCS #1 v1.5 for PS256, or PSS for RS256).
-	errOtherPadding = errors.New("the signature uses the other RSA padding")
-	// errSignatureMismatch: the signature does not verify with the key.
-	errSignatureMismatch = errors.New("the signature does not verify")
-	// errAlgUnsupported: alg is not one appaudit verifies.
-	errAlgUnsupported = errors.New("not an algorithm Entra takes")
+	ErrOtherPadding = errors.New("the signature uses the other RSA padding")
+	// ErrSignatureMismatch: the signature does not verify with the key.
+	ErrSignatureMismatch = errors.New("the signature does not verify")
+	// ErrAlgUnsupported: alg is not one appaudit verifies.
+	ErrAlgUnsupported = errors.New("not an algorithm Entra takes")
 )
 
-// verify checks the signature with pub under alg (RS256 or PS256).
-func (a *Assertion) verify(alg string, pub crypto.PublicKey) error {
+// Verify checks the signature with pub under alg (RS256 or PS256): nil
+// when it verifies as Entra verifies it, else one of the errors above.
+func (a *Assertion) Verify(alg string, pub crypto.PublicKey) error {
 	if alg != "RS256" && alg != "PS256" {
-		return errAlgUnsupported
+		return ErrAlgUnsupported
 	}
 	k, ok := pub.(*rsa.PublicKey)
 	if !ok {
-		return errKeyCannotSign
+		return ErrKeyCannotSign
 	}
 	digest := sha256.Sum256([]byte(a.SigningInput))
 	pkcs1 := func() bool { return rsa.VerifyPKCS1v15(k, crypto.SHA256, digest[:], a.Signature) == nil }
@@ -231,9 +239,9 @@ func (a *Assertion) verify(alg string, pub crypto.PublicKey) error {
 		case pkcs1():
 			return nil
 		case pss(anySalt):
-			return errOtherPadding
+			return ErrOtherPadding
 		}
-		return errSignatureMismatch
+		return ErrSignatureMismatch
 	}
 	switch {
 	// Entra verifies PS256 with a salt as long as the hash (32 bytes), as
@@ -241,51 +249,9 @@ func (a *Assertion) verify(alg string, pub crypto.PublicKey) error {
 	case pss(&rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}):
 		return nil
 	case pss(anySalt):
-		return errPSSSalt
+		return ErrPSSSalt
 	case pkcs1():
-		return errOtherPadding
+		return ErrOtherPadding
 	}
-	return errSignatureMismatch
-}
-
-// keyKind names a public key for messages.
-func keyKind(pub crypto.PublicKey) string {
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		return fmt.Sprintf("an RSA-%d key", k.N.BitLen())
-	case *ecdsa.PublicKey:
-		return "an EC " + k.Curve.Params().Name + " key"
-	case ed25519.PublicKey:
-		return "an Ed25519 key"
-	}
-	return "a key of an unknown kind"
-}
-
-// sign makes a compact JWS of header and claims with key, RS256 (PKCS #1
-// v1.5) or PS256 (PSS, salt length = hash length) as header's alg says,
-// the way MSAL signs: for the demo's assertions and the tests.
-func sign(header, claims map[string]any, key crypto.Signer) (string, error) {
-	h, err := json.Marshal(header)
-	if err != nil {
-		return "", err
-	}
-	c, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	input := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(c)
-	digest := sha256.Sum256([]byte(input))
-	var sig []byte
-	switch header["alg"] {
-	case "RS256":
-		sig, err = key.Sign(rand.Reader, digest[:], crypto.SHA256)
-	case "PS256":
-		sig, err = key.Sign(rand.Reader, digest[:], &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256})
-	default:
-		return "", fmt.Errorf("cannot sign with alg %v", header["alg"])
-	}
-	if err != nil {
-		return "", err
-	}
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+	return ErrSignatureMismatch
 }
