@@ -26,6 +26,7 @@ type Index struct {
 	byName    map[string][]*Object
 	byThumb   map[thumbKey][]*CertGroup
 	bySubject map[string][]*CertGroup
+	byKey     map[*KeyCredential]*CertGroup
 }
 
 // Object is one application or service principal with its certificate
@@ -234,6 +235,13 @@ func (x *Index) add(o *Object) *Object {
 	}
 	if x.bySubject != nil {
 		x.indexSubjects(o)
+	}
+	if x.byKey != nil {
+		for _, g := range o.Groups {
+			for _, k := range g.Keys {
+				x.byKey[k] = g
+			}
+		}
 	}
 	return o
 }
@@ -575,4 +583,34 @@ func (x localIndex) find(tp Thumbprints) *LocalCert {
 		return nil
 	}
 	return &x.certs[first]
+}
+
+// GroupOf is the certificate a registered key belongs to; nil for a key
+// the index does not hold.
+func (x *Index) GroupOf(k *KeyCredential) *CertGroup {
+	if x.byKey == nil {
+		x.byKey = make(map[*KeyCredential]*CertGroup)
+		for _, o := range x.objects {
+			for _, g := range o.Groups {
+				for _, gk := range g.Keys {
+					x.byKey[gk] = g
+				}
+			}
+		}
+	}
+	return x.byKey[k]
+}
+
+// RefOf describes registration k of the certificate for a finding: k as
+// Graph has it, with the certificate's completed identity.
+func (g *CertGroup) RefOf(k *KeyCredential) *CredentialRef {
+	ref := k.Ref()
+	if tp := g.Thumbprints; tp.Known() {
+		ref.Thumbprints = &tp
+	}
+	ref.ThumbprintSource = g.Source
+	if g.Body != nil {
+		ref.Subject = g.Body.Subject
+	}
+	return ref
 }

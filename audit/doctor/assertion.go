@@ -202,7 +202,7 @@ func (d *diag) noThumbprint() {
 	case h != nil:
 		tp := d.x.thumbprints(h.key)
 		d.kidNamed = append(d.kidNamed, tp)
-		msg += fmt.Sprintf("; its kid is the keyId of %s %s on %s, but Entra does not look keys up by keyId", subjectOf(h.key, d.x.body(h.key)), tp.Brief(), h.obj.ref)
+		msg += fmt.Sprintf("; its kid is the keyId of %s %s on %s, but Entra does not look keys up by keyId", subjectOf(h.key, d.x.body(h.key)), tp.Brief(), h.obj.Ref)
 	default:
 		if p, err := audit.ParseThumbprint(kid); err == nil {
 			d.kidNamed = append(d.kidNamed, p.Thumbprints)
@@ -216,11 +216,11 @@ func (d *diag) noThumbprint() {
 
 // keyByID finds a registered key by keyId: the app's first, then any.
 func (d *diag) keyByID(id string) *keyHit {
-	for _, objs := range [][]*object{d.appObjs, d.x.objs} {
+	for _, objs := range [][]*audit.Object{d.appObjs, d.x.ix.Objects()} {
 		for _, o := range objs {
-			for i := range o.p.KeyCredentials {
-				if k := &o.p.KeyCredentials[i]; strings.EqualFold(k.KeyID, id) {
-					return &keyHit{o, k}
+			for i := range o.P.KeyCredentials {
+				if k := &o.P.KeyCredentials[i]; strings.EqualFold(k.KeyID, id) {
+					return &keyHit{o, k, d.x.ix.GroupOf(k)}
 				}
 			}
 		}
@@ -274,10 +274,10 @@ func (d *diag) checkRegistered(slot string, tp audit.Thumbprints) {
 	case regOutside:
 		s, e := d.x.window(reg.usable.key)
 		d.emit(audit.CheckAssertionKeyExpired, 0, d.x.credRef(*reg.usable), local, "%s, registered on %s from %s to %s, which does not cover %s: Entra answers AADSTS700027 (\"the key used is expired\") or AADSTS1000502",
-			what, reg.usable.obj.ref, dayOr(s), dayOr(e), d.atText())
+			what, reg.usable.obj.Ref, dayOr(s), dayOr(e), d.atText())
 	case regWrongUsage:
 		d.emit(audit.CheckAssertionThumbprintUnknown, 0, d.x.credRef(reg.hits[0]), local, "%s, which %s has registered %s",
-			what, reg.hits[0].obj.ref, onlyAs(reg.hits))
+			what, reg.hits[0].obj.Ref, onlyAs(reg.hits))
 	case regNotFound:
 		msg := fmt.Sprintf("%s, which matches no key of %s or its service principal: Entra answers AADSTS700027 \"the key was not found\"", what, d.appRef()) +
 			d.x.notFound(reg, d.appObjs, d.at, cert)
@@ -372,12 +372,12 @@ func (d *diag) checkSignature() bool {
 // a local certificate, or one the app has registered with its body.
 func (d *diag) findSigner(alg string, not *audit.Certificate) *audit.Certificate {
 	var cands []*audit.Certificate
-	for i := range d.x.locals {
-		cands = append(cands, d.x.locals[i].Cert)
+	for i := range d.x.ix.Locals() {
+		cands = append(cands, d.x.ix.Locals()[i].Cert)
 	}
 	for _, o := range d.appObjs {
-		for i := range o.p.KeyCredentials {
-			cands = append(cands, o.p.KeyCredentials[i].Cert)
+		for i := range o.P.KeyCredentials {
+			cands = append(cands, o.P.KeyCredentials[i].Cert)
 		}
 	}
 	for _, c := range cands {

@@ -64,7 +64,7 @@ type diag struct {
 
 	// appObjs are the application and service principals of the client
 	// the request authenticates as.
-	appObjs []*object
+	appObjs []*audit.Object
 	// kidNamed is the certificate the header's kid names, when the header
 	// has no thumbprint and the kid names one (see noThumbprint).
 	kidNamed []audit.Thumbprints
@@ -157,10 +157,10 @@ func (d *diag) appRef() *audit.ObjectRef {
 		}
 		return &audit.ObjectRef{Kind: audit.KindApplication, AppID: d.clientID}
 	}
-	ref := d.appObjs[0].ref
+	ref := d.appObjs[0].Ref
 	for _, o := range d.appObjs {
-		if o.ref.Kind == audit.KindApplication {
-			ref = o.ref
+		if o.Ref.Kind == audit.KindApplication {
+			ref = o.Ref
 			break
 		}
 	}
@@ -213,13 +213,13 @@ func orUnknown(s string) string {
 // local certificates that matter are registered: the one the client signs
 // with, and those the evidence names.
 func (d *diag) finish() {
-	r, locals := d.r, d.x.locals
+	r, locals := d.r, d.x.ix.Locals()
 	if t := d.in.Tenant; t != nil {
 		r.Summary.Applications = len(t.Applications)
 		r.Summary.ServicePrincipals = len(t.ServicePrincipals)
-		for _, o := range d.x.objs {
-			r.Summary.KeyCredentials += len(o.p.KeyCredentials)
-			r.Summary.PasswordCredentials += len(o.p.PasswordCredentials)
+		for _, o := range d.x.ix.Objects() {
+			r.Summary.KeyCredentials += len(o.P.KeyCredentials)
+			r.Summary.PasswordCredentials += len(o.P.PasswordCredentials)
 		}
 	}
 	for i := range locals {

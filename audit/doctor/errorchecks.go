@@ -166,7 +166,7 @@ func (d *diag) errorThumbprint(tp audit.Thumbprints) {
 		objs = d.x.app(id)
 		app = nil
 		if len(objs) > 0 {
-			r := objs[0].ref
+			r := objs[0].Ref
 			app = &r
 		}
 	}
@@ -182,14 +182,14 @@ func (d *diag) errorThumbprint(tp audit.Thumbprints) {
 		if d.said != nil && d.said.Like == "AADSTS7000274" {
 			return // the key Entra found: the error says the signature does not verify with it
 		}
-		d.warn("the thumbprint in %s is registered as a valid Verify key on %s in this tenant data: check that the request went to this tenant and cloud, and that the data is current", d.in.Error.Name, reg.usable.obj.ref)
+		d.warn("the thumbprint in %s is registered as a valid Verify key on %s in this tenant data: check that the request went to this tenant and cloud, and that the data is current", d.in.Error.Name, reg.usable.obj.Ref)
 	case regOutside:
 		s, e := d.x.window(reg.usable.key)
 		emit(audit.CheckErrorThumbprintExpired, 0, d.x.credRef(*reg.usable), "%s, registered on %s from %s to %s, which does not cover %s",
-			what, reg.usable.obj.ref, dayOr(s), dayOr(e), d.atText())
+			what, reg.usable.obj.Ref, dayOr(s), dayOr(e), d.atText())
 	case regWrongUsage:
 		emit(audit.CheckErrorThumbprintUnknown, 0, d.x.credRef(reg.hits[0]), "%s, which %s has registered %s",
-			what, reg.hits[0].obj.ref, onlyAs(reg.hits))
+			what, reg.hits[0].obj.Ref, onlyAs(reg.hits))
 	case regNotFound:
 		msg := what + ", which is registered on no key of " + app.String() + d.x.notFound(reg, objs, d.at, cert)
 		emit(audit.CheckErrorThumbprintUnknown, 0, nil, "%s", msg)

@@ -58,38 +58,19 @@ type preflight struct {
 }
 
 func (p *preflight) run() {
-	p.appObjs = p.resolveApp()
+	var why string
+	p.appObjs, why = p.x.ix.Resolve(evidence.Clip(p.in.App, 80), p.x.t.Complete)
 	if len(p.appObjs) == 0 {
-		sev, extra := audit.Severity(0), ""
+		sev := audit.Severity(0)
 		if !p.x.t.Complete {
-			sev, extra = audit.SeverityMedium, " in the part of the tenant that was read (the tenant data is incomplete)"
+			sev = audit.SeverityMedium
 		}
-		p.emit(audit.CheckPreflightAppNotFound, sev, nil, nil, "no application or service principal has the appId or display name %q%s", evidence.Clip(p.in.App, 80), extra)
+		p.emit(audit.CheckPreflightAppNotFound, sev, nil, nil, "%s", why)
 		return
 	}
 	p.registration()
 	p.key()
 	p.overlap()
-}
-
-// resolveApp finds --app by appId, else by exact display name (which must
-// name one app).
-func (p *preflight) resolveApp() []*object {
-	if objs := p.x.app(p.in.App); len(objs) > 0 {
-		return objs
-	}
-	var found []*object
-	ids := map[string]bool{}
-	for _, o := range p.x.objs {
-		if o.ref.DisplayName == strings.TrimSpace(p.in.App) {
-			found = append(found, o)
-			ids[strings.ToLower(o.ref.AppID)] = true
-		}
-	}
-	if len(ids) != 1 {
-		return nil
-	}
-	return p.x.app(found[0].ref.AppID)
 }
 
 func (p *preflight) what() string {
@@ -109,7 +90,7 @@ func (p *preflight) registration() {
 		}
 		msg += "; " + p.x.verifyKeys(p.appObjs, now) + p.x.rotationHint(p.appObjs, p.in.Cert.Cert)
 		var sev audit.Severity
-		if n := p.unidentified(); n > 0 {
+		if n := audit.Unidentified(p.appObjs); n > 0 {
 			sev = audit.SeverityMedium
 			msg += fmt.Sprintf("; but %s of the app cannot be identified by thumbprint (Graph returned no body and customKeyIdentifier is not a thumbprint), so appaudit cannot be sure", audit.Plural(n, "registered certificate"))
 		}
@@ -117,7 +98,7 @@ func (p *preflight) registration() {
 		return
 	case regWrongUsage:
 		p.emit(audit.CheckPreflightWrongUsage, 0, p.x.credRef(reg.hits[0]), local, "%s is registered on %s %s",
-			p.what(), reg.hits[0].obj.ref, onlyAs(reg.hits))
+			p.what(), reg.hits[0].obj.Ref, onlyAs(reg.hits))
 		return
 	}
 	p.usable = reg.usable
@@ -126,27 +107,13 @@ func (p *preflight) registration() {
 	switch {
 	case !p.start.IsZero() && now.Before(p.start):
 		p.emit(audit.CheckPreflightNotYetValid, 0, cred, local, "%s is registered on %s, but its window opens on %s (in %s): a deployment that switches now fails until then",
-			p.what(), reg.usable.obj.ref, stamp(p.start), duration(p.start.Sub(now)))
+			p.what(), reg.usable.obj.Ref, stamp(p.start), duration(p.start.Sub(now)))
 	case !p.end.IsZero() && !now.Before(p.end):
-		p.emit(audit.CheckPreflightExpired, 0, cred, local, "%s is registered on %s, but its window ended on %s", p.what(), reg.usable.obj.ref, stamp(p.end))
+		p.emit(audit.CheckPreflightExpired, 0, cred, local, "%s is registered on %s, but its window ended on %s", p.what(), reg.usable.obj.Ref, stamp(p.end))
 	case p.r.Policy.EndsSoon(p.end, now):
 		p.emit(audit.CheckPreflightExpiring, 0, cred, local, "%s is registered on %s until %s, in %s: within the %d days of --warn-days",
-			p.what(), reg.usable.obj.ref, audit.Day(p.end), duration(p.end.Sub(now)), p.in.WarnDays)
+			p.what(), reg.usable.obj.Ref, audit.Day(p.end), duration(p.end.Sub(now)), p.in.WarnDays)
 	}
-}
-
-// unidentified counts the app's certificates that no thumbprint
-// identifies.
-func (p *preflight) unidentified() int {
-	n := 0
-	for _, o := range p.appObjs {
-		for i := range o.p.KeyCredentials {
-			if k := &o.p.KeyCredentials[i]; k.IsCertificate() && !p.x.thumbprints(k).Known() {
-				n++
-			}
-		}
-	}
-	return n
 }
 
 func (p *preflight) key() {
@@ -214,13 +181,13 @@ func (p *preflight) overlap() {
 func (p *preflight) otherValid(t time.Time) []keyHit {
 	var out []keyHit
 	for _, o := range p.appObjs {
-		for i := range o.p.KeyCredentials {
-			k := &o.p.KeyCredentials[i]
+		for i := range o.P.KeyCredentials {
+			k := &o.P.KeyCredentials[i]
 			if !k.CanAuthenticateClient() || p.x.thumbprints(k).Matches(p.tp) {
 				continue
 			}
 			if s, e := p.x.window(k); audit.Within(s, e, t) {
-				out = append(out, keyHit{o, k})
+				out = append(out, keyHit{o, k, p.x.ix.GroupOf(k)})
 			}
 		}
 	}
@@ -259,7 +226,7 @@ func (p *preflight) verdict() *audit.Verdict {
 		v.Text = fmt.Sprintf("no finding at or above %s, but %s is not known to be registered on the app", failOn, p.what())
 		return v
 	}
-	v.Text = fmt.Sprintf("safe to switch: %s is registered on %s as a Verify key", p.what(), p.usable.obj.ref)
+	v.Text = fmt.Sprintf("safe to switch: %s is registered on %s as a Verify key", p.what(), p.usable.obj.Ref)
 	if !p.end.IsZero() {
 		v.Text += ", valid until " + audit.Day(p.end)
 	}

@@ -77,7 +77,9 @@ func TestPreflight(t *testing.T) {
 		}, cert: next, old: &oldTP, check: audit.CheckPreflightOtherKeysValid, sev: audit.SeverityInfo, parts: []string{"1 other certificate", "legacy.contoso.com"}, safe: true},
 		{name: "the new one ends before the old", tenant: func() *audit.Tenant { return w.tenant(false, reg(hundred, "k-c", audit.UsageVerify)) }, cert: hundred, check: audit.CheckPreflightOtherKeysValid, sev: audit.SeverityLow, parts: []string{"before the old one"}, old: &oldTP, safe: true},
 		{name: "app not found", tenant: func() *audit.Tenant { return w.tenant(false) }, app: "Nope", cert: next,
-			check: audit.CheckPreflightAppNotFound, sev: audit.SeverityCritical},
+			check: audit.CheckPreflightAppNotFound, sev: audit.SeverityCritical, parts: []string{`display name "Nope"`}},
+		{name: "app named in another case", tenant: func() *audit.Tenant { return w.tenant(false) }, app: "payroll", cert: next,
+			check: audit.CheckPreflightAppNotFound, sev: audit.SeverityCritical, parts: []string{`"payroll" (did you mean "Payroll"?)`}},
 		{name: "unidentified registered certificates", tenant: func() *audit.Tenant {
 			k := reg(w.stray, "k-x", audit.UsageVerify)
 			k.CustomKeyIdentifier = []byte("chosen-by-a-script")

@@ -2,95 +2,37 @@ package doctor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/appaudit/appaudit/audit"
 )
 
-// object is one application or service principal of the tenant.
-type object struct {
-	ref audit.ObjectRef
-	p   *audit.Principal
-}
-
-// index finds what the evidence names in the tenant and among the local
-// certificates. It works without a tenant too (t nil): then it knows the
-// local certificates only.
+// index is the doctor's view of audit.Index: the tenant's objects, the
+// certificates a thumbprint names and each key's identity and window,
+// completed from the local certificates. It works without a tenant too (t
+// nil): then it knows the local certificates only.
 type index struct {
-	t      *audit.Tenant
-	objs   []*object
-	byApp  map[string][]*object
-	locals []audit.LocalCert
-	// bySHA1 and bySHA256 map each digest of a local certificate to the
-	// index in locals of the first certificate with it.
-	bySHA1, bySHA256 map[string]int
+	t  *audit.Tenant
+	ix *audit.Index
 }
 
 func newIndex(t *audit.Tenant, locals []audit.LocalCert) *index {
-	x := &index{t: t, locals: locals, byApp: map[string][]*object{},
-		bySHA1: map[string]int{}, bySHA256: map[string]int{}}
-	for i := range locals {
-		if c := locals[i].Cert; c != nil {
-			addFirst(x.bySHA1, c.Thumbprints.SHA1, i)
-			addFirst(x.bySHA256, c.Thumbprints.SHA256, i)
-		}
-	}
-	if t == nil {
-		return x
-	}
-	add := func(ref audit.ObjectRef, p *audit.Principal) {
-		o := &object{ref: ref, p: p}
-		x.objs = append(x.objs, o)
-		id := strings.ToLower(p.AppID)
-		x.byApp[id] = append(x.byApp[id], o)
-	}
-	for i := range t.Applications {
-		add(t.Applications[i].Ref(), &t.Applications[i].Principal)
-	}
-	for i := range t.ServicePrincipals {
-		add(t.ServicePrincipals[i].Ref(), &t.ServicePrincipals[i].Principal)
-	}
-	return x
-}
-
-// addFirst records i under digest hx, unless hx is empty or taken.
-func addFirst(m map[string]int, hx string, i int) {
-	if _, dup := m[hx]; hx != "" && !dup {
-		m[hx] = i
-	}
+	return &index{t: t, ix: audit.IndexTenant(t, locals)}
 }
 
 // app is the application and service principals with appId id.
-func (x *index) app(id string) []*object {
-	if id == "" {
-		return nil
-	}
-	return x.byApp[strings.ToLower(strings.TrimSpace(id))]
-}
+func (x *index) app(id string) []*audit.Object { return x.ix.App(id) }
 
-// local is the first local certificate that tp names (some digest known
-// on both sides is equal), if any.
-func (x *index) local(tp audit.Thumbprints) *audit.LocalCert {
-	first := -1
-	pick := func(m map[string]int, hx string) {
-		if i, ok := m[hx]; ok && (first < 0 || i < first) {
-			first = i
-		}
-	}
-	pick(x.bySHA1, tp.SHA1)
-	pick(x.bySHA256, tp.SHA256)
-	if first < 0 {
-		return nil
-	}
-	return &x.locals[first]
-}
+// local is the first local certificate that tp names, if any.
+func (x *index) local(tp audit.Thumbprints) *audit.LocalCert { return x.ix.Local(tp) }
 
 // thumbprints of a registered key, completed from a local certificate
 // with the same digest (Graph often returns no body, so only SHA-1).
 func (x *index) thumbprints(k *audit.KeyCredential) audit.Thumbprints {
-	if lc := x.local(k.Thumbprints); lc != nil && k.Thumbprints.Known() {
-		return k.Thumbprints.Merge(lc.Cert.Thumbprints)
+	if g := x.ix.GroupOf(k); g != nil {
+		return g.Thumbprints
 	}
 	return k.Thumbprints
 }
@@ -98,110 +40,54 @@ func (x *index) thumbprints(k *audit.KeyCredential) audit.Thumbprints {
 // body is the certificate of a registered key: from Graph, else from a
 // local file with its thumbprint.
 func (x *index) body(k *audit.KeyCredential) *audit.Certificate {
-	if k.Cert != nil {
-		return k.Cert
+	if g := x.ix.GroupOf(k); g != nil {
+		return g.Body
 	}
-	if lc := x.local(k.Thumbprints); lc != nil && k.Thumbprints.Known() {
-		return lc.Cert
-	}
-	return nil
+	return k.Cert
 }
 
 // cert is the certificate tp names, from a local file or any registered
 // key with a body; nil when neither has it.
-func (x *index) cert(tp audit.Thumbprints) *audit.Certificate {
-	if !tp.Known() {
-		return nil
-	}
-	if lc := x.local(tp); lc != nil {
-		return lc.Cert
-	}
-	for _, o := range x.objs {
-		for i := range o.p.KeyCredentials {
-			k := &o.p.KeyCredentials[i]
-			if k.Cert != nil && k.Thumbprints.Matches(tp) {
-				return k.Cert
-			}
-		}
-	}
-	return nil
-}
+func (x *index) cert(tp audit.Thumbprints) *audit.Certificate { return x.ix.Cert(tp) }
 
-// keyHit is a registered key that matches a thumbprint.
+// keyHit is a registered key that matches a thumbprint, with the
+// certificate it registers.
 type keyHit struct {
-	obj *object
+	obj *audit.Object
 	key *audit.KeyCredential
+	g   *audit.CertGroup
 }
 
-// matches lists the keys of objs that tp names.
-func (x *index) matches(objs []*object, tp audit.Thumbprints) []keyHit {
+// hitsOf lists the keys of gs.
+func hitsOf(gs []*audit.CertGroup) []keyHit {
 	var hits []keyHit
-	for _, o := range objs {
-		for i := range o.p.KeyCredentials {
-			k := &o.p.KeyCredentials[i]
-			if x.thumbprints(k).Matches(tp) {
-				hits = append(hits, keyHit{o, k})
-			}
+	for _, g := range gs {
+		for _, k := range g.Keys {
+			hits = append(hits, keyHit{g.Obj, k, g})
 		}
 	}
 	return hits
 }
 
+// matches lists the keys of objs that tp names.
+func (x *index) matches(objs []*audit.Object, tp audit.Thumbprints) []keyHit {
+	return hitsOf(audit.Matches(objs, tp))
+}
+
 // elsewhere lists the keys tp names on objects other than except.
-func (x *index) elsewhere(tp audit.Thumbprints, except []*object) []keyHit {
-	var others []*object
-	for _, o := range x.objs {
-		if !containsObj(except, o) {
-			others = append(others, o)
+func (x *index) elsewhere(tp audit.Thumbprints, except []*audit.Object) []keyHit {
+	var gs []*audit.CertGroup
+	for _, g := range x.ix.Lookup(tp) {
+		if !slices.Contains(except, g.Obj) {
+			gs = append(gs, g)
 		}
 	}
-	return x.matches(others, tp)
+	return hitsOf(gs)
 }
 
-func containsObj(objs []*object, o *object) bool {
-	for _, c := range objs {
-		if c == o {
-			return true
-		}
-	}
-	return false
-}
-
-// incomparable counts the certificates of objs whose known digests share
-// none with tp: an x5t#S256 cannot be compared with a certificate known
-// only by the SHA-1 of its customKeyIdentifier.
-func (x *index) incomparable(objs []*object, tp audit.Thumbprints) int {
-	n := 0
-	for _, o := range objs {
-		for i := range o.p.KeyCredentials {
-			k := &o.p.KeyCredentials[i]
-			if !k.IsCertificate() {
-				continue
-			}
-			r := x.thumbprints(k)
-			if !r.Known() || (r.SHA1 != "" && tp.SHA1 != "") || (r.SHA256 != "" && tp.SHA256 != "") {
-				continue
-			}
-			n++
-		}
-	}
-	return n
-}
-
-// window is when a registered key authenticates: its registered window,
-// cut to the certificate's own validity when the body is known (Entra
-// caps endDateTime at the certificate's notAfter).
+// window is when a registered key authenticates (audit.Window).
 func (x *index) window(k *audit.KeyCredential) (start, end time.Time) {
-	start, end = k.Start, k.End
-	if c := x.body(k); c != nil {
-		if start.IsZero() || c.NotBefore.After(start) {
-			start = c.NotBefore
-		}
-		if end.IsZero() || c.NotAfter.Before(end) {
-			end = c.NotAfter
-		}
-	}
-	return start, end
+	return audit.Window(k, x.body(k))
 }
 
 // regState is what a tenant says of a thumbprint the client sends.
@@ -229,7 +115,7 @@ type registration struct {
 }
 
 // register looks tp up on the app objs at time at.
-func (x *index) register(objs []*object, tp audit.Thumbprints, at time.Time) registration {
+func (x *index) register(objs []*audit.Object, tp audit.Thumbprints, at time.Time) registration {
 	switch {
 	case x.t == nil:
 		return registration{state: regNoTenant}
@@ -257,7 +143,7 @@ func (x *index) register(objs []*object, tp audit.Thumbprints, at time.Time) reg
 		r.state = regWrongUsage
 	default:
 		r.state = regNotFound
-		r.incomparable = x.incomparable(objs, tp)
+		r.incomparable = audit.Incomparable(objs, tp)
 	}
 	r.elsewhere = x.elsewhere(tp, objs)
 	return r
@@ -265,11 +151,11 @@ func (x *index) register(objs []*object, tp audit.Thumbprints, at time.Time) reg
 
 // verifyKeys describes the client-authentication keys of objs, for a
 // message saying what the app does have.
-func (x *index) verifyKeys(objs []*object, at time.Time) string {
+func (x *index) verifyKeys(objs []*audit.Object, at time.Time) string {
 	var parts []string
 	for _, o := range objs {
-		for i := range o.p.KeyCredentials {
-			k := &o.p.KeyCredentials[i]
+		for i := range o.P.KeyCredentials {
+			k := &o.P.KeyCredentials[i]
 			if !k.CanAuthenticateClient() {
 				continue
 			}
@@ -301,7 +187,7 @@ func (x *index) verifyKeys(objs []*object, at time.Time) string {
 // notFound ends the message for a thumbprint that reg found on no key of
 // the app objs: where else the tenant has it, the app's Verify keys at at,
 // and a rotation hint for c, the certificate it names (nil if unknown).
-func (x *index) notFound(reg registration, objs []*object, at time.Time, c *audit.Certificate) string {
+func (x *index) notFound(reg registration, objs []*audit.Object, at time.Time, c *audit.Certificate) string {
 	var s string
 	switch {
 	case len(reg.elsewhere) > 0:
@@ -321,11 +207,11 @@ func onlyAs(hits []keyHit) string {
 // refs lists the objects of hits, each once.
 func refs(hits []keyHit) string {
 	var parts []string
-	seen := map[*object]bool{}
+	seen := map[*audit.Object]bool{}
 	for _, h := range hits {
 		if !seen[h.obj] {
 			seen[h.obj] = true
-			parts = append(parts, h.obj.ref.String())
+			parts = append(parts, h.obj.Ref.String())
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -354,20 +240,7 @@ func subjectOf(k *audit.KeyCredential, c *audit.Certificate) string {
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 
 // credRef describes a registered key for a finding.
-func (x *index) credRef(h keyHit) *audit.CredentialRef {
-	k := h.key
-	ref := k.Ref()
-	if tp := x.thumbprints(k); tp.Known() {
-		ref.Thumbprints = &tp
-	}
-	if c := x.body(k); c != nil {
-		ref.Subject = c.Subject
-		if k.Cert == nil {
-			ref.ThumbprintSource = audit.FromLocalFile
-		}
-	}
-	return ref
-}
+func (x *index) credRef(h keyHit) *audit.CredentialRef { return h.g.RefOf(h.key) }
 
 // localRef describes a local certificate for a finding.
 func localRef(lc *audit.LocalCert) *audit.LocalRef {
@@ -378,26 +251,21 @@ func localRef(lc *audit.LocalCert) *audit.LocalRef {
 
 // registeredOn lists the objects with a key tp names.
 func (x *index) registeredOn(tp audit.Thumbprints) []audit.ObjectRef {
-	out := []audit.ObjectRef{}
-	seen := map[*object]bool{}
-	for _, h := range x.matches(x.objs, tp) {
-		if !seen[h.obj] {
-			seen[h.obj] = true
-			out = append(out, h.obj.ref)
-		}
+	if on := x.ix.RegisteredOn(tp, nil); on != nil {
+		return on
 	}
-	return out
+	return []audit.ObjectRef{}
 }
 
 // rotationHint notes a Verify certificate of objs with the subject of c
 // but another thumbprint: one side of a rotation is behind.
-func (x *index) rotationHint(objs []*object, c *audit.Certificate) string {
+func (x *index) rotationHint(objs []*audit.Object, c *audit.Certificate) string {
 	if c == nil {
 		return ""
 	}
 	for _, o := range objs {
-		for i := range o.p.KeyCredentials {
-			k := &o.p.KeyCredentials[i]
+		for i := range o.P.KeyCredentials {
+			k := &o.P.KeyCredentials[i]
 			body := x.body(k)
 			name := k.DisplayName
 			if body != nil {

@@ -1,4 +1,4 @@
-package doctor
+package audit_test
 
 import (
 	"testing"
@@ -6,7 +6,7 @@ import (
 	"github.com/appaudit/appaudit/audit"
 )
 
-// TestIndexLocal holds index.local to what a walk over the local
+// TestIndexLocal holds Index.Local to what a walk over the local
 // certificates finds: the first one that shares a known digest with tp.
 func TestIndexLocal(t *testing.T) {
 	cert := func(sha1, sha256 string) audit.LocalCert {
@@ -27,13 +27,13 @@ func TestIndexLocal(t *testing.T) {
 		}
 		return nil
 	}
-	x := newIndex(nil, locals)
+	x := audit.NewIndex(locals)
 	for _, tp := range []audit.Thumbprints{
 		{}, {SHA1: "a1"}, {SHA256: "s2"}, {SHA1: "a3", SHA256: "s0"}, {SHA1: "a3", SHA256: "s1"},
 		{SHA1: "a1", SHA256: "s0"}, {SHA1: "zz"}, {SHA256: "s0"}, {SHA1: "a3"},
 	} {
-		if got, want := x.local(tp), walk(tp); got != want {
-			t.Errorf("local(%+v) = %v, want %v", tp, got, want)
+		if got, want := x.Local(tp), walk(tp); got != want {
+			t.Errorf("Local(%+v) = %v, want %v", tp, got, want)
 		}
 	}
 }
