@@ -19,6 +19,9 @@ type Check struct {
 	// Scope says what a scan check examines (see Scope); empty for the
 	// checks of doctor and preflight.
 	Scope Scope `json:"scope,omitempty"`
+	// Stage says how far Entra gets with a sign-in before the problem a
+	// doctor check finds stops it (see Stage); 0 for the others.
+	Stage Stage `json:"stage,omitempty"`
 	// AADSTS lists the sign-in errors the problem produces.
 	AADSTS      []string `json:"aadsts,omitempty"`
 	Description string   `json:"description"`
@@ -94,6 +97,56 @@ const (
 	refSignInLogs         = "https://learn.microsoft.com/graph/api/resources/signin"
 	refCredentialActivity = "https://learn.microsoft.com/graph/api/resources/appcredentialsigninactivity"
 )
+
+// Stage is how far Entra gets with a sign-in before a problem stops it:
+// it must read the request, find a credential in it, read the assertion,
+// know the app, take the header, find the certificate registered and
+// valid, verify the signature, then accept the claims and the scope. When
+// the doctor finds several failures, the earliest stage is the most likely
+// cause (within a stage, catalogue order decides); the AADSTS error itself
+// comes last, as the symptom.
+type Stage int
+
+// The stages of a sign-in, in the order Entra passes them.
+const (
+	StageRequest    Stage = iota + 1 // a readable request with one credential of the right type
+	StageAssertion                   // a readable client assertion
+	StageApp                         // a client the tenant has
+	StageHeader                      // a header Entra takes, naming a certificate
+	StageRegistered                  // the certificate registered on the app
+	StageValid                       // and valid at the time
+	StageSignature                   // a signature that verifies
+	StageClaims                      // the claims
+	StageScope                       // the scope and the grant
+	StageSymptom                     // the error Entra answered
+)
+
+var stageNames = [...]string{StageRequest: "request", StageAssertion: "assertion", StageApp: "app", StageHeader: "header",
+	StageRegistered: "registered", StageValid: "valid", StageSignature: "signature", StageClaims: "claims", StageScope: "scope", StageSymptom: "symptom"}
+
+func (s Stage) String() string {
+	if s < StageRequest || s > StageSymptom {
+		return ""
+	}
+	return stageNames[s]
+}
+
+// MarshalText writes the stage's name.
+func (s Stage) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// CauseOrder ranks the checks for a verdict: by stage, then by catalogue
+// order; checks without a stage come after those with one.
+func CauseOrder() map[string]int {
+	rank := map[string]int{}
+	for i, c := range Checks() {
+		stage := int(c.Stage)
+		if stage == 0 {
+			stage = int(StageSymptom) + 1
+		}
+		rank[c.ID] = stage*10000 + i
+	}
+	return rank
+}
 
 // Checks is the whole catalogue, in the order documentation lists it: the
 // scan checks (declared beside their logic, in the checks_*.go files),

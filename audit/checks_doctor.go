@@ -54,7 +54,7 @@ func doctorChecks() []Check {
 	return []Check{
 		{
 			ID: CheckAssertionMalformed, Title: "Client assertion is not a readable JWT",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageAssertion,
 			AADSTS: []string{"AADSTS50027"},
 			Description: "The client assertion is not a compact JWS (three base64url parts separated by dots) whose header " +
 				"and claims decode to JSON objects: it was cut short, encrypted (five parts), wrapped in quotes, or is an " +
@@ -63,8 +63,17 @@ func doctorChecks() []Check {
 			Reference:   refCertCredentials,
 		},
 		{
+			ID: CheckAssertionHeaderUnsupported, Title: "Client assertion header has parameters Entra rejects",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageHeader,
+			AADSTS: []string{"AADSTS5002726"},
+			Description: "The header carries parameters outside those Entra accepts (alg, typ, x5t, x5t#S256, x5c, kid, " +
+				"use, enc, ctx, nonce, rh, kdf_ver), for example jku, jwk, x5u, cty or crit added by a generic JOSE library.",
+			Remediation: "Build the header with alg, typ and the thumbprint (x5t#S256 or x5t) only, plus x5c for Subject Name + Issuer apps.",
+			Reference:   refCertCredentials,
+		},
+		{
 			ID: CheckAssertionAlg, Title: "Client assertion is signed with an algorithm Entra does not take",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageHeader,
 			AADSTS: []string{"AADSTS5002738"},
 			Description: "The header's alg is missing or is not RS256 or PS256, the two algorithms Entra accepts for a " +
 				"certificate credential (none, HS256, ES256, RS512...). High for HS256, which signs with a shared secret " +
@@ -73,17 +82,8 @@ func doctorChecks() []Check {
 			Reference:   refCertCredentials,
 		},
 		{
-			ID: CheckAssertionHeaderUnsupported, Title: "Client assertion header has parameters Entra rejects",
-			Severity: SeverityCritical, Command: "doctor",
-			AADSTS: []string{"AADSTS5002726"},
-			Description: "The header carries parameters outside those Entra accepts (alg, typ, x5t, x5t#S256, x5c, kid, " +
-				"use, enc, ctx, nonce, rh, kdf_ver), for example jku, jwk, x5u, cty or crit added by a generic JOSE library.",
-			Remediation: "Build the header with alg, typ and the thumbprint (x5t#S256 or x5t) only, plus x5c for Subject Name + Issuer apps.",
-			Reference:   refCertCredentials,
-		},
-		{
 			ID: CheckAssertionNoThumbprint, Title: "Client assertion names no certificate",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageHeader,
 			AADSTS: []string{"AADSTS700027", "AADSTS50027"},
 			Description: "The header has neither x5t nor x5t#S256. A kid alone does not identify a key to Entra, even when " +
 				"it holds the keyCredential's keyId or the thumbprint; the finding says which certificate the kid names " +
@@ -93,7 +93,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckAssertionThumbprintEncoding, Title: "Client assertion thumbprint is encoded wrong",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageHeader,
 			AADSTS: []string{"AADSTS700027"},
 			Description: "The x5t or x5t#S256 header does not hold the right digest in base64: it holds base64 of the hex " +
 				"text of the thumbprint, the hex itself, a SHA-1 digest in the x5t#S256 slot (or SHA-256 in x5t), or " +
@@ -104,7 +104,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckAssertionThumbprintUnknown, Title: "Client assertion names a certificate the app does not have",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageRegistered,
 			AADSTS: []string{"AADSTS700027"},
 			Description: "The thumbprint in the header matches no AsymmetricX509Cert key with usage Verify on the app or " +
 				"its service principal: Entra answers \"the key was not found\". The finding says when the certificate is " +
@@ -115,7 +115,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckAssertionKeyExpired, Title: "Client assertion names a certificate outside its registered window",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageValid,
 			AADSTS: []string{"AADSTS700027", "AADSTS1000502"},
 			Description: "The thumbprint matches a Verify key of the app whose registered window (or the certificate's own " +
 				"validity, which caps it) had ended, or not yet begun, at the time of the request.",
@@ -124,7 +124,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckAssertionSignature, Title: "Client assertion signature does not verify",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageSignature,
 			AADSTS: []string{"AADSTS7000274", "AADSTS700027", "AADSTS50013", "AADSTS5002730"},
 			Description: "The signature does not verify with the public key of the certificate the thumbprint names: the " +
 				"client signs with another private key, or with PSS and a salt length other than the hash length, or " +
@@ -133,8 +133,17 @@ func doctorChecks() []Check {
 			Reference:   refCertCredentials,
 		},
 		{
+			ID: CheckAssertionIssuerSubject, Title: "Client assertion issuer or subject is not the client ID",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageClaims,
+			AADSTS: []string{"AADSTS50048"},
+			Description: "iss or sub is missing, they differ (AADSTS50048), or they are not the client ID of the app the " +
+				"request authenticates as.",
+			Remediation: "Set both iss and sub to the application (client) ID.",
+			Reference:   refCertCredentials,
+		},
+		{
 			ID: CheckAssertionAudience, Title: "Client assertion audience is not this tenant's token endpoint",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageClaims,
 			AADSTS: []string{"AADSTS50012", "AADSTS900384"},
 			Description: "aud is not the token endpoint of the tenant in the cloud the request goes to " +
 				"(https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token, or the v1 .../oauth2/token): another " +
@@ -144,17 +153,8 @@ func doctorChecks() []Check {
 			Reference:   refCertCredentials,
 		},
 		{
-			ID: CheckAssertionIssuerSubject, Title: "Client assertion issuer or subject is not the client ID",
-			Severity: SeverityCritical, Command: "doctor",
-			AADSTS: []string{"AADSTS50048"},
-			Description: "iss or sub is missing, they differ (AADSTS50048), or they are not the client ID of the app the " +
-				"request authenticates as.",
-			Remediation: "Set both iss and sub to the application (client) ID.",
-			Reference:   refCertCredentials,
-		},
-		{
 			ID: CheckAssertionTime, Title: "Client assertion is outside its valid time range",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageClaims,
 			AADSTS: []string{"AADSTS700024"},
 			Description: "exp had passed, or nbf was still ahead, by more than the 5 minutes of clock skew commonly allowed, " +
 				"at the time of the request (the error's timestamp when given, else now: then high, since the assertion " +
@@ -166,7 +166,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckAssertionJTIMissing, Title: "Client assertion has no jti",
-			Severity: SeverityHigh, Command: "doctor",
+			Severity: SeverityHigh, Command: "doctor", Stage: StageClaims,
 			Description: "The claims have no jti (or an empty one), which Entra documents as a required claim. Low when the " +
 				"jti is present but not a GUID.",
 			Remediation: "Add a fresh GUID as jti to every assertion.",
@@ -174,7 +174,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckAppNotInTenant, Title: "The client ID is no application in the tenant",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageApp,
 			AADSTS: []string{"AADSTS700016"},
 			Description: "The client ID the evidence names (--client-id, the request's client_id, the assertion's iss or the " +
 				"error's app ID) is no application or service principal in the tenant data. Medium when the tenant data is incomplete.",
@@ -183,7 +183,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckRequestMissingParameter, Title: "Token request lacks a required parameter",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageRequest,
 			AADSTS: []string{"AADSTS900144"},
 			Description: "The token request body has no grant_type, no client_id, or (client credentials on the v2 endpoint) " +
 				"no scope; often because it was sent as JSON or multipart instead of application/x-www-form-urlencoded.",
@@ -192,7 +192,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckRequestNoCredential, Title: "Token request carries no client credential",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageRequest,
 			AADSTS: []string{"AADSTS7000218", "AADSTS7000216"},
 			Description: "A client credentials or on-behalf-of request has neither client_assertion nor client_secret (nor " +
 				"HTTP Basic credentials), or a client_assertion_type without a client_assertion.",
@@ -201,7 +201,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckRequestSecretAndAssertion, Title: "Token request sends both a client secret and a client assertion",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageRequest,
 			Description: "The request carries client_secret (or HTTP Basic credentials) and client_assertion together; a " +
 				"client authenticates with one credential.",
 			Remediation: "Remove client_secret from the request and authenticate with the certificate alone (then remove the secret from the app, too).",
@@ -209,7 +209,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckRequestAssertionType, Title: "Token request has the wrong client_assertion_type",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageRequest,
 			Description: "client_assertion is sent with a client_assertion_type other than " +
 				"urn:ietf:params:oauth:client-assertion-type:jwt-bearer, or none.",
 			Remediation: "Send client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer.",
@@ -217,7 +217,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckRequestScopeDefault, Title: "Client credentials scope does not end in /.default",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageScope,
 			AADSTS: []string{"AADSTS1002012"},
 			Description: "A client credentials request asks for a scope that is not {resource}/.default: a permission by " +
 				"name (https://graph.microsoft.com/User.Read), a missing dot (api://app/default), several resources, or " +
@@ -229,7 +229,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckRequestOBOAssertion, Title: "On-behalf-of assertion is not a token Entra issued for this API",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageScope,
 			AADSTS: []string{"AADSTS50013", "AADSTS500131"},
 			Description: "In an on-behalf-of request the assertion parameter must be the user's access token that Entra " +
 				"issued to this API. It is not: not a JWT, not issued by Entra (self-signed, or the client's own client " +
@@ -240,7 +240,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckRequestClientIDMismatch, Title: "Token request client_id differs from the assertion's",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageApp,
 			Description: "The client_id in the request body (or the --client-id given) is not the client ID in the client " +
 				"assertion's iss and sub: the request authenticates one app with another app's assertion.",
 			Remediation: "Use the same application (client) ID in client_id and in the assertion's iss and sub.",
@@ -248,7 +248,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckErrorAADSTS, Title: "Sign-in failed with an AADSTS error",
-			Severity: SeverityHigh, Command: "doctor",
+			Severity: SeverityHigh, Command: "doctor", Stage: StageSymptom,
 			Description: "The error response names an AADSTS code: the finding says what it means, what usually causes it " +
 				"and what Entra's text adds (the reason, the app ID, the thumbprint of the key the client used, the time). " +
 				"It is the symptom; the other findings name the cause when the evidence shows it.",
@@ -257,7 +257,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckErrorThumbprintUnknown, Title: "The thumbprint in the error is not registered on the app",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageRegistered,
 			AADSTS: []string{"AADSTS700027"},
 			Description: "The \"Thumbprint of key used by client\" in the error matches no Verify key of the app the error " +
 				"names: the finding says which local certificate file it is and which apps do have it registered.",
@@ -266,7 +266,7 @@ func doctorChecks() []Check {
 		},
 		{
 			ID: CheckErrorThumbprintExpired, Title: "The thumbprint in the error names a key outside its window",
-			Severity: SeverityCritical, Command: "doctor",
+			Severity: SeverityCritical, Command: "doctor", Stage: StageValid,
 			AADSTS: []string{"AADSTS700027", "AADSTS1000502"},
 			Description: "The \"Thumbprint of key used by client\" matches a Verify key of the app whose registered window " +
 				"had ended, or not begun, at the error's timestamp.",

@@ -29,3 +29,13 @@ func TestEveryScanCheckHasAScopeAndLooks(t *testing.T) {
 		}
 	}
 }
+
+// Every doctor check has a stage, so the verdict can rank it; no other
+// check has one.
+func TestEveryDoctorCheckHasAStage(t *testing.T) {
+	for _, c := range Checks() {
+		if got := c.Stage.String() != ""; got != (c.Command == "doctor") {
+			t.Errorf("%s check %s has stage %q", c.Command, c.ID, c.Stage)
+		}
+	}
+}

@@ -269,51 +269,14 @@ func (d *diag) assertionNamed() []audit.Thumbprints {
 	return append(d.headerNamed(), d.kidNamed...)
 }
 
-// causePriority orders the doctor's checks for the verdict: when several
-// findings are failures, the one whose check comes first is named as the
-// most likely cause. The order follows what Entra must get past first:
-// a request it can read, a credential in it, a readable assertion for an
-// app it knows, a header it takes, a certificate the app has and that is
-// valid, a signature that verifies, then the claims; the AADSTS error
-// itself comes last, as the symptom.
-func causePriority() []string {
-	return []string{
-		audit.CheckRequestMissingParameter,
-		audit.CheckRequestNoCredential,
-		audit.CheckRequestSecretAndAssertion,
-		audit.CheckRequestAssertionType,
-		audit.CheckAssertionMalformed,
-		audit.CheckAppNotInTenant,
-		audit.CheckRequestClientIDMismatch,
-		audit.CheckAssertionHeaderUnsupported,
-		audit.CheckAssertionAlg,
-		audit.CheckAssertionNoThumbprint,
-		audit.CheckAssertionThumbprintEncoding,
-		audit.CheckAssertionThumbprintUnknown,
-		audit.CheckErrorThumbprintUnknown,
-		audit.CheckAssertionKeyExpired,
-		audit.CheckErrorThumbprintExpired,
-		audit.CheckAssertionSignature,
-		audit.CheckAssertionIssuerSubject,
-		audit.CheckAssertionAudience,
-		audit.CheckAssertionTime,
-		audit.CheckAssertionJTIMissing,
-		audit.CheckRequestScopeDefault,
-		audit.CheckRequestOBOAssertion,
-		audit.CheckErrorAADSTS,
-	}
-}
-
 // verdict names the most likely cause. Candidates are the findings at
 // medium or above. Those whose check predicts a code the error response
-// gave come first; then the more severe; then causePriority decides. The
+// gave come first; then the more severe; then the earlier stage of the
+// sign-in (audit.Stage, audit.CauseOrder). The
 // error-aadsts finding (the symptom) is named only when nothing else is.
 func (d *diag) verdict() *audit.Verdict {
 	codes := d.codes
-	rank := map[string]int{}
-	for i, id := range causePriority() {
-		rank[id] = i
-	}
+	rank := audit.CauseOrder()
 	var best *audit.Finding
 	better := func(f, than *audit.Finding) bool {
 		if than == nil {
