@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -178,7 +177,7 @@ func (s *scan) vaultStatus() {
 			subject = vc.cert.Policy.Subject
 		}
 		s.r.LocalCertificates = append(s.r.LocalCertificates, LocalCertStatus{
-			Source: fmt.Sprintf("Key Vault %s (version %s)", vc, cur.Version), Subject: subject,
+			Source: VaultVersionName(vc.vault, vc.cert, cur), Subject: subject,
 			Thumbprints: cur.Thumbprints, NotAfter: cur.Expires, HasKey: true, RegisteredOn: nonNil(on),
 		})
 	}

@@ -438,3 +438,43 @@ func resolveVersion(vaults []Vault, ref VaultRef, now time.Time) (*VaultVersion,
 	}
 	return nil, "has no version that is enabled and valid now"
 }
+
+// VaultLocals gives every version of the vaults' certificates as a local
+// certificate, for the doctor and preflight to name what a thumbprint is
+// ("version v2 of kv-prod/payroll"): Source says the vault, certificate and
+// version, Path is the version's ID, and HasKey is true, since Key Vault
+// keeps every certificate's private key beside it. A version whose public
+// certificate was not read is known by its thumbprints and dates only.
+func VaultLocals(vaults []Vault) []LocalCert {
+	var out []LocalCert
+	for _, v := range vaults {
+		for _, c := range v.Certificates {
+			for _, ver := range c.Versions {
+				if ver.Thumbprints.Known() {
+					out = append(out, VaultLocal(&v, &c, &ver))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// VaultLocal is one version of a vault certificate as a local certificate
+// (see VaultLocals).
+func VaultLocal(v *Vault, c *VaultCertificate, ver *VaultVersion) LocalCert {
+	cert := ver.Cert
+	if cert == nil {
+		subject := ver.Subject
+		if subject == "" && c.Policy != nil {
+			subject = c.Policy.Subject
+		}
+		cert = &Certificate{Subject: subject, NotBefore: ver.NotBefore, NotAfter: ver.Expires, Thumbprints: ver.Thumbprints}
+	}
+	return LocalCert{Source: VaultVersionName(v, c, ver), Path: ver.ID, Cert: cert, HasKey: true}
+}
+
+// VaultVersionName names a version for messages: "Key Vault
+// kv-prod/payroll (version 5b7d2e40)".
+func VaultVersionName(v *Vault, c *VaultCertificate, ver *VaultVersion) string {
+	return fmt.Sprintf("Key Vault %s/%s (version %s)", v.Name, c.Name, ver.Version)
+}

@@ -27,7 +27,10 @@ type PreflightInput struct {
 	// FailOn is the severity from which a finding makes the switch unsafe;
 	// 0 is the default, SeverityMedium.
 	FailOn audit.Severity
-	Now    time.Time
+	// LocalCerts are other certificates to identify thumbprints by: the
+	// versions of the Key Vault certificates read (audit.VaultLocals).
+	LocalCerts []audit.LocalCert
+	Now        time.Time
 }
 
 // Preflight says whether a deployment of the app can switch to the new
@@ -38,7 +41,7 @@ type PreflightInput struct {
 // with the certificate sends.
 func Preflight(in *PreflightInput) *audit.Result {
 	cert := in.Cert
-	d := newDiag(&Input{Tenant: in.Tenant, Cert: &cert, Now: in.Now}, "preflight")
+	d := newDiag(&Input{Tenant: in.Tenant, Cert: &cert, LocalCerts: in.LocalCerts, Now: in.Now}, "preflight")
 	d.r.Policy.WarnDays = in.WarnDays
 	p := &preflight{diag: d, in: in, tp: cert.Cert.Thumbprints}
 	p.run()

@@ -193,6 +193,8 @@ func doctorRun(ctx context.Context, s *streams, opts *doctorOptions) error {
 	if err != nil {
 		return err
 	}
+	// The vaults' versions name the thumbprints the evidence holds.
+	in.LocalCerts = append(in.LocalCerts, audit.VaultLocals(vaults)...)
 	var got loaded
 	if readTenant {
 		if got, err = opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -142,4 +143,49 @@ func markVaults(r *audit.Result, vaults []audit.Vault) {
 		why = r.Incomplete + "; " + why
 	}
 	r.Incomplete = why
+}
+
+// vaultCertRef reads --cert as a Key Vault certificate (VAULT/CERTIFICATE
+// or its ID URL) when vaults are read with --keyvault and no file has that
+// name.
+func vaultCertRef(cert string, vaults []string) (audit.VaultRef, bool) {
+	if len(vaults) == 0 {
+		return audit.VaultRef{}, false
+	}
+	if _, err := os.Stat(cert); err == nil {
+		return audit.VaultRef{}, false
+	}
+	ref, err := audit.ParseVaultRef(cert)
+	return ref, err == nil
+}
+
+// vaultCert is the certificate preflight checks when --cert names a Key
+// Vault certificate: its latest version (or the version named), the one a
+// workload loading the certificate by name gets once Key Vault serves it.
+// Key Vault keeps the private key with the certificate, so the key is the
+// certificate's own.
+func vaultCert(ref audit.VaultRef, vaults []audit.Vault) (*audit.LocalCert, error) {
+	v, c := audit.ResolveVaultRef(vaults, ref)
+	switch {
+	case v == nil:
+		return nil, usageErr("--cert %s: that vault was not read (give it with --keyvault %s)", ref, ref.Vault)
+	case c == nil && !v.Complete:
+		return nil, incompleteErr(fmt.Errorf("--cert %s: not found in the part of the vault that could be read: %s", ref, v.IncompleteReason))
+	case c == nil:
+		return nil, usageErr("--cert %s: Key Vault %s has no certificate %s", ref, v.Name, ref.Certificate)
+	}
+	ver := c.Latest()
+	if ref.Version != "" {
+		ver = nil
+		for i := range c.Versions {
+			if strings.EqualFold(c.Versions[i].Version, ref.Version) {
+				ver = &c.Versions[i]
+			}
+		}
+	}
+	if ver == nil {
+		return nil, usageErr("--cert %s: Key Vault %s has no such version of %s", ref, v.Name, c.Name)
+	}
+	lc := audit.VaultLocal(v, c, ver)
+	return &lc, nil
 }

@@ -213,3 +213,48 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// preflight --cert VAULT/CERTIFICATE checks the vault's latest version:
+// here Key Vault renewed the certificate and the app has only the old
+// version, so the switch is not safe, and the finding names the version.
+// With the old version named, the switch to it is safe; the private key
+// is Key Vault's, so it is not reported unchecked.
+func TestPreflightOfAVaultCertificate(t *testing.T) {
+	dir, vault := vaultTenant(t)
+	name := strings.TrimPrefix(strings.TrimPrefix(vault.URL, "https://"), "http://")
+	ref := vault.URL + "/certificates/payroll"
+	code, out, errOut := runLive(t, kvHooks(vault), kvEnv, "preflight", "--snapshot", filepath.Join(dir, "tenant.json"),
+		"--keyvault", vault.URL, "--auth", "token", "--as-of", asOf(), "--app", "Payroll", "--cert", ref, "-o", "json")
+	if code != exitFindings || !strings.Contains(out, `"cause": "preflight-not-registered"`) ||
+		!strings.Contains(out, "(version 0000000000000000000000000000bbbb)") || strings.Contains(out, "preflight-key-unchecked") {
+		t.Fatalf("%s: exit %d:\n%s\n%s", name, code, out, errOut)
+	}
+	code, out, errOut = runLive(t, kvHooks(vault), kvEnv, "preflight", "--snapshot", filepath.Join(dir, "tenant.json"),
+		"--keyvault", vault.URL, "--auth", "token", "--as-of", asOf(), "--app", "Payroll", "--cert", ref+"/0000000000000000000000000000aaaa", "-o", "json")
+	if code != exitOK || !strings.Contains(out, "safe to switch") {
+		t.Fatalf("old version: exit %d:\n%s\n%s", code, out, errOut)
+	}
+	code, _, errOut = runLive(t, kvHooks(vault), kvEnv, "preflight", "--snapshot", filepath.Join(dir, "tenant.json"),
+		"--keyvault", vault.URL, "--auth", "token", "--app", "Payroll", "--cert", ref, "--key", filepath.Join(dir, "renewed.pem"))
+	if code != exitUsage || !strings.Contains(errOut, "keeps its own private key") {
+		t.Fatalf("--key with a vault certificate: exit %d: %s", code, errOut)
+	}
+	assertVaultReadOnly(t, vault)
+}
+
+// doctor names the thumbprint an error gives by the vault version it is
+// (the error's shape: audit/doctor/testdata/errors/700027-invalid-signature-wording.txt,
+// from pnp/cli-microsoft365#1621).
+func TestDoctorNamesAVaultVersion(t *testing.T) {
+	dir, vault := vaultTenant(t)
+	block, _ := pem.Decode([]byte(readFile(t, filepath.Join(dir, "renewed.pem"))))
+	text := "Error: AADSTS700027: Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '" +
+		audit.ThumbprintsOf(block.Bytes).SHA1 + "', Please visit 'https://developer.microsoft.com/en-us/graph/graph-explorer' and query for " +
+		"'https://graph.microsoft.com/beta/applications/00000000-0000-4000-a000-000000000001' to see configured keys]\nTrace ID: c36d5a6e-a82a-49c5-9af1-a6e16de60a00\n"
+	write(t, filepath.Join(dir, "error.txt"), []byte(text))
+	code, out, errOut := runLive(t, kvHooks(vault), kvEnv, "doctor", "--snapshot", filepath.Join(dir, "tenant.json"),
+		"--keyvault", vault.URL, "--auth", "token", "--as-of", asOf(), "--error", filepath.Join(dir, "error.txt"), "-o", "json")
+	if code != exitFindings || !strings.Contains(out, "error-thumbprint-unknown") || !strings.Contains(out, "(version 0000000000000000000000000000bbbb)") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+}

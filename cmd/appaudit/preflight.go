@@ -60,7 +60,7 @@ preflight exits 0 only when the switch is safe: no finding at or above
 	addDiagnosisSource(cmd, &opts.source)
 	f := cmd.Flags()
 	f.StringVar(&opts.App, "app", "", "the app to switch: its appId or exact display `NAME` (required)")
-	f.StringVar(&opts.Cert, "cert", "", "the new certificate `FILE`: PEM, DER or PFX (required)")
+	f.StringVar(&opts.Cert, "cert", "", "the new certificate `FILE`: PEM, DER or PFX; or, with --keyvault, a Key Vault certificate VAULT/CERTIFICATE (its latest version) (required)")
 	f.StringVar(&opts.Key, "key", "", "the private key `FILE` the deployment will sign with, when not in the certificate file")
 	f.StringVar(&opts.Old, "old", "", "the certificate the deployment signs with today: a `FILE`, or its thumbprint")
 	f.IntVar(&opts.policy.WarnDays, "warn-days", audit.DefaultPolicy().WarnDays, "the new certificate's window must stay open for `N` more days")
@@ -91,16 +91,27 @@ func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error
 	iopts := opts.fileOptions(s)
 	var warnings []string
 	var cert *audit.LocalCert
-	if opts.Key != "" {
+	ref, fromVault := vaultCertRef(certPath, opts.source.vaults.Vaults)
+	switch {
+	case fromVault && opts.Key != "":
+		return usageErr("--key: a Key Vault certificate keeps its own private key; drop --key with --cert %s", certPath)
+	case fromVault:
+		// Read below, once the vault is.
+	case opts.Key != "":
 		c, err := localfiles.ReadPair(certPath, opts.Key, iopts)
 		if err != nil {
 			return inputErr(err)
 		}
 		cert = &c
-	} else if cert, err = readLeaf(certPath, iopts, &warnings); err != nil {
-		return err
+	default:
+		if cert, err = readLeaf(certPath, iopts, &warnings); err != nil {
+			return err
+		}
 	}
-	in := &doctor.PreflightInput{App: opts.App, Cert: *cert, WarnDays: opts.policy.WarnDays, FailOn: opts.policy.failOn, Now: opts.policy.now}
+	in := &doctor.PreflightInput{App: opts.App, WarnDays: opts.policy.WarnDays, FailOn: opts.policy.failOn, Now: opts.policy.now}
+	if cert != nil {
+		in.Cert = *cert
+	}
 	if opts.Old != "" {
 		tp, src, err := readOld(opts.Old, iopts, &warnings)
 		if err != nil {
@@ -117,6 +128,14 @@ func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error
 	if err != nil {
 		return err
 	}
+	if fromVault {
+		c, err := vaultCert(ref, vaults)
+		if err != nil {
+			return err
+		}
+		in.Cert = *c
+	}
+	in.LocalCerts = audit.VaultLocals(vaults)
 	got, err := opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet)
 	if err != nil {
 		return err
