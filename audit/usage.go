@@ -2,7 +2,6 @@ package audit
 
 import (
 	"cmp"
-	"encoding/hex"
 	"hash/fnv"
 	"slices"
 	"strings"
@@ -348,11 +347,25 @@ func SortFailedSignIns(groups []FailedSignIns) {
 // a value that is not hex is kept as given, trimmed.
 func NormalizeSignInThumbprint(s string) string {
 	s = strings.TrimSpace(s)
-	h := strings.NewReplacer(":", "", " ", "", "-", "").Replace(s)
-	if _, err := hex.DecodeString(h); err != nil || h == "" {
+	h := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ':' || c == ' ' || c == '-':
+		case c >= '0' && c <= '9', c >= 'A' && c <= 'F':
+			h = append(h, c)
+		case c >= 'a' && c <= 'f':
+			h = append(h, c-'a'+'A')
+		default:
+			return s
+		}
+	}
+	if len(h) == 0 || len(h)%2 != 0 {
 		return s
 	}
-	return strings.ToUpper(h)
+	if string(h) == s {
+		return s // already as audit spells it: no new string
+	}
+	return string(h)
 }
 
 func clipReason(s string) string {

@@ -74,6 +74,10 @@ const (
 	hintLicence = "the tenant has no Microsoft Entra ID P1 or P2 licence, which Graph requires for sign-in logs and sign-in activity; " +
 		"without one, run without --usage"
 	codeNoLicence = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+	// The sign-in log's licence check has wanted Directory.Read.All too
+	// (Authentication_ApplicationHasNoDirectoryReadAccess, a known issue
+	// of Graph's: docs/usage-evidence.md).
+	hintDirectory = "Graph's licence check for sign-in logs also wants the permission Directory.Read.All (a known issue of Graph's); grant it besides AuditLog.Read.All, or run without --usage"
 )
 
 // ReadUsage reads the credential sign-in activity report and the service
@@ -414,6 +418,8 @@ func usageError(op string, err error) error {
 		switch {
 		case strings.HasPrefix(codeNoLicence, strings.TrimSuffix(e.Code, "…")) && e.Code != "":
 			e.Code, e.Hint = codeNoLicence, hintLicence // the code in full: it is what users search for
+		case e.Status == http.StatusForbidden && strings.Contains(e.Code, "NoDirectory"):
+			e.Hint = hintDirectory
 		case e.Status == http.StatusForbidden:
 			e.Hint = hintAuditLog
 		case e.Status == http.StatusBadRequest && strings.Contains(e.Message, "Resource not found for the segment"):

@@ -181,6 +181,7 @@ func TestUsageForbidden(t *testing.T) {
 	}{
 		{"error-no-auditlog.json", []string{"403 Authentication_MSGraphPermissionMissing", "AuditLog.Read.All", "P1 or P2", "Permissions"}},
 		{"error-no-licence.json", []string{"403 Authentication_RequestFromNonPremiumTenantOrB2CTenant", "Microsoft Entra ID P1 or P2 licence", "without --usage"}},
+		{"error-no-directory.json", []string{"403 Authentication_ApplicationHasNoDirectory", "Failed to do premium license check", "Directory.Read.All"}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			srv, seen := rawGraph(t, http.StatusForbidden, tc.file)

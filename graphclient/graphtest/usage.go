@@ -387,10 +387,37 @@ func jsonMembers(b *bytes.Buffer, sel []string, members []usageMember) {
 		n++
 		b.WriteString(strconv.Quote(m.name))
 		b.WriteByte(':')
-		v, _ := json.Marshal(m.value)
-		b.Write(v)
+		writeJSON(b, m.value)
 	}
 	b.WriteByte('}')
+}
+
+// writeJSON writes v as JSON: plain strings, numbers, booleans and null
+// directly (a log of millions of sign-ins is rendered member by member),
+// anything else through encoding/json.
+func writeJSON(b *bytes.Buffer, v any) {
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(v))
+	case int:
+		b.WriteString(strconv.Itoa(v))
+	case string:
+		if !strings.ContainsFunc(v, func(r rune) bool {
+			return r < 0x20 || r == '"' || r == '\\' || r > 0x7e || r == '<' || r == '>' || r == '&'
+		}) {
+			b.WriteByte('"')
+			b.WriteString(v)
+			b.WriteByte('"')
+			return
+		}
+		j, _ := json.Marshal(v)
+		b.Write(j)
+	default:
+		j, _ := json.Marshal(v)
+		b.Write(j)
+	}
 }
 
 type usageMember struct {
