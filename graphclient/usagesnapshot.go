@@ -187,35 +187,11 @@ func (in *input) usage() (*audit.Usage, error) {
 		in.pos++
 		switch key {
 		case "credentialActivity":
-			err = in.usageList(key, func(raw []byte, i int, start int64) error {
-				var w wireActivity
-				if err := json.Unmarshal(raw, &w); err != nil {
-					e := in.jsonError(raw, start, err)
-					e.Field = pathString([]any{"usage", key, i})
-					return e
-				}
-				a, field, err := w.credential()
-				if err != nil {
-					return fieldErr([]any{key, i, field}, start, err.Error(), "write dates in RFC 3339, as Graph does: 2026-01-31T12:00:00Z")
-				}
-				u.Credentials = append(u.Credentials, a)
-				return nil
-			})
+			err = usageEntries(in, key, "write dates in RFC 3339, as Graph does: 2026-01-31T12:00:00Z", (*wireActivity).credential,
+				func(a audit.CredentialActivity) { u.Credentials = append(u.Credentials, a) })
 		case "failedSignIns":
-			err = in.usageList(key, func(raw []byte, i int, start int64) error {
-				var w wireFailed
-				if err := json.Unmarshal(raw, &w); err != nil {
-					e := in.jsonError(raw, start, err)
-					e.Field = pathString([]any{"usage", key, i})
-					return e
-				}
-				f, field, err := w.group()
-				if err != nil {
-					return fieldErr([]any{key, i, field}, start, err.Error(), "write the usage evidence as `appaudit snapshot --usage` does")
-				}
-				u.Failed = append(u.Failed, f)
-				return nil
-			})
+			err = usageEntries(in, key, "write the usage evidence as `appaudit snapshot --usage` does", (*wireFailed).group,
+				func(f audit.FailedSignIns) { u.Failed = append(u.Failed, f) })
 		default:
 			raw, start, err := in.value()
 			if err != nil {
@@ -270,6 +246,28 @@ func (h *wireUsage) apply(u *audit.Usage) error {
 		return fmt.Errorf("failures.signIns is %d, but the groups count %d and %d were dropped", u.FailedTotal, counted, u.FailedDropped)
 	}
 	return nil
+}
+
+// usageEntries reads the list member key of the usage section: each entry
+// into a W, converted by conv (which names the member at fault), handed to
+// add.
+func usageEntries[W, T any](in *input, key, hint string, conv func(*W) (T, string, error), add func(T)) error {
+	return in.usageList(key, func(raw []byte, i int, start int64) error {
+		var w W
+		if err := json.Unmarshal(raw, &w); err != nil {
+			e := in.jsonError(raw, start, err)
+			e.Field = pathString([]any{"usage", key, i})
+			return e
+		}
+		v, field, err := conv(&w)
+		if err != nil {
+			e := in.errAt(start, err.Error(), hint)
+			e.Field = pathString([]any{"usage", key, i, field})
+			return e
+		}
+		add(v)
+		return nil
+	})
 }
 
 // usageList reads the list member name of the usage section, one entry at

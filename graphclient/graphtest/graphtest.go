@@ -646,12 +646,7 @@ func (e *entry) render(b *bytes.Buffer, sel []string, withKeys bool, context str
 		if sel != nil && m.name != "id" && !slices.Contains(sel, m.name) {
 			continue
 		}
-		if n > 0 {
-			b.WriteByte(',')
-		}
-		n++
-		b.WriteString(strconv.Quote(m.name))
-		b.WriteByte(':')
+		memberName(b, &n, m.name)
 		if m.name == "keyCredentials" && !withKeys && e.keyless != nil {
 			b.Write(e.keyless)
 		} else {
@@ -659,6 +654,17 @@ func (e *entry) render(b *bytes.Buffer, sel []string, withKeys bool, context str
 		}
 	}
 	b.WriteByte('}')
+}
+
+// memberName writes the name of an object's next member, after a comma
+// unless it is the first (*n counts the members written).
+func memberName(b *bytes.Buffer, n *int, name string) {
+	if *n > 0 {
+		b.WriteByte(',')
+	}
+	*n++
+	b.WriteString(strconv.Quote(name))
+	b.WriteByte(':')
 }
 
 // The v1.0 members the fake knows, enough for appaudit and the common

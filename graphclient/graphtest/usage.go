@@ -381,12 +381,7 @@ func jsonMembers(b *bytes.Buffer, sel []string, members []usageMember) {
 		if sel != nil && !slices.Contains(sel, m.name) {
 			continue
 		}
-		if n > 0 {
-			b.WriteByte(',')
-		}
-		n++
-		b.WriteString(strconv.Quote(m.name))
-		b.WriteByte(':')
+		memberName(b, &n, m.name)
 		writeJSON(b, m.value)
 	}
 	b.WriteByte('}')
