@@ -1,6 +1,7 @@
 package graphclient_test
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"strings"
@@ -131,4 +132,36 @@ func TestUsageSnapshotErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzUsageSection: no usage section panics or hangs; every failure is a
+// DecodeError; what reads writes back and reads the same. Run it with
+// go test -fuzz=FuzzUsageSection ./graphclient/.
+func FuzzUsageSection(f *testing.F) {
+	for _, s := range []string{
+		`{"from":"2026-05-16T12:00:00Z","to":"2026-06-15T12:00:00Z","complete":true,"activity":{"read":true},"failures":{"read":true,"signIns":2},` +
+			`"credentialActivity":[{"keyId":"k","appId":"a","expirationDate":"2021-04-01T21:36:48-8:00","signInActivity":{"lastSignInDateTime":null}}],` +
+			`"failedSignIns":[{"appId":"a","errorCode":700027,"count":2,"firstDateTime":"2026-06-01T00:00:00Z","lastDateTime":"2026-06-02T00:00:00Z","resourceDisplayNames":["x"]}]}`,
+		`{"complete":false,"from":"2026-05-16T12:00:00Z","to":"2026-05-16T12:00:00Z","failedSignIns":null}`, `[]`, `{}`, `{"failedSignIns":[{},`, `{"x":[[[[]]]]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, usage []byte) {
+		in := append(append([]byte(`{"appauditSnapshot":2,"complete":true,"usage":`), usage...), '}')
+		tn, err := graphclient.ReadSnapshot(bytes.NewReader(in), "fuzz.json")
+		if err != nil {
+			var de *graphclient.DecodeError
+			if !errors.As(err, &de) || len(err.Error()) > 2000 {
+				t.Fatalf("not a short DecodeError: %v", err)
+			}
+			return
+		}
+		if tn.Usage == nil {
+			t.Fatal("a snapshot with a usage member read without it")
+		}
+		back, _ := roundTrip(t, tn)
+		if !reflect.DeepEqual(comparable(back.Usage), comparable(tn.Usage)) {
+			t.Fatalf("read back %+v\nwrote %+v", comparable(back.Usage), comparable(tn.Usage))
+		}
+	})
 }
