@@ -422,6 +422,8 @@ func usageError(op string, err error) error {
 			e.Hint = hintDirectory
 		case e.Status == http.StatusForbidden:
 			e.Hint = hintAuditLog
+		case e.Status == http.StatusTooManyRequests:
+			e.Hint = "Graph is throttling report reads (five requests every ten seconds per app and tenant); run the audit again later, or with a shorter --usage-days"
 		case e.Status == http.StatusBadRequest && strings.Contains(e.Message, "Resource not found for the segment"):
 			e.Hint = "this cloud's Microsoft Graph does not serve it"
 		}

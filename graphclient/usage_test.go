@@ -430,6 +430,12 @@ func TestUsageStopsPartWay(t *testing.T) {
 	if err == nil || !strings.Contains(u.IncompleteReason, "stopped at page 3, after 2000 entries") || u.FailedTotal != 2000 || len(u.Credentials) != 5 {
 		t.Errorf("%v: %q, %d failed sign-ins, %d credentials", err, u.IncompleteReason, u.FailedTotal, len(u.Credentials))
 	}
+	// Throttling that does not end: the reason says so, and what to do.
+	throttled := fake(t, liveTenant(1), graphtest.Options{Usage: log, Faults: []graphtest.Fault{{Path: "/auditLogs/signIns", Status: 429, RetryAfter: "1"}}})
+	u, _ = readUsage(t, client(t, throttled.URL, newTestClock()), graphclient.UsageOptions{Days: 3})
+	if !strings.Contains(u.IncompleteReason, "429") || !strings.Contains(u.IncompleteReason, "shorter --usage-days") || strings.Contains(u.IncompleteReason, "--no-key-fetch") {
+		t.Errorf("reason %q", u.IncompleteReason)
+	}
 	// A nextLink to another host is never followed.
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = fmt.Fprint(w, `{"@odata.nextLink":"https://graph.example.org/beta/auditLogs/signIns?$skiptoken=x","value":[]}`)
