@@ -65,7 +65,9 @@ func (o *usageOptions) read(ctx context.Context, s *streams, c *graphclient.Clie
 		return &audit.Usage{IncompleteReason: "not read: signing in to Graph failed"}
 	}
 	if s.ErrTTY && !quiet {
-		s.say(fmt.Sprintf("reading credential sign-in activity and %d days of failed sign-ins (Graph allows 5 report requests every 10 seconds)", o.Days))
+		// A progress line, as the tenant's: rewritten in place, then cleared.
+		fmt.Fprintf(s.ErrOut, "\rappaudit: reading credential sign-in activity and %d days of failed sign-ins (Graph allows 5 report requests every 10 seconds)\x1b[K", o.Days)
+		defer fmt.Fprint(s.ErrOut, "\r\x1b[K")
 	}
 	u, _ := c.ReadUsage(ctx, graphclient.UsageOptions{Days: o.Days, AppIDs: apps})
 	if u == nil { // the window was refused: validate lets none through

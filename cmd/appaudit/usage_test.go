@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -203,6 +204,26 @@ func TestUsageFlags(t *testing.T) {
 		code, out, errOut := runCLI(t, tokenEnv, tc.args...)
 		if code != exitUsage || out != "" || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q, want exit 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// On a terminal, and without --quiet, a progress line says the usage
+// evidence is being read, and is cleared; off one, nothing is said.
+func TestUsageProgress(t *testing.T) {
+	srv := serve(t, demoSnapshot(t), graphtest.Options{Usage: cmdUsageLog(nil)})
+	for _, tty := range []bool{true, false} {
+		s, _, errOut := testStreams("", tokenEnv...)
+		s.ErrTTY = tty
+		s.live = clockHooks(graphtest.NewClock(audittest.Now()), nil)
+		args := []string{"scan", "--auth", "token", "--graph-url", srv.URL, "--no-key-fetch", "--usage", "--usage-days", "3", "-o", "json", "--fail-on", "none"}
+		if code := run(context.Background(), args, s); code != exitOK {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		got := errOut.String()
+		shown := strings.Contains(got, "\rappaudit: reading credential sign-in activity and 3 days of failed sign-ins")
+		if shown != tty || (tty && !strings.HasSuffix(got, "\r\x1b[K")) || (!tty && got != "") {
+			t.Errorf("tty %v: stderr %q", tty, got)
 		}
 	}
 }
