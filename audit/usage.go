@@ -33,11 +33,6 @@ type Usage struct {
 	Complete         bool
 	IncompleteReason string
 
-	// UnusedDays is how long a credential may go without a sign-in before
-	// it counts as unused (--unused-days); 0 is DefaultUnusedDays. It is
-	// policy, set by the command, not evidence: snapshots do not keep it.
-	UnusedDays int
-
 	// Credentials is the activity report: one entry per credential Entra
 	// lists, in the order read.
 	Credentials []CredentialActivity
@@ -186,18 +181,6 @@ func (u *Usage) ActivityOf(keyID string) (a CredentialActivity, ok bool) {
 func (u *Usage) LastSignIn(keyID string) (last time.Time, ok bool) {
 	a, ok := u.ActivityOf(keyID)
 	return a.LastSignIn, ok
-}
-
-// Unused reports whether credential keyID has not signed in for
-// UnusedDays before now (or ever); known is false when the activity report
-// cannot say (not read, or the credential not listed).
-func (u *Usage) Unused(keyID string, now time.Time) (unused, known bool) {
-	last, ok := u.LastSignIn(keyID)
-	if !ok {
-		return false, false
-	}
-	days := cmp.Or(u.UnusedDays, DefaultUnusedDays)
-	return last.IsZero() || now.Sub(last) >= time.Duration(days)*24*time.Hour, true
 }
 
 // FailuresOf is the failed sign-ins of the app with appID, most recent
