@@ -227,3 +227,27 @@ func TestUsageProgress(t *testing.T) {
 		}
 	}
 }
+
+// --unused-days is the policy credential-unused applies to the usage
+// evidence: the demo's analytics certificate has not signed in for 150
+// days.
+func TestUnusedDays(t *testing.T) {
+	unused := func(args ...string) int {
+		t.Helper()
+		code, out, errOut := runCLI(t, nil, append([]string{"scan", "--demo", "-o", "json", "--fail-on", "none"}, args...)...)
+		var r report
+		if err := json.Unmarshal([]byte(out), &r); err != nil || code != exitOK {
+			t.Fatalf("exit %d, %v, %s", code, err, errOut)
+		}
+		n := 0
+		for _, f := range r.Findings {
+			if f.Check == "credential-unused" {
+				n++
+			}
+		}
+		return n
+	}
+	if def, long := unused(), unused("--unused-days", "200"); def == 0 || long >= def {
+		t.Errorf("credential-unused: %d findings by default, %d with --unused-days 200", def, long)
+	}
+}
