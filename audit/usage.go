@@ -2,7 +2,6 @@ package audit
 
 import (
 	"cmp"
-	"encoding/hex"
 	"hash/fnv"
 	"slices"
 	"strings"
@@ -33,11 +32,6 @@ type Usage struct {
 	// Complete alone: its UsageSource says so.
 	Complete         bool
 	IncompleteReason string
-
-	// UnusedDays is how long a credential may go without a sign-in before
-	// it counts as unused (--unused-days); 0 is DefaultUnusedDays. It is
-	// policy, set by the command, not evidence: snapshots do not keep it.
-	UnusedDays int
 
 	// Credentials is the activity report: one entry per credential Entra
 	// lists, in the order read.
@@ -189,18 +183,6 @@ func (u *Usage) LastSignIn(keyID string) (last time.Time, ok bool) {
 	return a.LastSignIn, ok
 }
 
-// Unused reports whether credential keyID has not signed in for
-// UnusedDays before now (or ever); known is false when the activity report
-// cannot say (not read, or the credential not listed).
-func (u *Usage) Unused(keyID string, now time.Time) (unused, known bool) {
-	last, ok := u.LastSignIn(keyID)
-	if !ok {
-		return false, false
-	}
-	days := cmp.Or(u.UnusedDays, DefaultUnusedDays)
-	return last.IsZero() || now.Sub(last) >= time.Duration(days)*24*time.Hour, true
-}
-
 // FailuresOf is the failed sign-ins of the app with appID, most recent
 // first; nil when there were none or they were not read.
 func (u *Usage) FailuresOf(appID string) []FailedSignIns {
@@ -348,11 +330,25 @@ func SortFailedSignIns(groups []FailedSignIns) {
 // a value that is not hex is kept as given, trimmed.
 func NormalizeSignInThumbprint(s string) string {
 	s = strings.TrimSpace(s)
-	h := strings.NewReplacer(":", "", " ", "", "-", "").Replace(s)
-	if _, err := hex.DecodeString(h); err != nil || h == "" {
+	h := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ':' || c == ' ' || c == '-':
+		case c >= '0' && c <= '9', c >= 'A' && c <= 'F':
+			h = append(h, c)
+		case c >= 'a' && c <= 'f':
+			h = append(h, c-'a'+'A')
+		default:
+			return s
+		}
+	}
+	if len(h) == 0 || len(h)%2 != 0 {
 		return s
 	}
-	return strings.ToUpper(h)
+	if string(h) == s {
+		return s // already as audit spells it: no new string
+	}
+	return string(h)
 }
 
 func clipReason(s string) string {

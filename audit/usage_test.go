@@ -60,28 +60,6 @@ func TestUsageLastSignIn(t *testing.T) {
 	}
 }
 
-func TestUsageUnused(t *testing.T) {
-	u := usageFixture()
-	for _, tc := range []struct {
-		keyID         string
-		days          int
-		unused, known bool
-	}{
-		{"6fbb1cd2-fc70-4e4c-b3ae-da576580a240", 0, false, true},
-		{"5edf7a8d-06a0-4031-85be-04a31e1f650a", 0, true, true}, // never signed in
-		{"88cdb829-ffcc-43d9-b78c-2eb3ba1795dd", 0, false, true},
-		{"88cdb829-ffcc-43d9-b78c-2eb3ba1795dd", 2, true, true}, // exactly --unused-days ago
-		{"88cdb829-ffcc-43d9-b78c-2eb3ba1795dd", 3, false, true},
-		{"ffffffff-0000-0000-0000-000000000000", 0, false, false},
-	} {
-		u.UnusedDays = tc.days
-		unused, known := u.Unused(tc.keyID, usageNow)
-		if unused != tc.unused || known != tc.known {
-			t.Errorf("Unused(%s) with %d days = %v, %v; want %v, %v", tc.keyID, tc.days, unused, known, tc.unused, tc.known)
-		}
-	}
-}
-
 func TestUsageFailuresOf(t *testing.T) {
 	u := usageFixture()
 	got := u.FailuresOf("App-A")

@@ -25,6 +25,13 @@
 // keyCredentials kept within Graph's limit per minute. The fake Graph its
 // tests run against is package graphtest.
 //
+// Client.ReadUsage reads, with the same sign-in and transport, what Entra
+// recorded of the credentials in use (Graph beta: the credential sign-in
+// activity report and the failed service principal sign-ins of a window,
+// aggregated), within Graph's limit on report requests; snapshots keep it
+// as their "usage" member (usage.go, usagesnapshot.go,
+// docs/usage-evidence.md). Client addresses are counted, never kept.
+//
 // The contract of this package:
 //   - it only reads from a tenant: GET requests (and $batch of GETs), never
 //     a write; the client's transport refuses anything else before it

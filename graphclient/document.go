@@ -24,6 +24,8 @@ type document struct {
 	context, nextLink string
 	contextKind       audit.ObjectKind
 
+	usage *audit.Usage // a snapshot's usage evidence, nil when it has none
+
 	hasValue bool
 	hasLists bool // has an applications or a servicePrincipals list
 	// sections are the raw values of a snapshot's other sections
@@ -111,6 +113,13 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 		}
 		_, err := in.array(list{label: key, want: k}, each)
 		return err
+	case "usage":
+		if !snapshot {
+			break
+		}
+		var err error
+		d.usage, err = in.usage()
+		return err
 	}
 
 	if snapshot && isSection(key) {
@@ -140,7 +149,7 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 			e := in.errAt(start, fmt.Sprintf("snapshot format version %d is not one this appaudit reads (it reads versions 1 to %d)", d.version, SnapshotVersion),
 				"upgrade appaudit to read newer snapshots")
 			if d.version < 1 {
-				e.Hint = "the version is a whole number, 1 for this format"
+				e.Hint = "the version is a whole number, 1 or 2 for this format"
 			}
 			e.Field = pathString([]any{key})
 			return e

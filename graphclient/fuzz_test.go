@@ -40,6 +40,9 @@ func FuzzReadSnapshot(f *testing.F) {
 		`[{"appId":"a","keyCredentials":[{"keyId":"k","startDateTime":"2026-01-01T00:00:00Z","endDateTime":"2027-01-01T00:00:00.5Z"}],"passwordCredentials":[{"hint":"abc","secretText":"x"}]}]`,
 		`[{"appId":"\u00e9\ud83d\ude00","displayName":"a\"b\\c"}]`, `{"error":{"code":"x","message":"y"}}`,
 		`{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#servicePrincipals","value":[{"appId":"s"}]}`,
+		`{"appauditSnapshot":2,"complete":true,"applications":[],"usage":{"from":"2026-05-16T12:00:00Z","to":"2026-06-15T12:00:00Z","complete":true,"activity":{"read":true},"failures":{"read":true,"signIns":2},` +
+			`"credentialActivity":[{"keyId":"k","appId":"a","expirationDate":"2021-04-01T21:36:48-8:00","signInActivity":{"lastSignInDateTime":null}}],` +
+			`"failedSignIns":[{"appId":"a","errorCode":700027,"count":2,"firstDateTime":"2026-06-01T00:00:00Z","lastDateTime":"2026-06-02T00:00:00Z","resourceDisplayNames":["x"]}]}}`,
 		"\xef\xbb\xbf[]", "\xff\xfe[\x00]\x00", `[{"keyCredentials":[{"key":"-----BEGIN"}]}]`, `[1,`, `{"a":`, `{"value":[{"a":[[[[[[]]]]]]}]}`,
 	} {
 		f.Add([]byte(s))

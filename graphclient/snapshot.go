@@ -19,8 +19,9 @@ import (
 
 // SnapshotVersion is the newest version of appaudit's snapshot format,
 // which WriteSnapshot writes when the snapshot has sections beside the
-// tenant (version 1 otherwise) and ReadSnapshot reads with every older
-// one; docs/snapshot-format.md describes it.
+// tenant (Key Vault certificates, usage evidence; version 1 otherwise)
+// and ReadSnapshot reads with every older one; docs/snapshot-format.md
+// describes it.
 const SnapshotVersion = 2
 
 const hintShapes = "appaudit reads a Graph page {\"value\": [...]}, a JSON array as `az ad app list --all` prints, or an appaudit snapshot; see docs/snapshot-format.md"
@@ -33,7 +34,7 @@ func (d *document) tenant(in *input, t *audit.Tenant) error {
 		if d.hasValue {
 			return in.errDoc(d, "an appaudit snapshot with a \"value\" list", "a snapshot lists its objects under \"applications\" and \"servicePrincipals\"")
 		}
-		t.TenantID, t.Cloud, t.TakenAt = d.tenantID, d.cloud, d.takenAt
+		t.TenantID, t.Cloud, t.TakenAt, t.Usage = d.tenantID, d.cloud, d.takenAt, d.usage
 		switch {
 		case d.complete == nil:
 			t.Complete, t.IncompleteReason = false, in.name+" does not say whether it holds the whole tenant (no \"complete\" member)"
@@ -195,7 +196,7 @@ func WriteSnapshot(w io.Writer, t *audit.Tenant, meta SnapshotMeta) error {
 	if t == nil {
 		return errors.New("graphclient: writing a snapshot: no tenant")
 	}
-	h := snapshotHeader{Version: snapshotVersionFor(meta), Tool: meta.Tool, TenantID: t.TenantID, Cloud: t.Cloud,
+	h := snapshotHeader{Version: snapshotVersionFor(t, meta), Tool: meta.Tool, TenantID: t.TenantID, Cloud: t.Cloud,
 		TakenAt: formatDate(t.TakenAt), Complete: t.Complete, ReadSeconds: meta.ReadTime.Round(time.Millisecond).Seconds()}
 	if !t.Complete {
 		h.IncompleteReason = t.IncompleteReason
@@ -237,6 +238,11 @@ func WriteSnapshot(w io.Writer, t *audit.Tenant, meta SnapshotMeta) error {
 	}
 	if err := writeSections(bw, meta.Sections); err != nil {
 		return err
+	}
+	if t.Usage != nil {
+		if err := writeUsage(bw, &buf, enc, t.Usage); err != nil {
+			return err
+		}
 	}
 	_, _ = bw.WriteString("\n}\n")
 	if err := bw.Flush(); err != nil {

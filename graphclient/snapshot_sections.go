@@ -29,10 +29,11 @@ type SnapshotSection struct {
 	Value any
 }
 
-// snapshotVersionFor is the version a snapshot is written as: 1, which
-// every appaudit reads, unless it has sections, which came with 2.
-func snapshotVersionFor(meta SnapshotMeta) int {
-	if len(meta.Sections) > 0 {
+// snapshotVersionFor is the version a snapshot of t is written as: 1,
+// which every appaudit reads, unless it has sections or usage evidence
+// (usagesnapshot.go), which came with 2.
+func snapshotVersionFor(t *audit.Tenant, meta SnapshotMeta) int {
+	if len(meta.Sections) > 0 || t.Usage != nil {
 		return SnapshotVersion
 	}
 	return 1

@@ -34,6 +34,10 @@ type liveOptions struct {
 	KeyFetchMax           int
 	KeyReadsPerMinute     int
 
+	// usage, set by scan and snapshot, says whether to read the usage
+	// evidence with the tenant (usage.go); nil elsewhere.
+	usage *usageOptions
+
 	// forDiagnosis is set by doctor and preflight before addFlags: there
 	// --client-id and --app name the app being diagnosed, so the sign-in
 	// client ID is --auth-client-id and the apps to read follow from the
@@ -249,9 +253,12 @@ func (o *liveOptions) read(ctx context.Context, s *streams, quiet bool) (liveRea
 		return liveRead{}, err
 	}
 	stop := progress(s, c, quiet)
-	res, _ := c.Read(ctx, graphclient.ReadOptions{
+	res, readErr := c.Read(ctx, graphclient.ReadOptions{
 		ServicePrincipals: !o.NoServicePrincipals, KeyBodies: !o.NoKeyFetch, MaxKeyBodies: o.KeyFetchMax, AppIDs: o.Apps})
 	stop()
+	if o.usage != nil && o.usage.Usage {
+		res.Tenant.Usage = o.usage.read(ctx, s, c, readErr, o.Apps, quiet)
+	}
 	if ctx.Err() != nil {
 		return liveRead{}, incompleteErr(fmt.Errorf("interrupted while reading Graph"))
 	}

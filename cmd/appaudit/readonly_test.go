@@ -55,7 +55,8 @@ func (d *dialLog) client(ts *graphtest.TokenServer) *http.Client {
 
 // Every command that can reach Graph, with every way of reading (listing
 // with and without certificate bodies, --app, a preflight of an appId or
-// of a display name, doctor's tenant) and every sign-in that talks to a
+// of a display name, doctor's tenant, the usage evidence on Graph beta)
+// and every sign-in that talks to a
 // token endpoint, against the fake Graph, with faults that make requests
 // go again: nothing but GET, and POST to /$batch with nothing but GETs
 // inside, ever reaches Graph, and no connection is opened to anything but
@@ -69,7 +70,8 @@ func TestEveryCommandOnlyReads(t *testing.T) {
 	dials.onDefaultTransport(t)
 	secretEnv := signInEnv(leakSecret)
 	certEnv := append(signInEnv(leakSecret), "APPAUDIT_CLIENT_CERT_PASSWORD="+leakPFXPassword, "APPAUDIT_PFX_PASSWORD="+leakPFXPassword)
-	faults := []graphtest.Fault{{Path: "/applications", Page: 2, Status: 503, Times: 1}, {InBatch: true, Path: "/", Status: 429, RetryAfter: "0", Times: 1}}
+	faults := []graphtest.Fault{{Path: "/applications", Page: 2, Status: 503, Times: 1}, {InBatch: true, Path: "/", Status: 429, RetryAfter: "0", Times: 1},
+		{Path: "/auditLogs/signIns", Page: 1, Status: 429, Times: 1}}
 	for _, tc := range []struct {
 		name string
 		env  []string
@@ -90,10 +92,12 @@ func TestEveryCommandOnlyReads(t *testing.T) {
 		{"preflight of an appId, client certificate", certEnv, []string{"preflight", "--app", docPayroll, "--cert", d.path("payroll.pem"),
 			"--auth", "client-certificate", "--client-cert", k.pfx}, false},
 		{"preflight of a display name, token", tokenEnv, []string{"preflight", "--app", "Payroll", "--cert", d.path("payroll.pem"), "--auth", "token"}, true},
+		{"scan --usage, client secret", secretEnv, []string{"scan", "--auth", "client-secret", "--usage"}, true},
+		{"snapshot --usage --no-key-fetch, token", tokenEnv, []string{"snapshot", "--auth", "token", "--no-key-fetch", "--usage", "--out", "OUT"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := k.tokenServer(t, false)
-			srv := serve(t, d.path("tenant.json"), graphtest.Options{Faults: faults,
+			srv := serve(t, d.path("tenant.json"), graphtest.Options{Faults: faults, Usage: cmdUsageLog(nil),
 				Accept: func(tok string) bool { return tok == fakeToken || ts.Issued(tok) }})
 			args := append(slices.Clone(tc.args), "--graph-url", srv.URL)
 			if i := slices.Index(args, "OUT"); i >= 0 {
@@ -128,6 +132,9 @@ func TestEveryCommandOnlyReads(t *testing.T) {
 			}
 			if reads == 0 || (batches > 0) != tc.batch {
 				t.Errorf("%d GETs and %d batches: want GETs, and batches %v", reads, batches, tc.batch)
+			}
+			if activity, signIns := betaRequests(srv); (activity > 0 && signIns > 1) != slices.Contains(args, "--usage") {
+				t.Errorf("%d activity and %d sign-in log requests (the first refused 429), with --usage %v", activity, signIns, slices.Contains(args, "--usage"))
 			}
 			allowed := []string{strings.TrimPrefix(srv.URL, "http://"), ts.Host()}
 			dialed := dials.take()

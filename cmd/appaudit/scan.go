@@ -20,6 +20,7 @@ type scanOptions struct {
 	out    outputOptions
 	policy policyOptions
 	triage triageOptions
+	usage  usageOptions
 	Quiet  bool
 }
 
@@ -183,6 +184,8 @@ The tenant is read from Microsoft Graph (sign in with --auth) unless
 	opts.policy.addFlags(cmd)
 	opts.out.addFlags(cmd)
 	opts.triage.addFlags(cmd)
+	opts.usage.addFlags(cmd, true)
+	opts.source.live.usage = &opts.usage
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on stderr but errors")
 	return cmd
 }
@@ -202,6 +205,9 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 		return err
 	}
 	if err := opts.source.validateLive(); err != nil {
+		return err
+	}
+	if err := opts.usage.validate(opts.source.Demo || opts.source.Snapshot != ""); err != nil {
 		return err
 	}
 	tri, err := opts.triage.load()
@@ -230,9 +236,12 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 		inv = got.inv
 	}
 	joinVaults(inv, got.vaults, vaults)
-	r := audit.Run(got.tenant, inv, opts.policy.policy(), opts.policy.now)
+	p := opts.policy.policy()
+	p.UnusedDays = opts.usage.UnusedDays
+	r := audit.Run(got.tenant, inv, p, opts.policy.now)
 	r.Source = got.source
 	r.Warnings = append(r.Warnings, got.warnings...)
+	noteUsage(r, got.tenant.Usage)
 	if err := tri.apply(r, opts.policy.now); err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 type snapshotOptions struct {
 	live   liveOptions
 	vaults keyvaultOptions
+	usage  usageOptions
 	Out    string
 	Quiet  bool
 }
@@ -47,6 +48,8 @@ evidence. A read that fails part-way still writes the file, marked
 	f.StringVar(&opts.Out, "out", "", "write the snapshot to `FILE` (required)")
 	opts.live.addFlags(cmd)
 	opts.vaults.addFlags(cmd)
+	opts.usage.addFlags(cmd, false)
+	opts.live.usage = &opts.usage
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on stderr but errors")
 	return cmd
 }
@@ -56,6 +59,9 @@ func snapshotRun(ctx context.Context, s *streams, opts *snapshotOptions) error {
 		return usageErr("snapshot needs --out FILE")
 	}
 	if _, _, err := opts.live.validate(); err != nil {
+		return err
+	}
+	if err := opts.usage.validate(false); err != nil {
 		return err
 	}
 	vaults, err := opts.vaults.read(ctx, s, &opts.live, opts.Quiet)
@@ -74,14 +80,18 @@ func snapshotRun(ctx context.Context, s *streams, opts *snapshotOptions) error {
 	if err := writeFileAtomic(opts.Out, func(w io.Writer) error { return graphclient.WriteSnapshot(w, t, meta) }); err != nil {
 		return inputErr(fmt.Errorf("writing the snapshot to %s: %w", opts.Out, err))
 	}
+	usageWarnings, usageIncomplete := snapshotUsage(t, opts.Out)
 	if !opts.Quiet {
-		s.warn(lr.warnings)
+		s.warn(append(lr.warnings, usageWarnings...))
 	}
 	if !t.Complete {
 		return incompleteErr(fmt.Errorf("snapshot incomplete, written to %s marked \"complete\": false: %s", opts.Out, t.IncompleteReason))
 	}
 	if why := audit.VaultsIncomplete(vaults); why != "" {
 		return incompleteErr(fmt.Errorf("snapshot incomplete, written to %s with the vaults marked \"complete\": false: %s", opts.Out, why))
+	}
+	if usageIncomplete != nil {
+		return usageIncomplete
 	}
 	if s.ErrTTY && !opts.Quiet {
 		s.say(fmt.Sprintf("wrote %s and %s to %s", count(int64(len(t.Applications)), "application"),

@@ -30,6 +30,9 @@
 // that is not JSON, inside or outside $batch. TokenServer is a fake token
 // endpoint to sign in against. Options.Latency delays every answer, for measuring.
 //
+// With Options.Usage it also serves the usage evidence on Graph beta: the
+// credential sign-in activity report and the sign-in log (usage.go).
+//
 // The package never reaches the network beyond the loopback listener it
 // starts, and never changes the tenant it serves.
 package graphtest
@@ -79,6 +82,9 @@ type Options struct {
 	// Faults are tried in order on every request; the first that matches
 	// and has not run out fires.
 	Faults []Fault
+	// Usage, when not nil, is served on Graph beta's credential sign-in
+	// activity report and sign-in log (usage.go).
+	Usage *UsageLog
 }
 
 // Fault is one scripted misbehaviour.
@@ -402,6 +408,9 @@ func (h *Handler) setStatus(i, status int) {
 // route returns the path below the version and, for a listing, the page
 // the request asks for.
 func (h *Handler) route(u *url.URL) (string, int) {
+	if rel, page, ok := usageRoute(u); ok {
+		return rel, page
+	}
 	rel := strings.TrimPrefix(u.Path, "/v1.0")
 	if rel != "/applications" && rel != "/servicePrincipals" {
 		return rel, 0
@@ -492,6 +501,9 @@ func (h *Handler) use(tok string) int {
 
 // read answers a GET.
 func (h *Handler) read(root string, u *url.URL, loopTo int) answer {
+	if strings.HasPrefix(u.Path, "/beta/") {
+		return h.readUsage(root, u)
+	}
 	rel := strings.TrimPrefix(u.Path, "/v1.0")
 	if !strings.HasPrefix(u.Path, "/v1.0/") {
 		return errAnswer(http.StatusNotFound, "the fake serves /v1.0 only")
@@ -634,12 +646,7 @@ func (e *entry) render(b *bytes.Buffer, sel []string, withKeys bool, context str
 		if sel != nil && m.name != "id" && !slices.Contains(sel, m.name) {
 			continue
 		}
-		if n > 0 {
-			b.WriteByte(',')
-		}
-		n++
-		b.WriteString(strconv.Quote(m.name))
-		b.WriteByte(':')
+		memberName(b, &n, m.name)
 		if m.name == "keyCredentials" && !withKeys && e.keyless != nil {
 			b.Write(e.keyless)
 		} else {
@@ -647,6 +654,17 @@ func (e *entry) render(b *bytes.Buffer, sel []string, withKeys bool, context str
 		}
 	}
 	b.WriteByte('}')
+}
+
+// memberName writes the name of an object's next member, after a comma
+// unless it is the first (*n counts the members written).
+func memberName(b *bytes.Buffer, n *int, name string) {
+	if *n > 0 {
+		b.WriteByte(',')
+	}
+	*n++
+	b.WriteString(strconv.Quote(name))
+	b.WriteByte(':')
 }
 
 // The v1.0 members the fake knows, enough for appaudit and the common

@@ -7,7 +7,9 @@
 // --generate N serves a made-up tenant of N applications (and as many
 // service principals) instead of a snapshot, --fault scripts failures, and
 // --token makes every other token a 401, and --token-uses a token a 401
-// after some requests. It serves until interrupted.
+// after some requests. --activity and --failed-sign-ins serve made-up
+// usage evidence on Graph beta (appaudit --usage). It serves until
+// interrupted.
 package main
 
 import (
@@ -60,6 +62,10 @@ func run(args []string) error {
 	maxPage := fs.Int("max-page-size", 0, "largest page whatever $top asks (0: $top decides)")
 	keysOnList := fs.Bool("keys-on-list", false, "return certificate bodies on list pages too")
 	forbidden := fs.Bool("forbidden", false, "answer every read 403, as for an identity without Application.Read.All")
+	activity := fs.Int("activity", 0, "serve a made-up credential sign-in activity report of `N` credentials on Graph beta")
+	failed := fs.Int("failed-sign-ins", 0, "serve a made-up sign-in log with `N` failed service principal sign-ins over the last 30 days on Graph beta")
+	usageForbidden := fs.Bool("usage-forbidden", false, "answer the usage evidence 403, as for an identity without AuditLog.Read.All")
+	usageUnlicensed := fs.Bool("usage-unlicensed", false, "answer the usage evidence 403, as for a tenant without Entra ID P1")
 	var fl faults
 	fs.Var(&fl, "fault", "script a fault: `SPEC` such as path=/applications,page=2,status=429,retry-after=5,times=2 (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -79,8 +85,13 @@ func run(args []string) error {
 	default:
 		return errors.New("give the tenant to serve: --snapshot FILE or --generate N")
 	}
-	h, err := graphtest.NewHandler(t, graphtest.Options{Token: *token, TokenUses: *tokenUses, Forbidden: *forbidden, PageSize: *pageSize, MaxPageSize: *maxPage,
-		KeysOnList: *keysOnList, Latency: *latency, Faults: fl})
+	opts := graphtest.Options{Token: *token, TokenUses: *tokenUses, Forbidden: *forbidden, PageSize: *pageSize, MaxPageSize: *maxPage,
+		KeysOnList: *keysOnList, Latency: *latency, Faults: fl}
+	if *activity > 0 || *failed > 0 || *usageForbidden || *usageUnlicensed {
+		opts.Usage = graphtest.SyntheticUsage(graphtest.UsageSpec{Credentials: *activity, FailedSignIns: *failed, Now: time.Now()})
+		opts.Usage.Forbidden, opts.Usage.Unlicensed = *usageForbidden, *usageUnlicensed
+	}
+	h, err := graphtest.NewHandler(t, opts)
 	if err != nil {
 		return err
 	}
