@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/appaudit/appaudit/audit"
 )
 
 // cloud is one Entra cloud: its name as appaudit writes it and the hosts
@@ -28,7 +30,8 @@ func clouds() []cloud {
 
 // ParseCloud reads a cloud name as appaudit or the Azure tools spell it
 // (public, AzureCloud, usgov, AzureUSGovernment, usgovdod, china,
-// AzureChinaCloud, ...) and returns appaudit's name for it.
+// AzureChinaCloud, ...) and returns appaudit's name for it. An unknown
+// name is an error wrapping an *audit.ChoiceError.
 func ParseCloud(s string) (string, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "public", "azurecloud", "azurepublic", "azurepubliccloud", "global", "commercial":
@@ -40,7 +43,7 @@ func ParseCloud(s string) (string, error) {
 	case "china", "azurechinacloud", "mooncake":
 		return "china", nil
 	}
-	return "", fmt.Errorf("doctor: unknown cloud %q (want public, usgov, usgovdod or china)", s)
+	return "", fmt.Errorf("doctor: %w", &audit.ChoiceError{What: "cloud", Name: s, Choices: []string{"public", "usgov", "usgovdod", "china"}})
 }
 
 // cloudHosts are the authority hosts of a cloud; nil for an unknown one.

@@ -79,7 +79,7 @@ func TestReportErrors(t *testing.T) {
 	}{
 		{"no --from", []string{"report", "-o", "html"}, "needs --from"},
 		{"missing file", []string{"report", "--from", filepath.Join(dir, "nope.json")}, "nope.json: no such file"},
-		{"not a report", []string{"report", "--from", notJSON}, "notes.txt: not a JSON report"},
+		{"not a report", []string{"report", "--from", notJSON}, "notes.txt: not JSON"},
 		{"bad format", []string{"report", "--from", notJSON, "-o", "docx"}, "docx"},
 		{"bad severity", []string{"report", "--from", notJSON, "--min-severity", "bad"}, "--min-severity"},
 		{"too large", []string{"report", "--from", huge}, "huge.json: larger than the 1 GiB a report may be"},
