@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -46,18 +48,47 @@ var versions = sync.OnceValue(func() buildVersion {
 	return buildVersion{v + " " + info.GoVersion, module}
 })
 
-// run builds the command tree, runs it, prints any error on stderr as one
-// line, and returns the exit code for main.
+// run builds the command tree, runs it, prints each error on stderr on a
+// line of its own, and returns the exit code for main.
 func run(ctx context.Context, args []string, s *streams) int {
 	root := newRootCmd(s)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	code := exitCode(err)
-	var e *exitError
-	if err != nil && (!errors.As(err, &e) || e.err != nil) {
-		s.say(err.Error())
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil && cmd == root {
+		err = unknownCommand(root, args, err)
 	}
-	return code
+	for _, e := range errorList(err) {
+		var ee *exitError
+		if !errors.As(e, &ee) {
+			s.say(e.Error())
+		}
+	}
+	return exitCode(err)
+}
+
+// unknownCommand is err, cobra's error for a first argument that names no
+// command, as a usage error of one line with cobra's suggestions; any
+// other error is left as it is.
+func unknownCommand(root *cobra.Command, args []string, err error) error {
+	var ce *cmdError
+	if errors.As(err, &ce) {
+		return err
+	}
+	if _, _, ferr := root.Find(args); ferr == nil {
+		return err
+	}
+	// The root command's only flags are --help and --version, which take
+	// no value: its first argument that is not a flag is the command.
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			detail := fmt.Sprintf("unknown command %q", a)
+			if sugg := root.SuggestionsFor(a); len(sugg) > 0 {
+				detail += "; did you mean " + joinOr(sugg) + "?"
+			}
+			return &cmdError{Reason: reasonUsage, Detail: detail, Hint: "appaudit --help lists the commands", Err: err}
+		}
+	}
+	return err
 }
 
 func newRootCmd(s *streams) *cobra.Command {
@@ -74,12 +105,14 @@ appaudit only reads: it never writes to a tenant.`,
 		Version:       appVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// unknownCommand suggests the commands this close to a mistyped one.
+		SuggestionsMinimumDistance: 2,
 	}
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return usageErr("%v (see --help)", err)
+		return &cmdError{Reason: reasonUsage, Detail: err.Error(), Hint: "see --help", Err: err}
 	})
 	root.AddCommand(
 		newScanCmd(s, nil),

@@ -28,7 +28,9 @@ the tenant ID, the cloud, when and how long the read took, and whether it is
 complete, in the snapshot format scan --snapshot reads
 (docs/snapshot-format.md): audits can be repeated offline and kept as
 evidence. A read that fails part-way still writes the file, marked
-"complete": false, and exits 3.`,
+"complete": false, and exits 3. A new snapshot file is readable by its
+owner only, since it lists the tenant's app registrations; a file that
+exists keeps its mode.`,
 		Example: `  appaudit snapshot --out tenant.json
   appaudit snapshot --auth managed-identity --out /audits/$(date +%F).json --quiet
   appaudit scan --snapshot tenant.json --certs ./certs --deployed deployed.csv`,
@@ -54,20 +56,25 @@ func snapshotRun(ctx context.Context, s *streams, opts *snapshotOptions) error {
 	if _, _, err := opts.live.validate(); err != nil {
 		return err
 	}
+	// A snapshot that cannot be written is found before the read, which
+	// may take minutes.
+	if problem := unwritable(opts.Out); problem != "" {
+		return &cmdError{Reason: reasonOutput, Flag: "--out", Value: opts.Out, Detail: problem}
+	}
 	lr, err := opts.live.read(ctx, s, opts.Quiet)
 	if err != nil {
 		return err
 	}
 	t := lr.tenant
 	meta := graphclient.SnapshotMeta{Tool: "appaudit " + appVersion(), ReadTime: lr.elapsed}
-	if err := writeFileAtomic(opts.Out, func(w io.Writer) error { return graphclient.WriteSnapshot(w, t, meta) }); err != nil {
-		return inputErr(fmt.Errorf("writing the snapshot to %s: %w", opts.Out, err))
+	if err := writeFileAtomic(opts.Out, snapshotPerm, func(w io.Writer) error { return graphclient.WriteSnapshot(w, t, meta) }); err != nil {
+		return flagErr(reasonOutput, "--out", opts.Out, err)
 	}
 	if !opts.Quiet {
 		s.warn(lr.warnings)
 	}
 	if !t.Complete {
-		return incompleteErr(fmt.Errorf("snapshot incomplete, written to %s marked \"complete\": false: %s", opts.Out, t.IncompleteReason))
+		return incompleteErr(fmt.Sprintf("snapshot incomplete, written to %s marked \"complete\": false: %s", opts.Out, t.IncompleteReason))
 	}
 	if s.ErrTTY && !opts.Quiet {
 		s.say(fmt.Sprintf("wrote %s and %s to %s", count(int64(len(t.Applications)), "application"),

@@ -73,7 +73,7 @@ func (o *sourceOptions) loadTenant(ctx context.Context, s *streams, now time.Tim
 	case o.Snapshot != "":
 		t, err := graphclient.ReadSnapshotFile(o.Snapshot)
 		if err != nil {
-			return loaded{}, inputErr(err)
+			return loaded{}, flagErr(reasonInput, "--snapshot", o.Snapshot, err)
 		}
 		src := tenantSource("snapshot", t)
 		src.Path = o.Snapshot
