@@ -11,8 +11,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set at link time (-ldflags "-X main.version=v1.2.3"); when it
-// is not, the module version from the build info is used.
+// version is set at link time in release builds:
+//
+//	go build -ldflags "-X main.version=v1.2.3" ./cmd/appaudit
+//
+// When it is not, the module version from the build info is used (what
+// `go install github.com/appaudit/appaudit/cmd/appaudit@v1.2.3` records),
+// or "devel" and the VCS revision for a build from a checkout.
 var version = ""
 
 // appVersion is the version as --version, the reports and snapshots
@@ -28,25 +33,51 @@ type buildVersion struct{ full, module string }
 
 // versions reads the build info once.
 var versions = sync.OnceValue(func() buildVersion {
-	if version != "" {
-		return buildVersion{version, version}
-	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
+		info = nil
+	}
+	return versionOf(version, info)
+})
+
+// versionOf is the version a build says of itself: the one set at link
+// time, or else the module version from info (nil when there is none),
+// or else "devel".
+func versionOf(linked string, info *debug.BuildInfo) buildVersion {
+	if linked != "" {
+		return buildVersion{linked, linked}
+	}
+	if info == nil {
 		return buildVersion{"unknown", "unknown"}
 	}
-	v := info.Main.Version
+	module := info.Main.Version
+	if module == "" || module == "(devel)" {
+		module = "devel"
+	}
+	full := module
+	var revision, modified string
 	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " (" + s.Value[:12] + ")"
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			modified = s.Value
 		}
 	}
-	module := info.Main.Version
-	if module == "" {
-		module = "unknown"
+	// A module version from a tag or a pseudo-version names the revision
+	// already; a build from a checkout says which.
+	if module == "devel" && len(revision) >= 12 {
+		full += " (" + revision[:12]
+		if modified == "true" {
+			full += ", modified"
+		}
+		full += ")"
 	}
-	return buildVersion{v + " " + info.GoVersion, module}
-})
+	if info.GoVersion != "" {
+		full += " " + info.GoVersion
+	}
+	return buildVersion{full, module}
+}
 
 // run builds the command tree, runs it, prints each error on stderr on a
 // line of its own, and returns the exit code for main.
