@@ -58,27 +58,26 @@ func toFiles(outs []output) bool {
 // than after it.
 func (o *outputOptions) parse() ([]output, error) {
 	var outs []output
-	var stdout []string
+	var stdout []int // the outputs to stdout, by index
 	for _, raw := range o.Outputs {
 		spec, err := reports.ParseOutputSpec(raw)
 		if err != nil {
 			return nil, flagErr(reasonUsage, "-o", raw, err)
 		}
-		out := output{OutputSpec: spec, flag: "-o", value: raw}
 		if spec.Path == "" {
-			stdout = append(stdout, raw)
-			if o.OutputFile != "" {
-				out.Path, out.flag, out.value = o.OutputFile, "--output-file", o.OutputFile
-			}
+			stdout = append(stdout, len(outs))
 		}
-		outs = append(outs, out)
+		outs = append(outs, output{OutputSpec: spec, flag: "-o", value: raw})
 	}
-	if len(stdout) > 1 {
+	switch {
+	case len(stdout) > 1:
 		return nil, &cmdError{Reason: reasonUsage, Detail: "only one report can go to stdout",
 			Hint: "give the others a file: " + fileSuggestion(outs)}
-	}
-	if len(stdout) == 0 && o.OutputFile != "" {
+	case len(stdout) == 0 && o.OutputFile != "":
 		return nil, usageErr("--output-file names the file for the stdout report, but every -o already has a file")
+	case o.OutputFile != "":
+		out := &outs[stdout[0]]
+		out.Path, out.flag, out.value = o.OutputFile, "--output-file", o.OutputFile
 	}
 	for _, out := range outs {
 		if out.Path == "" {
@@ -98,7 +97,7 @@ func fileSuggestion(outs []output) string {
 	first := true
 	for _, o := range outs {
 		v := o.value
-		if o.flag == "-o" && o.Path == "" {
+		if o.Path == "" {
 			if !first {
 				v = o.Format.Name + "=report." + o.Format.Extension
 			}

@@ -130,6 +130,8 @@ func TestScanUsageErrors(t *testing.T) {
 		{"two outputs on stdout", []string{"scan", "--demo", "-o", "json", "-o", "csv"}, "appaudit: only one report can go to stdout (give the others a file: -o json -o csv=report.csv)\n"},
 		{"three outputs on stdout", []string{"scan", "--demo", "-o", "table", "-o", "html=r.html", "-o", "json", "-o", "sarif"},
 			"appaudit: only one report can go to stdout (give the others a file: -o table -o html=r.html -o json=report.json -o sarif=report.sarif)\n"},
+		{"two outputs on stdout and --output-file", []string{"scan", "--demo", "-o", "json", "-o", "csv", "--output-file", "out.json"},
+			"appaudit: only one report can go to stdout (give the others a file: -o json -o csv=report.csv)\n"},
 		{"missing snapshot", []string{"scan", "--snapshot", filepath.Join(dir, "nope.json")}, "appaudit: --snapshot " + filepath.Join(dir, "nope.json") + ": no such file\n"},
 		{"snapshot is a directory", []string{"scan", "--snapshot", dir}, "appaudit: --snapshot " + dir + ": is a directory\n"},
 		{"stray argument", []string{"scan", "--demo", "extra"}, "takes no arguments"},
