@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -68,14 +67,6 @@ func CloudNames() []string {
 	return names
 }
 
-// UnknownCloudError is LookupCloud's answer to a name it does not know.
-type UnknownCloudError struct{ Name string }
-
-func (e *UnknownCloudError) Error() string {
-	return fmt.Sprintf("unknown cloud %q (clouds: %s; the Azure CLI's names AzureCloud, AzureUSGovernment and AzureChinaCloud are taken too)",
-		e.Name, strings.Join(CloudNames(), ", "))
-}
-
 // LookupCloud finds a cloud by appaudit's name or one of its aliases,
 // ignoring case and the white space around it.
 func LookupCloud(name string) (Cloud, error) {
@@ -85,7 +76,7 @@ func LookupCloud(name string) (Cloud, error) {
 			return c, nil
 		}
 	}
-	return Cloud{}, &UnknownCloudError{Name: name}
+	return Cloud{}, &ChoiceError{What: "cloud", Name: name, Choices: CloudNames()}
 }
 
 // CloudOfAuthorityHost names the cloud whose sign-in authority is at host

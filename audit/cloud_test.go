@@ -25,8 +25,8 @@ func TestLookupCloud(t *testing.T) {
 		}
 	}
 	_, err := audit.LookupCloud("AzureGermanCloud")
-	var unknown *audit.UnknownCloudError
-	if !errors.As(err, &unknown) || unknown.Name != "AzureGermanCloud" || !strings.Contains(err.Error(), "clouds: public, usgov, usgovdod, china") {
+	var unknown *audit.ChoiceError
+	if !errors.As(err, &unknown) || unknown.Name != "AzureGermanCloud" || !strings.Contains(err.Error(), "want one of public, usgov, usgovdod, china") {
 		t.Errorf("an unknown cloud: %v", err)
 	}
 }

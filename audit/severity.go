@@ -41,7 +41,8 @@ func (s Severity) String() string {
 	return severityNames[s]
 }
 
-// ParseSeverity reads a severity name, case-insensitively.
+// ParseSeverity reads a severity name, case-insensitively. An unknown name
+// is an error wrapping a *ChoiceError.
 func ParseSeverity(name string) (Severity, error) {
 	n := strings.ToLower(strings.TrimSpace(name))
 	for s := SeverityInfo; s <= SeverityCritical; s++ {
@@ -49,7 +50,11 @@ func ParseSeverity(name string) (Severity, error) {
 			return s, nil
 		}
 	}
-	return 0, fmt.Errorf("audit: unknown severity %q (want one of critical, high, medium, low, info)", name)
+	choices := make([]string, 0, len(severityNames))
+	for _, s := range Severities() {
+		choices = append(choices, s.String())
+	}
+	return 0, fmt.Errorf("audit: %w", &ChoiceError{What: "severity", Name: name, Choices: choices})
 }
 
 // MarshalText writes the severity's name.

@@ -132,11 +132,12 @@ func (r *Result) Suppress(entries []Suppression, now time.Time) {
 // Baseline leaves out of r.Findings the findings whose fingerprint is in
 // the baseline report base (named name), and counts what is new,
 // unchanged and resolved in Summary.Baseline. A finding suppressed in r is
-// neither new nor resolved. It refuses a baseline of another tenant, and
-// warns when the baseline did not hold every finding it found.
+// neither new nor resolved. It refuses a baseline of another tenant (a
+// *BaselineError), and warns when the baseline did not hold every finding
+// it found.
 func (r *Result) Baseline(base *Result, name string) error {
 	if base.Source.TenantID != "" && r.Source.TenantID != "" && !strings.EqualFold(base.Source.TenantID, r.Source.TenantID) {
-		return fmt.Errorf("audit: the baseline %s is a report on tenant %s, not on %s (give a report of the same tenant)", name, base.Source.TenantID, r.Source.TenantID)
+		return &BaselineError{Report: name, ReportTenant: base.Source.TenantID, Tenant: r.Source.TenantID}
 	}
 	if base.Summary.Hidden > 0 || base.Summary.Baseline != nil {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the baseline %s does not list every finding it found (it was written with --min-severity or --baseline), so those will show as new: make baselines without either", name))

@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -149,7 +150,10 @@ func TestBaselineRefusesAnotherTenantAndWarnsWhenFiltered(t *testing.T) {
 	base := triageResult(t)
 	base.Source.TenantID = "t2"
 	r := triageResult(t)
-	if err := r.Baseline(base, "other.json"); err == nil || !strings.Contains(err.Error(), "other.json") || !strings.Contains(err.Error(), "t2") {
+	err := r.Baseline(base, "other.json")
+	var be *audit.BaselineError
+	if !errors.As(err, &be) || *be != (audit.BaselineError{Report: "other.json", ReportTenant: "t2", Tenant: r.Source.TenantID}) ||
+		err.Error() != "audit: the baseline other.json is a report on tenant t2, not on "+r.Source.TenantID+" (give a report of the same tenant)" {
 		t.Errorf("error %v", err)
 	}
 	base = triageResult(t)

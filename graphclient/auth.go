@@ -20,6 +20,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/appaudit/appaudit/audit"
 )
 
 // AuthMode is how appaudit signs in to read Graph.
@@ -56,18 +58,24 @@ func AuthModes() []AuthMode {
 		AuthWorkloadIdentity, AuthAzureCLI, AuthDeviceCode, AuthToken}
 }
 
-// ParseAuthMode reads a mode name.
+// ParseAuthMode reads a mode name. An unknown name is an error wrapping an
+// *audit.ChoiceError.
 func ParseAuthMode(s string) (AuthMode, error) {
 	for _, m := range AuthModes() {
 		if strings.EqualFold(string(m), strings.TrimSpace(s)) {
 			return m, nil
 		}
 	}
+	return "", fmt.Errorf("graphclient: %w", &audit.ChoiceError{What: "sign-in mode", Name: s, Choices: modeNames()})
+}
+
+// modeNames are the names of AuthModes.
+func modeNames() []string {
 	names := make([]string, 0, 8)
 	for _, m := range AuthModes() {
 		names = append(names, string(m))
 	}
-	return "", fmt.Errorf("graphclient: unknown sign-in mode %q (modes: %s)", s, strings.Join(names, ", "))
+	return names
 }
 
 // AuthOptions are what a sign-in mode needs. Secrets come in here, never
@@ -153,8 +161,8 @@ func (c *Credential) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 }
 
 // NewCredential makes the credential of o.Mode. A mode that lacks what it
-// needs (a tenant, a client ID, a secret) is an error here, before any
-// request; a sign-in that fails later is a *SignInError from GetToken.
+// needs (a tenant, a client ID, a secret) is a *ConfigError here, before
+// any request; a sign-in that fails later is a *SignInError from GetToken.
 func NewCredential(o AuthOptions) (*Credential, error) {
 	cred, err := newAzCredential(o)
 	if err != nil {
@@ -176,13 +184,13 @@ func newAzCredential(o AuthOptions) (azcore.TokenCredential, error) {
 			}
 		}
 		if len(missing) > 0 {
-			return fmt.Errorf("graphclient: sign-in with %s needs %s", o.Mode, strings.Join(missing, " and "))
+			return &ConfigError{Setting: SettingAuth, Value: string(o.Mode), Msg: "needs " + strings.Join(missing, " and ")}
 		}
 		return nil
 	}
 	wrap := func(c azcore.TokenCredential, err error) (azcore.TokenCredential, error) {
 		if err != nil {
-			return nil, fmt.Errorf("graphclient: setting up sign-in with %s: %s", o.Mode, redact(oneLine(err.Error()), o.ClientSecret, o.AccessToken))
+			return nil, &ConfigError{Setting: SettingAuth, Value: string(o.Mode), Msg: "cannot be set up: " + redact(oneLine(err.Error()), o.ClientSecret, o.AccessToken)}
 		}
 		return c, nil
 	}
@@ -202,7 +210,7 @@ func newAzCredential(o AuthOptions) (azcore.TokenCredential, error) {
 			return nil, err
 		}
 		if len(o.Certificates) == 0 || o.PrivateKey == nil {
-			return nil, fmt.Errorf("graphclient: sign-in with %s needs a certificate and its private key (--client-cert)", o.Mode)
+			return nil, &ConfigError{Setting: SettingAuth, Value: string(o.Mode), Msg: "needs a certificate and its private key (--client-cert)"}
 		}
 		return wrap(azidentity.NewClientCertificateCredential(o.TenantID, o.ClientID, o.Certificates, o.PrivateKey, &azidentity.ClientCertificateCredentialOptions{
 			ClientOptions: client, DisableInstanceDiscovery: o.DisableInstanceDiscovery}))
@@ -230,7 +238,7 @@ func newAzCredential(o AuthOptions) (azcore.TokenCredential, error) {
 	case AuthToken:
 		return newStaticToken(o)
 	}
-	return nil, fmt.Errorf("graphclient: unknown sign-in mode %q", o.Mode)
+	return nil, fmt.Errorf("graphclient: %w", &audit.ChoiceError{What: "sign-in mode", Name: string(o.Mode), Choices: modeNames()})
 }
 
 // staticToken is a token the caller already has (--auth token).
@@ -255,10 +263,11 @@ func newStaticToken(o AuthOptions) (*staticToken, error) {
 	}
 	tok := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(o.AccessToken), "Bearer "))
 	if tok == "" {
-		return nil, fmt.Errorf("graphclient: sign-in with token needs an access token in %s (for example from `az account get-access-token --resource-type ms-graph --query accessToken -o tsv`)", src)
+		return nil, &ConfigError{Setting: SettingAuth, Value: string(AuthToken), Msg: "needs an access token in " + src,
+			Hint: "for example from `az account get-access-token --resource-type ms-graph --query accessToken -o tsv`"}
 	}
 	if strings.ContainsAny(tok, " \t\r\n") {
-		return nil, fmt.Errorf("graphclient: %s holds more than one word: give the access token alone", src)
+		return nil, &ConfigError{Setting: SettingAuth, Value: string(AuthToken), Msg: src + " holds more than one word", Hint: "give the access token alone"}
 	}
 	s := &staticToken{token: tok, source: src, now: o.Now, scope: o.Cloud.Scope()}
 	s.graph = []string{audience(graphAppID), audience(s.scope)}

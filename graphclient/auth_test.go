@@ -214,7 +214,9 @@ func TestClientSecret(t *testing.T) {
 func TestClientSecretNeedsItsSettings(t *testing.T) {
 	o := graphclient.AuthOptions{Mode: graphclient.AuthClientSecret, ClientID: clientID}
 	_, err := graphclient.NewCredential(o)
-	if err == nil || !strings.Contains(err.Error(), "AZURE_TENANT_ID") || !strings.Contains(err.Error(), "AZURE_CLIENT_SECRET") || strings.Contains(err.Error(), "AZURE_CLIENT_ID") {
+	var ce *graphclient.ConfigError
+	if !errors.As(err, &ce) || ce.Setting != graphclient.SettingAuth || ce.Value != "client-secret" ||
+		ce.Msg != "needs a tenant ID (AZURE_TENANT_ID or --tenant) and a client secret (AZURE_CLIENT_SECRET)" {
 		t.Errorf("error %v: want the two that are missing", err)
 	}
 }
@@ -273,9 +275,14 @@ func TestStaticToken(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	for _, bad := range []string{"", "two words"} {
-		if _, err := graphclient.NewCredential(opts(bad)); err == nil || !strings.Contains(err.Error(), "APPAUDIT_ACCESS_TOKEN") {
-			t.Errorf("%q: %v", bad, err)
+	for bad, want := range map[string]string{
+		"":          "graphclient: sign-in mode token: needs an access token in APPAUDIT_ACCESS_TOKEN (for example from `az account get-access-token --resource-type ms-graph --query accessToken -o tsv`)",
+		"two words": "graphclient: sign-in mode token: APPAUDIT_ACCESS_TOKEN holds more than one word (give the access token alone)",
+	} {
+		_, err := graphclient.NewCredential(opts(bad))
+		var ce *graphclient.ConfigError
+		if !errors.As(err, &ce) || ce.Setting != graphclient.SettingAuth || err.Error() != want {
+			t.Errorf("%q: %v\nwant %s", bad, err, want)
 		}
 	}
 }

@@ -172,6 +172,41 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// ConfigError is a setting the client cannot work with, found before
+// anything is sent: a Graph URL it will not send a token to, a sign-in
+// mode without what it needs. An unknown sign-in mode or cloud is an
+// *audit.ChoiceError instead.
+type ConfigError struct {
+	Setting Setting // which setting is at fault
+	Value   string  // its value as given (clipped), never a secret; may be empty
+	Msg     string  // what is wrong, lower case
+	Hint    string  // what to do about it; may be empty
+	Err     error   // the underlying error, if any
+}
+
+// Setting names what a ConfigError is about.
+type Setting string
+
+// The settings a ConfigError can be about.
+const (
+	SettingAuth     Setting = "sign-in mode" // AuthOptions.Mode, and what the mode needs
+	SettingGraphURL Setting = "Graph URL"    // ResolveEndpoint's graphURL
+)
+
+func (e *ConfigError) Error() string {
+	s := "graphclient: " + string(e.Setting)
+	if e.Value != "" {
+		s += " " + e.Value
+	}
+	s += ": " + e.Msg
+	if e.Hint != "" {
+		s += " (" + e.Hint + ")"
+	}
+	return s
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
 // The one permission appaudit needs, and how to get it.
 const hintPermission = "the signed-in identity needs the Microsoft Graph permission Application.Read.All: " +
 	"an application permission with admin consent for a service principal or managed identity, a delegated one for a user; see the README's Permissions section"

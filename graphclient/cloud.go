@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/appaudit/appaudit/audit"
@@ -100,6 +101,9 @@ func (e Endpoint) onHost(u *url.URL) bool {
 // that cloud is the one chosen: a Graph host of another cloud is an error,
 // as its tokens would come from the wrong authority. Any other host (a
 // proxy, a fake server) gets tokens for the chosen cloud's Graph.
+//
+// An unknown cloud is an error wrapping an *audit.ChoiceError, and a
+// graphURL it refuses a *ConfigError.
 func ResolveEndpoint(cloud, graphURL string) (Endpoint, error) {
 	c, err := LookupCloud(cloud)
 	if err != nil {
@@ -112,21 +116,27 @@ func ResolveEndpoint(cloud, graphURL string) (Endpoint, error) {
 	}
 	u, err := url.Parse(strings.TrimSpace(graphURL))
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return Endpoint{}, fmt.Errorf("graphclient: Graph URL %q is not an http(s) URL with a host (for example https://graph.microsoft.us or http://127.0.0.1:8080)", clip(graphURL))
+		return Endpoint{}, &ConfigError{Setting: SettingGraphURL, Value: strconv.Quote(clip(graphURL)), Msg: "not an http(s) URL with a host",
+			Hint: "for example https://graph.microsoft.us or http://127.0.0.1:8080"}
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return Endpoint{}, fmt.Errorf("graphclient: Graph URL %s: give only the scheme, host and port (and a path prefix), with no user, query or fragment", u.Scheme+"://"+u.Host)
+		return Endpoint{}, &ConfigError{Setting: SettingGraphURL, Value: u.Scheme + "://" + u.Host, Msg: "has a user, a query or a fragment",
+			Hint: "give only the scheme, host and port, and a path prefix"}
 	}
 	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
-		return Endpoint{}, fmt.Errorf("graphclient: Graph URL %s: plain http is allowed only for localhost, 127.0.0.1 and ::1, since requests carry an access token; use https", u.Scheme+"://"+u.Host)
+		return Endpoint{}, &ConfigError{Setting: SettingGraphURL, Value: u.Scheme + "://" + u.Host,
+			Msg: "plain http is allowed only for localhost, 127.0.0.1 and ::1, since requests carry an access token", Hint: "use https"}
 	}
 	path := strings.TrimRight(u.Path, "/")
 	if last := path[strings.LastIndexByte(path, '/')+1:]; strings.EqualFold(last, "v1.0") || strings.EqualFold(last, "beta") {
-		return Endpoint{}, fmt.Errorf("graphclient: Graph URL %s: leave out the version (%s); appaudit adds /v1.0", u.Scheme+"://"+u.Host+u.Path, last)
+		return Endpoint{}, &ConfigError{Setting: SettingGraphURL, Value: u.Scheme + "://" + u.Host + u.Path, Msg: "ends with the version " + last,
+			Hint: "leave it out; appaudit adds /v1.0"}
 	}
 	if other, ok := cloudOfGraphHost(u.Hostname()); ok {
 		if other.Name != c.Name {
-			return Endpoint{}, fmt.Errorf("graphclient: Graph URL %s is the %s cloud's Microsoft Graph, but the cloud is %s (tokens do not cross clouds): choose the %s cloud", u.Host, other.Name, c.Name, other.Name)
+			return Endpoint{}, &ConfigError{Setting: SettingGraphURL, Value: u.Host,
+				Msg:  fmt.Sprintf("is the %s cloud's Microsoft Graph, but the cloud is %s, and tokens do not cross clouds", other.Name, c.Name),
+				Hint: "choose the " + other.Name + " cloud"}
 		}
 		e.Scope = other.Scope()
 	}

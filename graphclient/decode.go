@@ -44,7 +44,17 @@ func (e *DecodeError) Error() string {
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Column)
 	}
-	b.WriteString(": ")
+	b.WriteString(": " + e.What())
+	if e.Hint != "" {
+		b.WriteString(" (" + e.Hint + ")")
+	}
+	return b.String()
+}
+
+// What is the fault without the file, its position and the hint: the
+// object and the member at fault, as far as they are known, and Msg.
+func (e *DecodeError) What() string {
+	var b strings.Builder
 	if e.Object != "" {
 		b.WriteString(e.Object)
 		var who []string
@@ -71,9 +81,6 @@ func (e *DecodeError) Error() string {
 		b.WriteString(e.Field + ": ")
 	}
 	b.WriteString(e.Msg)
-	if e.Hint != "" {
-		b.WriteString(" (" + e.Hint + ")")
-	}
 	return b.String()
 }
 

@@ -1,6 +1,7 @@
 package reports_test
 
 import (
+	"bytes"
 	"io"
 	"testing"
 
@@ -45,4 +46,30 @@ func BenchmarkFormats100k(b *testing.B) {
 			b.ReportMetric(float64(len(r.Objects)), "objects")
 		})
 	}
+}
+
+// BenchmarkReadJSON100k reads back the JSON report of 100,000
+// applications, as report --from and --baseline do. Run with:
+//
+//	go test -run='^$' -bench=ReadJSON100k -benchmem -benchtime=3x ./reports/
+func BenchmarkReadJSON100k(b *testing.B) {
+	var buf bytes.Buffer
+	if err := jsonFormat(b).New(reports.Options{}).Write(&buf, largeResult(100_000)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := reports.ReadJSON(bytes.NewReader(buf.Bytes()), "report.json"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len())/1e6, "MB")
+}
+
+func jsonFormat(b *testing.B) reports.Format {
+	f, err := reports.Lookup("json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return f
 }

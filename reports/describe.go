@@ -180,3 +180,14 @@ func mostSevere(r *audit.Result) ([]audit.Finding, string) {
 	return r.Findings[:readableMaxFindings], fmt.Sprintf("The %d most severe findings are listed; the other %d are in the JSON and CSV reports (-o json, -o csv).",
 		readableMaxFindings, len(r.Findings)-readableMaxFindings)
 }
+
+// FindingsLine says how many findings r has, by severity, and which the
+// reports leave out: "25 findings: 7 critical, 3 high (2 suppressed by 1
+// --ignore entry)". A command prints it when every report goes to a file.
+func FindingsLine(r *audit.Result) string {
+	line := count(r.Summary.Findings, "finding")
+	if parts := severityCounts(r.Summary, func(_ audit.Severity, s string) string { return s }); len(parts) > 0 {
+		line += ": " + strings.Join(parts, ", ")
+	}
+	return line + withheldNote(r)
+}

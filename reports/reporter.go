@@ -58,7 +58,8 @@ func Formats() []Format {
 	}
 }
 
-// Lookup finds a format by name.
+// Lookup finds a format by name. An unknown name is an error wrapping an
+// *audit.ChoiceError.
 func Lookup(name string) (Format, error) {
 	var names []string
 	for _, f := range Formats() {
@@ -67,7 +68,7 @@ func Lookup(name string) (Format, error) {
 		}
 		names = append(names, f.Name)
 	}
-	return Format{}, fmt.Errorf("reports: unknown format %q (want one of %s)", name, strings.Join(names, ", "))
+	return Format{}, fmt.Errorf("reports: %w", &audit.ChoiceError{What: "format", Name: name, Choices: names})
 }
 
 // OutputSpec is one -o value: a format, and the file to write it to (empty
@@ -77,7 +78,9 @@ type OutputSpec struct {
 	Path   string
 }
 
-// ParseOutputSpec reads "FORMAT" or "FORMAT=FILE".
+// ParseOutputSpec reads "FORMAT" or "FORMAT=FILE". An unknown format is an
+// error wrapping an *audit.ChoiceError, and FORMAT= without a file a
+// *SpecError.
 func ParseOutputSpec(s string) (OutputSpec, error) {
 	name, path, hasPath := strings.Cut(s, "=")
 	f, err := Lookup(strings.ToLower(strings.TrimSpace(name)))
@@ -85,7 +88,20 @@ func ParseOutputSpec(s string) (OutputSpec, error) {
 		return OutputSpec{}, err
 	}
 	if hasPath && strings.TrimSpace(path) == "" {
-		return OutputSpec{}, fmt.Errorf("reports: %s= names no file (write -o %s=report.%s, or -o %s for stdout)", name, f.Name, f.Extension, f.Name)
+		return OutputSpec{}, &SpecError{Spec: s, Msg: "names no file",
+			Hint: fmt.Sprintf("write %s=report.%s, or %s for stdout", f.Name, f.Extension, f.Name)}
 	}
 	return OutputSpec{Format: f, Path: path}, nil
+}
+
+// SpecError is an output spec ParseOutputSpec cannot use, other than an
+// unknown format: what is wrong with it, and what would do.
+type SpecError struct {
+	Spec string // the spec as given: "json="
+	Msg  string // what is wrong, lower case
+	Hint string // a spec that would do
+}
+
+func (e *SpecError) Error() string {
+	return fmt.Sprintf("reports: %s %s (%s)", e.Spec, e.Msg, e.Hint)
 }

@@ -2,11 +2,16 @@ package reports_test
 
 import (
 	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/audittest"
+	"github.com/appaudit/appaudit/graphclient"
 	"github.com/appaudit/appaudit/reports"
 )
 
@@ -28,18 +33,88 @@ func TestJSONRoundTrip(t *testing.T) {
 
 func TestReadJSONErrors(t *testing.T) {
 	tests := []struct{ name, in, want string }{
-		{"empty", "", "empty file"},
-		{"not json", "hello", "not a JSON report"},
-		{"other json", `{"value": []}`, "no schemaVersion"},
-		{"future version", `{"schemaVersion": "2", "findings": []}`, `schema version "2"`},
-		{"wrong type", `{"schemaVersion": "1", "complete": "yes"}`, "not an appaudit JSON report"},
-		{"no severity", `{"schemaVersion": "1", "findings": [{"check": "cert-expired", "severity": "high"}, {"check": "cert-expired"}]}`, `findings[1] (check "cert-expired") has no severity`},
+		{"empty", "", "reports: old.json: empty file (write a report with -o json=FILE)"},
+		{"not json", "hello", "reports: old.json: not JSON: invalid character 'h' looking for beginning of value at byte 1 (" + hintWriteReport + ")"},
+		{"other json", `{"id": 1}`, "reports: old.json: a JSON object without schemaVersion, not an appaudit JSON report (" + hintWriteReport + ")"},
+		{"future version", `{"schemaVersion": "2", "tool": "appaudit v2.0.0", "findings": []}`,
+			"reports: old.json: an appaudit report of schema version 2, but this appaudit reads version 1 reports (it was written by appaudit v2.0.0; render it with the appaudit that wrote it, or write the report again with this one)"},
+		{"future version, other shape", `{"schemaVersion": "2.1", "complete": "partly"}`,
+			"reports: old.json: an appaudit report of schema version 2.1, but this appaudit reads version 1 reports (render it with the appaudit that wrote it, or write the report again with this one)"},
+		{"wrong type", `{"schemaVersion": "1", "complete": "yes"}`,
+			"reports: old.json: not an appaudit JSON report: complete holds a JSON string where a report has bool (was the report edited? write one with -o json=FILE)"},
+		{"no severity", `{"schemaVersion": "1", "findings": [{"check": "cert-expired", "severity": "high"}, {"check": "cert-expired"}]}`,
+			`reports: old.json: findings[1] (check "cert-expired") has no severity (was the report edited? write one with -o json=FILE)`},
+		{"trailing data", `{"schemaVersion": "1"} {"schemaVersion": "1"}`,
+			"reports: old.json: not JSON: invalid character '{' after top-level value at byte 24 (" + hintWriteReport + ")"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := reports.ReadJSON(strings.NewReader(tc.in), "old.json")
-			if err == nil || !strings.Contains(err.Error(), "old.json") || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %v: want one naming old.json and saying %q", err, tc.want)
+			var re *reports.ReadError
+			if !errors.As(err, &re) || re.Name != "old.json" || err.Error() != tc.want {
+				t.Errorf("error %v\nwant         %s", err, tc.want)
+			}
+		})
+	}
+}
+
+const (
+	hintWriteReport = "report --from and --baseline read the report written with -o json=FILE"
+	hintSnapshot    = "scan --snapshot reads it; " + hintWriteReport
+)
+
+// A file given to report --from or --baseline that is not an appaudit
+// JSON report is named for what it is: every other format as this
+// package's writers write it (the golden files), an appaudit snapshot as
+// graphclient writes it, `az ad app list --all` output (graphclient's
+// test data, captured from Azure CLI), a Graph collection page in the
+// shape of the response example of
+// https://learn.microsoft.com/graph/api/application-list, and a SARIF
+// file.
+func TestReadJSONSaysWhatAFileIs(t *testing.T) {
+	golden := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("testdata", "golden", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	var snap bytes.Buffer
+	tenant := audittest.Tenant(audittest.App("00000000-0000-4000-a000-000000000001", "Payroll"))
+	if err := graphclient.WriteSnapshot(&snap, tenant, graphclient.SnapshotMeta{Tool: "appaudit test"}); err != nil {
+		t.Fatal(err)
+	}
+	azList, err := os.ReadFile("../graphclient/testdata/az-ad-app-list.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const graphPage = `{
+  "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications",
+  "value": [
+    {"appId": "00000000-0000-0000-0000-000000000000", "identifierUris": ["http://contoso/"], "displayName": "My app", "keyCredentials": [], "passwordCredentials": []}
+  ]
+}`
+	hintOthers := hintWriteReport + ", and write every other format from it"
+	for _, tc := range []struct{ name, in, msg, hint string }{
+		{"table", golden("fixture.txt"), "a table report, not the JSON report", hintOthers},
+		{"csv", golden("fixture.csv"), "a CSV report, not the JSON report", hintOthers},
+		{"markdown", golden("fixture.md"), "a Markdown report, not the JSON report", hintOthers},
+		{"html", golden("fixture.html"), "an HTML report, not the JSON report", hintOthers},
+		{"junit", golden("fixture.xml"), "an XML file (a JUnit report?), not the JSON report", hintOthers},
+		{"prometheus", golden("fixture.prom"), "a Prometheus report, not the JSON report", hintOthers},
+		{"sarif", golden("fixture.sarif"), "a SARIF file, not the JSON report", hintWriteReport + ", and write SARIF from it"},
+		{"snapshot", snap.String(), "an appaudit snapshot, not a report", hintSnapshot},
+		{"az ad app list", string(azList), "a JSON array, such as az ad app list prints, not a report", hintSnapshot},
+		{"graph page", graphPage, `a Graph page {"value": [...]}, not a report`, hintSnapshot},
+		{"newer report", strings.Replace(golden("fixture.json"), `"schemaVersion": "1"`, `"schemaVersion": "2"`, 1),
+			"an appaudit report of schema version 2, but this appaudit reads version 1 reports",
+			"it was written by appaudit test; render it with the appaudit that wrote it, or write the report again with this one"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := reports.ReadJSON(strings.NewReader(tc.in), "saved")
+			var re *reports.ReadError
+			if !errors.As(err, &re) || re.Msg != tc.msg || re.Hint != tc.hint {
+				t.Errorf("got %v\nwant msg  %q\nand hint %q", err, tc.msg, tc.hint)
 			}
 		})
 	}
@@ -52,12 +127,17 @@ func TestParseOutputSpec(t *testing.T) {
 		{"table", "table", "", ""},
 		{"JSON=out/report.json", "json", "out/report.json", ""},
 		{"json=a=b.json", "json", "a=b.json", ""},
-		{"json=", "", "", "names no file"},
-		{"docx", "", "", `unknown format "docx"`},
+		{"json=", "", "", "reports: json= names no file (write json=report.json, or json for stdout)"},
+		{"docx", "", "", `reports: unknown format "docx" (want one of table, json, csv, markdown, html, sarif, junit, prometheus)`},
 	} {
 		spec, err := reports.ParseOutputSpec(tc.in)
 		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
+			// The types carry what a command needs to name its flag.
+			var choice *audit.ChoiceError
+			var bad *reports.SpecError
+			typed := errors.As(err, &choice) && choice.Name == tc.in && len(choice.Choices) == len(reports.Formats()) ||
+				errors.As(err, &bad) && bad.Spec == tc.in
+			if err == nil || err.Error() != tc.err || !typed {
 				t.Errorf("%q: error %v, want %q", tc.in, err, tc.err)
 			}
 			continue

@@ -12,7 +12,7 @@ func TestParseCloud(t *testing.T) {
 			t.Errorf("ParseCloud(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	if _, err := ParseCloud("mars"); err == nil || !strings.Contains(err.Error(), "clouds: public, usgov, usgovdod, china") {
+	if _, err := ParseCloud("mars"); err == nil || !strings.Contains(err.Error(), `doctor: unknown cloud "mars" (want one of public, usgov, usgovdod, china)`) {
 		t.Errorf("error %v", err)
 	}
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // Load reads every cert path (a file, or a folder walked recursively) and
-// the deployed mapping (deployedPath may be ""), into an Inventory.
+// the deployed mapping (deployedPath may be ""), into an Inventory. A cert
+// folder that holds no certificate, or nothing at all, is a warning.
 //
 // In a walked folder, files named like certificates (.pem .crt .cer .der
 // .pfx .p12) and keys (.key) must parse; other files are read only when
@@ -168,6 +169,8 @@ type walker struct {
 	keyOnly   []string
 	seenDirs  map[string]bool
 	seenFiles map[string]bool
+	// regular counts the regular files met in walked folders.
+	regular int
 }
 
 // identity names a file or folder by its real path, so that one reached
@@ -189,7 +192,26 @@ func (w *walker) add(path string) error {
 		return fileError(path, err)
 	}
 	if fi.IsDir() {
-		return w.walk(path)
+		if w.seenDirs[identity(path)] {
+			return nil
+		}
+		certs, files := len(w.files)+len(w.keyOnly), w.regular
+		if err := w.walk(path); err != nil {
+			return err
+		}
+		// A folder that gives nothing is most likely the wrong one: the
+		// audit would go on as if nothing were deployed from it.
+		switch {
+		case w.regular == files:
+			w.r.warn(fmt.Sprintf("%s: no file in the folder: no local certificate was read from it", path))
+		case len(w.files)+len(w.keyOnly) == certs:
+			n, what := w.regular-files, "files"
+			if n == 1 {
+				what = "file"
+			}
+			w.r.warn(fmt.Sprintf("%s: no certificate in the folder (%d %s, none a PEM, DER or PFX certificate): no local certificate was read from it", path, n, what))
+		}
+		return nil
 	}
 	id := identity(path)
 	if w.seenFiles[id] {
@@ -233,6 +255,7 @@ func (w *walker) walk(dir string) error {
 				return err
 			}
 		case fi.Mode().IsRegular():
+			w.regular++
 			if err := w.walkFile(p, fi); err != nil {
 				return err
 			}

@@ -64,6 +64,40 @@ func TestLoadWalk(t *testing.T) {
 	checkWarnings(t, inv.Warnings, wantWarnings)
 }
 
+// A --certs folder that gives no certificate is most likely the wrong
+// folder: a warning says so, once however often the folder is named.
+func TestLoadFolderWithoutCertificates(t *testing.T) {
+	c := certs()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	hidden := filepath.Join(dir, "hidden")
+	write(t, hidden, ".git/cert.pem", c.leaf.CertPEM())
+	other := filepath.Join(dir, "other")
+	write(t, other, "README.md", []byte("# certificates\n"))
+	write(t, other, "request.pem", pemBlock("CERTIFICATE REQUEST", []byte{0x30, 0x00}))
+	one := filepath.Join(dir, "one")
+	write(t, one, "notes.txt", []byte("none here"))
+	withCert := filepath.Join(dir, "certs")
+	write(t, withCert, "app.pem", c.leaf.CertPEM())
+
+	inv, err := Load([]string{empty, hidden, other, one, withCert, empty, other}, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		empty + ": no file in the folder: no local certificate was read from it",
+		hidden + ": no file in the folder: no local certificate was read from it",
+		other + ": no certificate in the folder (2 files, none a PEM, DER or PFX certificate): no local certificate was read from it",
+		one + ": no certificate in the folder (1 file, none a PEM, DER or PFX certificate): no local certificate was read from it",
+	}
+	if !slices.Equal(inv.Warnings, want) || len(inv.Certs) != 1 {
+		t.Errorf("warnings %q\nwant %q\n(%d certificates)", inv.Warnings, want, len(inv.Certs))
+	}
+}
+
 func mustSymlink(t *testing.T, target, link string) {
 	t.Helper()
 	if err := os.Symlink(target, link); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +15,6 @@ import (
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/doctor"
 	"github.com/appaudit/appaudit/audit/localfiles"
-	"github.com/appaudit/appaudit/reports"
 )
 
 // doctorOptions are the flags of `appaudit doctor`.
@@ -93,7 +91,7 @@ func (o *verdictOptions) addFlags(cmd *cobra.Command, failOn, failOnMeans string
 }
 
 // prepare checks the thresholds and the -o flags.
-func (o *verdictOptions) prepare() ([]reports.OutputSpec, error) {
+func (o *verdictOptions) prepare() ([]output, error) {
 	if err := o.policy.validate(time.Now()); err != nil {
 		return nil, err
 	}
@@ -106,7 +104,7 @@ func (o *verdictOptions) fileOptions(s *streams) localfiles.Options {
 
 // finish decides the exit code before filtering, writes the reports and
 // the warnings, and returns the code.
-func (o *verdictOptions) finish(s *streams, outs []reports.OutputSpec, r *audit.Result) error {
+func (o *verdictOptions) finish(s *streams, outs []output, r *audit.Result) error {
 	return finish(s, outs, &o.policy, o.Quiet, r)
 }
 
@@ -174,7 +172,7 @@ func doctorRun(ctx context.Context, s *streams, opts *doctorOptions) error {
 	// the request URL's.
 	if c := strings.TrimSpace(opts.source.live.Cloud); c != "" && opts.flags.Changed("cloud") {
 		if in.Cloud, err = doctor.ParseCloud(c); err != nil {
-			return usageErr("--cloud: %v", strings.TrimPrefix(err.Error(), "doctor: "))
+			return flagErr(reasonUsage, "--cloud", c, err)
 		}
 	}
 	if readTenant {
@@ -204,7 +202,7 @@ func doctorRun(ctx context.Context, s *streams, opts *doctorOptions) error {
 	}
 	r, err := doctor.Diagnose(in)
 	if err != nil {
-		return inputErr(err)
+		return flagErr(reasonInput, "", "", err)
 	}
 	markVaults(r, vaults)
 	if in.Tenant != nil {
@@ -252,6 +250,7 @@ const maxEvidence = 1 << 20
 
 // readEvidence reads one piece of evidence from a file or stdin.
 func readEvidence(s *streams, flag, path string) (*doctor.Evidence, error) {
+	const hint = "give a file, or - for stdin"
 	name := path
 	var rd io.Reader
 	if path == "-" {
@@ -259,33 +258,30 @@ func readEvidence(s *streams, flag, path string) (*doctor.Evidence, error) {
 	} else {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, inputErr(fmt.Errorf("doctor: %s %s: %w (give a file, or - for stdin)", flag, path, unwrapPath(err)))
+			e := flagErr(reasonInput, flag, path, err)
+			e.Hint = hint
+			return nil, e
 		}
 		defer f.Close()
 		if fi, err := f.Stat(); err == nil && fi.IsDir() {
-			return nil, usageErr("doctor: %s %s is a folder, not a file", flag, path)
+			return nil, &cmdError{Reason: reasonInput, Flag: flag, Value: path, Detail: "is a directory", Hint: hint}
 		}
 		rd = f
 	}
 	b, err := io.ReadAll(io.LimitReader(rd, maxEvidence+1))
 	switch {
 	case err != nil:
-		return nil, inputErr(fmt.Errorf("doctor: reading %s %s: %w", flag, name, unwrapPath(err)))
+		return nil, flagErr(reasonInput, flag, path, err)
 	case len(b) > maxEvidence:
-		return nil, usageErr("doctor: %s %s is larger than the %d KiB evidence can be", flag, name, maxEvidence>>10)
+		return nil, &cmdError{Reason: reasonInput, Flag: flag, Value: path, Detail: fmt.Sprintf("larger than the %d KiB evidence can be", maxEvidence>>10)}
 	case len(strings.TrimSpace(string(b))) == 0:
-		return nil, usageErr("doctor: %s %s is empty", flag, name)
+		detail := "is empty"
+		if path == "-" {
+			detail = "nothing came on stdin"
+		}
+		return nil, &cmdError{Reason: reasonInput, Flag: flag, Value: path, Detail: detail}
 	}
 	return &doctor.Evidence{Name: name, Data: b}, nil
-}
-
-// unwrapPath drops the "open PATH:" prefix the message already gives.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // localCerts reads --cert (its leaf certificate) and --certs.
@@ -294,7 +290,7 @@ func (o *doctorOptions) localCerts(s *streams) (*audit.LocalCert, []audit.LocalC
 	var warnings []string
 	var cert *audit.LocalCert
 	if path := strings.TrimSpace(o.Cert); path != "" {
-		c, err := readLeaf(path, iopts, &warnings)
+		c, err := readLeaf("--cert", path, iopts, &warnings)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -305,18 +301,18 @@ func (o *doctorOptions) localCerts(s *streams) (*audit.LocalCert, []audit.LocalC
 	}
 	inv, err := localfiles.Load(o.Certs, "", iopts)
 	if err != nil {
-		return nil, nil, nil, inputErr(err)
+		return nil, nil, nil, flagErr(reasonInput, "--certs", "", err)
 	}
 	return cert, inv.Certs, append(warnings, inv.Warnings...), nil
 }
 
-// readLeaf reads the certificate a client signs with from a file: its
-// first certificate that is not part of a chain.
-func readLeaf(path string, opts localfiles.Options, warnings *[]string) (*audit.LocalCert, error) {
+// readLeaf reads the certificate a client signs with from the file flag
+// names: its first certificate that is not part of a chain.
+func readLeaf(flag, path string, opts localfiles.Options, warnings *[]string) (*audit.LocalCert, error) {
 	opts.Warn = func(w string) { *warnings = append(*warnings, w) }
 	certs, err := localfiles.ReadFile(path, opts)
 	if err != nil {
-		return nil, inputErr(err)
+		return nil, flagErr(reasonInput, flag, path, err)
 	}
 	for i := range certs {
 		if !certs[i].Chain {
@@ -327,13 +323,13 @@ func readLeaf(path string, opts localfiles.Options, warnings *[]string) (*audit.
 }
 
 // doctorDemo diagnoses the built-in sign-ins, one report after another.
-func doctorDemo(s *streams, opts *doctorOptions, outs []reports.OutputSpec) error {
+func doctorDemo(s *streams, opts *doctorOptions, outs []output) error {
 	if opts.Assertion != "" || opts.Request != "" || opts.Error != "" || len(opts.Certs) > 0 || strings.TrimSpace(opts.Cert) != "" {
 		return usageErr("--demo brings its own evidence and certificates: drop --assertion, --request, --error, --cert and --certs")
 	}
 	for _, o := range outs {
 		if o.Path != "" {
-			return usageErr("--demo prints its reports on stdout: drop the file from -o %s=%s", o.Format.Name, o.Path)
+			return usageErr("--demo prints its reports on stdout: drop the file from %s %s", o.flag, shellWord(o.value))
 		}
 	}
 	worst := exitOK

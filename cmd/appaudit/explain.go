@@ -75,13 +75,18 @@ func explainRun(s *streams, opts *explainOptions) error {
 }
 
 func didYouMean(names []string) string {
-	switch len(names) {
-	case 0:
+	if len(names) == 0 {
 		return ""
-	case 1:
-		return " (did you mean " + names[0] + "?)"
 	}
-	return " (did you mean " + strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1] + "?)"
+	return " (did you mean " + joinOr(names) + "?)"
+}
+
+// joinOr is "a", "a or b", "a, b or c".
+func joinOr(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // closeChecks are the check IDs within a few edits of s, or containing it,

@@ -11,9 +11,12 @@ import (
 // streams is where a command reads and writes, and what it knows about the
 // terminal. Tests build one over buffers with testStreams.
 //
-// The rule for stderr: errors and warnings only, one line each, prefixed
-// "appaudit: "; a progress line only when stderr is a terminal and --quiet
-// is not given. Reports go to stdout or to files, never to stderr.
+// The rule for stderr: errors and warnings, one line each, prefixed
+// "appaudit: "; a progress line only when stderr is a terminal; and, when
+// every report goes to a file, a line that says what was found and where
+// the reports are, and one that says why the command exits as it does.
+// With --quiet, errors only. Reports go to stdout or to files, never to
+// stderr.
 type streams struct {
 	In     io.Reader
 	Out    io.Writer

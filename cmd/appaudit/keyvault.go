@@ -100,7 +100,7 @@ func (o *keyvaultOptions) read(ctx context.Context, s *streams, live *liveOption
 		}
 		vaults = append(vaults, r.Read(ctx, ep))
 		if ctx.Err() != nil {
-			return nil, incompleteErr(fmt.Errorf("interrupted while reading Key Vault %s", ep.Name))
+			return nil, incompleteErr(fmt.Sprintf("interrupted while reading Key Vault %s", ep.Name))
 		}
 	}
 	if s.ErrTTY && !quiet {
@@ -170,7 +170,7 @@ func vaultCert(ref audit.VaultRef, vaults []audit.Vault) (*audit.LocalCert, erro
 	case v == nil:
 		return nil, usageErr("--cert %s: that vault was not read (give it with --keyvault %s)", ref, ref.Vault)
 	case c == nil && !v.Complete:
-		return nil, incompleteErr(fmt.Errorf("--cert %s: not found in the part of the vault that could be read: %s", ref, v.IncompleteReason))
+		return nil, incompleteErr(fmt.Sprintf("--cert %s: not found in the part of the vault that could be read: %s", ref, v.IncompleteReason))
 	case c == nil:
 		return nil, usageErr("--cert %s: Key Vault %s has no certificate %s", ref, v.Name, ref.Certificate)
 	}

@@ -153,15 +153,16 @@ func (o *liveOptions) given() []string {
 func (o *liveOptions) validate() (graphclient.AuthMode, graphclient.Endpoint, error) {
 	mode, err := graphclient.ParseAuthMode(o.Auth)
 	if err != nil {
-		return "", graphclient.Endpoint{}, usageErr("--auth: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
+		return "", graphclient.Endpoint{}, flagErr(reasonUsage, "--auth", o.Auth, err)
 	}
 	ep, err := graphclient.ResolveEndpoint(o.Cloud, o.GraphURL)
 	if err != nil {
-		return "", graphclient.Endpoint{}, usageErr("--cloud/--graph-url: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
+		return "", graphclient.Endpoint{}, flagErr(reasonUsage, "--cloud", o.Cloud, err) // --graph-url when the URL is at fault
 	}
 	for _, id := range o.Apps {
 		if !graphclient.ValidAppID(id) {
-			return "", graphclient.Endpoint{}, usageErr("--app %q: an appId is a GUID such as 11111111-2222-3333-4444-555555555555", id)
+			return "", graphclient.Endpoint{}, &cmdError{Reason: reasonUsage, Flag: "--app", Value: id, Detail: "not an appId",
+				Hint: "an appId is a GUID such as 11111111-2222-3333-4444-555555555555"}
 		}
 	}
 	if err := cmp.Or(nonNegative("--key-reads-per-minute", o.KeyReadsPerMinute), nonNegative("--key-fetch-max", o.KeyFetchMax)); err != nil {
@@ -207,7 +208,7 @@ func (o *liveOptions) credential(s *streams) (*signIn, error) {
 		cert, key, err := localfiles.ReadKeyPair(o.ClientCert, "", localfiles.Options{
 			PFXPassword: s.Getenv(o.ClientCertPasswordEnv), PFXPasswordVar: o.ClientCertPasswordEnv})
 		if err != nil {
-			return nil, inputErr(err)
+			return nil, flagErr(reasonInput, "--client-cert", o.ClientCert, err)
 		}
 		ao.Certificates, ao.PrivateKey = []*x509.Certificate{cert}, key
 	}
@@ -216,7 +217,7 @@ func (o *liveOptions) credential(s *streams) (*signIn, error) {
 	}
 	cred, err := graphclient.NewCredential(ao)
 	if err != nil {
-		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "graphclient: "))
+		return nil, flagErr(reasonUsage, "--auth", string(mode), err)
 	}
 	o.cred = &signIn{cred: cred, ep: ep, tenant: tenant}
 	return o.cred, nil
@@ -239,7 +240,7 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 	}
 	c, err := graphclient.NewClient(cfg)
 	if err != nil {
-		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "graphclient: "))
+		return nil, flagErr(reasonUsage, "", "", err)
 	}
 	return c, nil
 }
@@ -260,7 +261,7 @@ func (o *liveOptions) read(ctx context.Context, s *streams, quiet bool) (liveRea
 		res.Tenant.Usage = o.usage.read(ctx, s, c, readErr, o.Apps, quiet)
 	}
 	if ctx.Err() != nil {
-		return liveRead{}, incompleteErr(fmt.Errorf("interrupted while reading Graph"))
+		return liveRead{}, incompleteErr("interrupted while reading Graph")
 	}
 	t := res.Tenant
 	return liveRead{tenant: t, source: tenantSource("live", t),

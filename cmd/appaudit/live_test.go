@@ -223,7 +223,7 @@ func TestLiveSignInAndPermission(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			report := filepath.Join(t.TempDir(), "report.json")
-			code, _, errOut := runCLI(t, tc.env, "scan", "--auth", "token", "--graph-url", tc.url, "-o", "json="+report)
+			code, _, errOut := runCLI(t, tc.env, "scan", "--auth", "token", "--graph-url", tc.url, "-o", "json="+report, "--quiet")
 			if code != tc.code || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "appaudit: ") {
 				t.Errorf("exit %d, stderr %q: want exit %d and one line", code, errOut, tc.code)
 			}
@@ -318,18 +318,18 @@ func TestLiveUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--auth", "password"}, "--auth: unknown sign-in mode \"password\""},
-		{[]string{"--cloud", "mars"}, "unknown cloud \"mars\""},
-		{[]string{"--graph-url", "http://graph.contoso.com"}, "plain http is allowed only for localhost"},
-		{[]string{"--app", "Payroll"}, "--app \"Payroll\": an appId is a GUID"},
+		{[]string{"--auth", "password"}, "appaudit: --auth password: unknown sign-in mode (want one of default, client-secret, client-certificate, managed-identity, workload-identity, azure-cli, device-code, token)\n"},
+		{[]string{"--cloud", "mars"}, "appaudit: --cloud mars: unknown cloud (want one of public, usgov, usgovdod, china)\n"},
+		{[]string{"--graph-url", "http://graph.contoso.com"}, "appaudit: --graph-url http://graph.contoso.com: plain http is allowed only for localhost, 127.0.0.1 and ::1, since requests carry an access token (use https)\n"},
+		{[]string{"--app", "Payroll"}, "appaudit: --app Payroll: not an appId (an appId is a GUID such as 11111111-2222-3333-4444-555555555555)\n"},
 		{[]string{"--snapshot", snap, "--app", "00000000-0000-4000-a000-000000000001"}, "--app reads Microsoft Graph and cannot be used with --snapshot"},
 		{[]string{"--demo", "--no-key-fetch"}, "--no-key-fetch reads Microsoft Graph"},
-		{[]string{"--auth", "client-secret"}, "needs a tenant ID (AZURE_TENANT_ID or --tenant) and a client ID"},
+		{[]string{"--auth", "client-secret"}, "appaudit: --auth client-secret: needs a tenant ID (AZURE_TENANT_ID or --tenant) and a client ID (AZURE_CLIENT_ID or --client-id)\n"},
 		{[]string{"--auth", "client-certificate", "--tenant", "t", "--client-id", "c"}, "needs --client-cert FILE"},
 		{[]string{"--auth", "token", "--client-cert", "x.pem"}, "--client-cert is for --auth client-certificate"},
 		{[]string{"--auth", "client-certificate", "--client-cert", filepath.Join(t.TempDir(), "none.pfx")}, "none.pfx"},
 		{[]string{"--key-reads-per-minute", "-1"}, "must not be negative"},
-		{[]string{"--key-fetch-max", "-1"}, "--key-fetch-max must not be negative"},
+		{[]string{"--key-fetch-max", "-1"}, "appaudit: --key-fetch-max -1: must not be negative\n"},
 	} {
 		code, out, errOut := runCLI(t, []string{"AZURE_CLIENT_SECRET=super-secret-value"}, append([]string{"scan"}, tc.args...)...)
 		if code != exitUsage || out != "" || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 || strings.Contains(errOut, "super-secret-value") {

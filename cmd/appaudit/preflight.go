@@ -100,11 +100,16 @@ func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error
 	case opts.Key != "":
 		c, err := localfiles.ReadPair(certPath, opts.Key, iopts)
 		if err != nil {
-			return inputErr(err)
+			flag, value := "--cert", certPath
+			var lf *localfiles.Error
+			if errors.As(err, &lf) && lf.Path == opts.Key {
+				flag, value = "--key", opts.Key
+			}
+			return flagErr(reasonInput, flag, value, err)
 		}
 		cert = &c
 	default:
-		if cert, err = readLeaf(certPath, iopts, &warnings); err != nil {
+		if cert, err = readLeaf("--cert", certPath, iopts, &warnings); err != nil {
 			return err
 		}
 	}
@@ -152,17 +157,18 @@ func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error
 // rendering.
 func readOld(v string, opts localfiles.Options, warnings *[]string) (audit.Thumbprints, string, error) {
 	if _, err := os.Stat(v); err == nil {
-		c, err := readLeaf(v, opts, warnings)
+		c, err := readLeaf("--old", v, opts, warnings)
 		if err != nil {
 			return audit.Thumbprints{}, "", err
 		}
 		return c.Cert.Thumbprints, v, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return audit.Thumbprints{}, "", usageErr("--old %s: %v", v, unwrapPath(err))
+		return audit.Thumbprints{}, "", flagErr(reasonInput, "--old", v, err)
 	}
 	p, err := audit.ParseThumbprint(v)
 	if err != nil {
-		return audit.Thumbprints{}, "", usageErr("--old %q is neither a certificate file nor a thumbprint (SHA-1 or SHA-256 hex, or an x5t value)", v)
+		return audit.Thumbprints{}, "", &cmdError{Reason: reasonUsage, Flag: "--old", Value: v, Detail: "neither a certificate file nor a thumbprint",
+			Hint: "give a file, or a SHA-1 or SHA-256 thumbprint in hex, or an x5t value"}
 	}
 	return p.Thumbprints, "--old", nil
 }

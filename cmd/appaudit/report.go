@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -24,8 +23,9 @@ func newReportCmd(s *streams, runF func(context.Context, *reportOptions) error) 
 		Long: `Read a report written by "appaudit scan -o json=FILE" and write it in other
 formats: the findings, counts and completeness are the saved report's, so
 the same audit can be filed as HTML, uploaded as SARIF or kept as JUnit
-long after it ran. The exit code says whether rendering worked (0) or the
-file could not be read (2); the saved report's verdict is in the reports.`,
+long after it ran. The exit code says whether rendering worked (0), the
+file could not be read (2) or a report could not be written (4); the saved
+report's verdict is in the reports.`,
 		Example: `  appaudit report --from report.json -o html=report.html
   appaudit report --from report.json -o sarif=results.sarif -o junit=results.xml -o markdown`,
 		Args: noArgs,
@@ -57,15 +57,12 @@ func reportRun(s *streams, opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	r, err := readReport(opts.From)
+	r, err := readReport("--from", opts.From)
 	if err != nil {
 		return err
 	}
 	if min != 0 {
 		r.FilterMinSeverity(min)
 	}
-	if err := writeOutputs(s, outs, r); err != nil {
-		return fmt.Errorf("%s: %w", opts.From, err)
-	}
-	return nil
+	return writeOutputs(s, outs, r)
 }

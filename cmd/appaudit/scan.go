@@ -3,7 +3,9 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,7 +51,12 @@ func (o *localOptions) load(s *streams) (*audit.Inventory, error) {
 		PFXPasswordVar: o.PFXPasswordEnv,
 	})
 	if err != nil {
-		return nil, inputErr(err)
+		flag := "--certs"
+		var lf *localfiles.Error
+		if errors.As(err, &lf) && o.Deployed != "" && lf.Path == o.Deployed {
+			flag = "--deployed"
+		}
+		return nil, flagErr(reasonInput, flag, "", err)
 	}
 	return inv, nil
 }
@@ -93,9 +100,10 @@ func (o *policyOptions) validate(now time.Time) error {
 	}
 	o.now = now
 	if o.AsOf != "" {
-		t, err := parseTime(o.AsOf)
-		if err != nil {
-			return usageErr("--as-of: %v", err)
+		t, ok := parseTime(o.AsOf)
+		if !ok {
+			return &cmdError{Reason: reasonUsage, Flag: "--as-of", Value: o.AsOf, Detail: "not a time",
+				Hint: "give RFC 3339, such as 2026-01-31T12:00:00Z, or a date such as 2026-01-31"}
 		}
 		o.now = t
 	}
@@ -109,12 +117,12 @@ func parseSeverityFlag(flag, v string, none bool) (audit.Severity, error) {
 		return 0, nil
 	}
 	sev, err := audit.ParseSeverity(v)
+	var choice *audit.ChoiceError
+	if none && errors.As(err, &choice) {
+		choice.Choices = append(choice.Choices, "none")
+	}
 	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), "audit: ")
-		if none {
-			msg += ", or none"
-		}
-		return 0, usageErr("%s: %s", flag, msg)
+		return 0, flagErr(reasonUsage, flag, v, err)
 	}
 	return sev, nil
 }
@@ -122,7 +130,7 @@ func parseSeverityFlag(flag, v string, none bool) (audit.Severity, error) {
 // nonNegative is the usage error of a count flag below 0, or nil.
 func nonNegative(flag string, n int) error {
 	if n < 0 {
-		return usageErr("%s must not be negative, got %d", flag, n)
+		return &cmdError{Reason: reasonUsage, Flag: flag, Value: strconv.Itoa(n), Detail: "must not be negative"}
 	}
 	return nil
 }
@@ -133,13 +141,14 @@ func (o *policyOptions) policy() audit.Policy {
 	return p
 }
 
-func parseTime(s string) (time.Time, error) {
+// parseTime reads --as-of: RFC 3339, or without the zone (UTC), or a date.
+func parseTime(s string) (time.Time, bool) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
+			return t.UTC(), true
 		}
 	}
-	return time.Time{}, fmt.Errorf("cannot read %q as a time: use RFC 3339 (2026-01-31T12:00:00Z) or a date (2026-01-31)", s)
+	return time.Time{}, false
 }
 
 // exitFor decides the exit code from the whole Result, before any display
@@ -246,4 +255,22 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 		return err
 	}
 	return finish(s, outs, &opts.policy, opts.Quiet, r)
+}
+
+// exitReason says why a complete audit exits with code: "exit 1: 3
+// findings at or above --fail-on high".
+func (o *policyOptions) exitReason(code int, r *audit.Result) string {
+	if o.failOn == 0 {
+		return "exit 0: --fail-on none"
+	}
+	n := 0
+	for _, sev := range audit.Severities() {
+		if sev >= o.failOn {
+			n += r.Summary.BySeverity[sev.String()]
+		}
+	}
+	if code == exitFindings {
+		return fmt.Sprintf("exit 1: %s at or above --fail-on %s", count(int64(n), "finding"), o.failOn)
+	}
+	return "exit 0: nothing at or above --fail-on " + o.failOn.String()
 }

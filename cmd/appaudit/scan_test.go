@@ -120,16 +120,24 @@ func TestScanUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown flag", []string{"scan", "--demo", "--frobnicate"}, "unknown flag"},
-		{"bad severity", []string{"scan", "--demo", "--fail-on", "severe"}, "--fail-on"},
-		{"bad min severity", []string{"scan", "--demo", "--min-severity", "x"}, "--min-severity"},
-		{"bad as-of", []string{"scan", "--demo", "--as-of", "yesterday"}, "--as-of"},
+		{"bad severity", []string{"scan", "--demo", "--fail-on", "severe"}, "appaudit: --fail-on severe: unknown severity (want one of critical, high, medium, low, info, none)\n"},
+		{"bad min severity", []string{"scan", "--demo", "--min-severity", "x"}, "appaudit: --min-severity x: unknown severity (want one of critical, high, medium, low, info)\n"},
+		{"bad as-of", []string{"scan", "--demo", "--as-of", "yesterday"}, "appaudit: --as-of yesterday: not a time (give RFC 3339, such as 2026-01-31T12:00:00Z, or a date such as 2026-01-31)\n"},
 		{"two sources", []string{"scan", "--demo", "--snapshot", "x.json"}, "cannot be used together"},
 		{"demo with certs", []string{"scan", "--demo", "--certs", dir}, "--demo brings its own"},
-		{"unknown format", []string{"scan", "--demo", "-o", "docx"}, "docx"},
-		{"two outputs on stdout", []string{"scan", "--demo", "-o", "table", "-o", "json"}, "only one report"},
-		{"missing snapshot", []string{"scan", "--snapshot", filepath.Join(dir, "nope.json")}, "nope.json"},
+		{"unknown format", []string{"scan", "--demo", "-o", "docx"}, "appaudit: -o docx: unknown format (want one of table, json, csv, markdown, html, sarif, junit, prometheus)\n"},
+		{"a format with no file", []string{"scan", "--demo", "-o", "json="}, "appaudit: -o json=: names no file (write json=report.json, or json for stdout)\n"},
+		{"two outputs on stdout", []string{"scan", "--demo", "-o", "json", "-o", "csv"}, "appaudit: only one report can go to stdout (give the others a file: -o json -o csv=report.csv)\n"},
+		{"three outputs on stdout", []string{"scan", "--demo", "-o", "table", "-o", "html=r.html", "-o", "json", "-o", "sarif"},
+			"appaudit: only one report can go to stdout (give the others a file: -o table -o html=r.html -o json=report.json -o sarif=report.sarif)\n"},
+		{"two outputs on stdout and --output-file", []string{"scan", "--demo", "-o", "json", "-o", "csv", "--output-file", "out.json"},
+			"appaudit: only one report can go to stdout (give the others a file: -o json -o csv=report.csv)\n"},
+		{"missing snapshot", []string{"scan", "--snapshot", filepath.Join(dir, "nope.json")}, "appaudit: --snapshot " + filepath.Join(dir, "nope.json") + ": no such file\n"},
+		{"snapshot is a directory", []string{"scan", "--snapshot", dir}, "appaudit: --snapshot " + dir + ": is a directory\n"},
 		{"stray argument", []string{"scan", "--demo", "extra"}, "takes no arguments"},
-		{"negative days", []string{"scan", "--demo", "--warn-days", "-1"}, "--warn-days"},
+		{"negative days", []string{"scan", "--demo", "--warn-days", "-1"}, "appaudit: --warn-days -1: must not be negative\n"},
+		{"missing certs", []string{"scan", "--snapshot", filepath.Join(dir, "nope.json"), "--certs", filepath.Join(dir, "certs")},
+			"appaudit: --certs " + filepath.Join(dir, "certs") + ": no such file or folder (check the path)\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

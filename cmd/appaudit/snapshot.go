@@ -32,7 +32,9 @@ the tenant ID, the cloud, when and how long the read took, and whether it is
 complete, in the snapshot format scan --snapshot reads
 (docs/snapshot-format.md): audits can be repeated offline and kept as
 evidence. A read that fails part-way still writes the file, marked
-"complete": false, and exits 3.`,
+"complete": false, and exits 3. A new snapshot file is readable by its
+owner only, since it lists the tenant's app registrations; a file that
+exists keeps its mode.`,
 		Example: `  appaudit snapshot --out tenant.json
   appaudit snapshot --auth managed-identity --out /audits/$(date +%F).json --quiet
   appaudit scan --snapshot tenant.json --certs ./certs --deployed deployed.csv`,
@@ -61,6 +63,11 @@ func snapshotRun(ctx context.Context, s *streams, opts *snapshotOptions) error {
 	if _, _, err := opts.live.validate(); err != nil {
 		return err
 	}
+	// A snapshot that cannot be written is found before the read, which
+	// may take minutes.
+	if problem := unwritable(opts.Out); problem != "" {
+		return &cmdError{Reason: reasonOutput, Flag: "--out", Value: opts.Out, Detail: problem}
+	}
 	if err := opts.usage.validate(false); err != nil {
 		return err
 	}
@@ -77,18 +84,18 @@ func snapshotRun(ctx context.Context, s *streams, opts *snapshotOptions) error {
 	if opts.vaults.given() {
 		meta.Sections = []graphclient.SnapshotSection{{Name: keyvault.SnapshotSection, Value: keyvault.Section(vaults)}}
 	}
-	if err := writeFileAtomic(opts.Out, func(w io.Writer) error { return graphclient.WriteSnapshot(w, t, meta) }); err != nil {
-		return inputErr(fmt.Errorf("writing the snapshot to %s: %w", opts.Out, err))
+	if err := writeFileAtomic(opts.Out, snapshotPerm, func(w io.Writer) error { return graphclient.WriteSnapshot(w, t, meta) }); err != nil {
+		return flagErr(reasonOutput, "--out", opts.Out, err)
 	}
 	usageWarnings, usageIncomplete := snapshotUsage(t, opts.Out)
 	if !opts.Quiet {
 		s.warn(append(lr.warnings, usageWarnings...))
 	}
 	if !t.Complete {
-		return incompleteErr(fmt.Errorf("snapshot incomplete, written to %s marked \"complete\": false: %s", opts.Out, t.IncompleteReason))
+		return incompleteErr(fmt.Sprintf("snapshot incomplete, written to %s marked \"complete\": false: %s", opts.Out, t.IncompleteReason))
 	}
 	if why := audit.VaultsIncomplete(vaults); why != "" {
-		return incompleteErr(fmt.Errorf("snapshot incomplete, written to %s with the vaults marked \"complete\": false: %s", opts.Out, why))
+		return incompleteErr(fmt.Sprintf("snapshot incomplete, written to %s with the vaults marked \"complete\": false: %s", opts.Out, why))
 	}
 	if usageIncomplete != nil {
 		return usageIncomplete

@@ -84,11 +84,11 @@ func (o *sourceOptions) loadTenant(ctx context.Context, s *streams, now time.Tim
 	case o.Snapshot != "":
 		t, sections, err := graphclient.ReadSnapshotFileSections(o.Snapshot)
 		if err != nil {
-			return loaded{}, inputErr(err)
+			return loaded{}, flagErr(reasonInput, "--snapshot", o.Snapshot, err)
 		}
 		vaults, err := snapshotVaults(sections, o.Snapshot)
 		if err != nil {
-			return loaded{}, inputErr(err)
+			return loaded{}, flagErr(reasonInput, "--snapshot", o.Snapshot, err)
 		}
 		src := tenantSource("snapshot", t)
 		src.Path = o.Snapshot

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -39,12 +39,12 @@ func (o *triageOptions) load() (*triage, error) {
 	if o.Ignore != "" {
 		s, err := localfiles.LoadSuppressions(o.Ignore)
 		if err != nil {
-			return nil, inputErr(err)
+			return nil, flagErr(reasonInput, "--ignore", o.Ignore, err)
 		}
 		t.suppressions = s
 	}
 	if o.Baseline != "" {
-		r, err := readReport(o.Baseline)
+		r, err := readReport("--baseline", o.Baseline)
 		if err != nil {
 			return nil, err
 		}
@@ -59,7 +59,7 @@ func (t *triage) apply(r *audit.Result, now time.Time) error {
 	r.Suppress(t.suppressions, now)
 	if t.baseline != nil {
 		if err := r.Baseline(t.baseline, t.baselineName); err != nil {
-			return usageErr("--baseline: %v", strings.TrimPrefix(err.Error(), "audit: "))
+			return flagErr(reasonUsage, "--baseline", t.baselineName, err)
 		}
 	}
 	return nil
@@ -70,26 +70,27 @@ func (t *triage) apply(r *audit.Result, now time.Time) error {
 // whose checks fire on every one (300,000 findings) is 580 MB.
 const maxReportSize = 1 << 30
 
-// readReport reads a JSON report written by -o json.
-func readReport(path string) (*audit.Result, error) {
+// readReport reads the JSON report flag names, written by -o json.
+func readReport(flag, path string) (*audit.Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, usageErr("reading the report %s: %v (write one with -o json=FILE)", path, unwrapPath(err))
+		return nil, flagErr(reasonInput, flag, path, err)
 	}
 	defer f.Close()
-	tooBig := func() error {
-		return usageErr("reading the report %s: larger than the %d GiB a report may be (is it a report written with -o json?)", path, maxReportSize>>30)
-	}
-	if fi, err := f.Stat(); err == nil && fi.Size() > maxReportSize {
-		return nil, tooBig()
+	tooBig := &cmdError{Reason: reasonInput, Flag: flag, Value: path,
+		Detail: fmt.Sprintf("larger than the %d GiB a report may be", maxReportSize>>30), Hint: "is it a report written with -o json?"}
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, &cmdError{Reason: reasonInput, Flag: flag, Value: path, Detail: "is a directory"}
+	} else if err == nil && fi.Size() > maxReportSize {
+		return nil, tooBig
 	}
 	lr := &io.LimitedReader{R: f, N: maxReportSize + 1} // a pipe or a device says no size
 	r, err := reports.ReadJSON(lr, path)
 	if lr.N <= 0 {
-		return nil, tooBig()
+		return nil, tooBig
 	}
 	if err != nil {
-		return nil, inputErr(err)
+		return nil, flagErr(reasonInput, flag, path, err)
 	}
 	return r, nil
 }

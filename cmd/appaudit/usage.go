@@ -110,7 +110,7 @@ func snapshotUsage(t *audit.Tenant, out string) (warnings []string, err error) {
 		return nil, nil
 	}
 	if !t.Usage.Complete {
-		err = incompleteErr(fmt.Errorf("usage evidence incomplete, written to %s marked \"complete\": false: %s", out, t.Usage.IncompleteReason))
+		err = incompleteErr(fmt.Sprintf("usage evidence incomplete, written to %s marked \"complete\": false: %s", out, t.Usage.IncompleteReason))
 	}
 	return usageWarnings(t.Usage), err
 }

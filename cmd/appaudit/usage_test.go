@@ -108,7 +108,8 @@ func TestScanUsageRefused(t *testing.T) {
 			srv := serve(t, snap, graphtest.Options{Usage: cmdUsageLog(tc.edit)})
 			file := filepath.Join(t.TempDir(), "report.json")
 			code, _, errOut := runUsage(t, srv, "scan", "--usage", "-o", "json="+file, "--as-of", asOf())
-			if code != exitIncomplete || strings.Count(errOut, "\n") != 1 {
+			// The summary line, then the one that says why the audit is incomplete.
+			if code != exitIncomplete || strings.Count(errOut, "\n") != 2 {
 				t.Fatalf("exit %d, stderr %q", code, errOut)
 			}
 			for _, w := range tc.want {
