@@ -36,7 +36,7 @@ func TestKeyReadsStayWithinTheLimit(t *testing.T) {
 	start = clock.Now()
 	// One batch at a time: the test clock moves on by every sleeper's wait.
 	c = client(t, srv.URL, clock, func(c *graphclient.Config) { c.KeyReadsPerMinute = 10; c.PageSize = 999; c.Concurrency = 1 })
-	res, err = readLive(t, c, graphclient.ReadOptions{KeyBodies: true})
+	res, err = readLive(t, c, graphclient.ReadOptions{KeyFetch: graphclient.KeyFetchAll})
 	if err != nil || res.Stats.BodiesFetched != 13 {
 		t.Fatalf("%v, %d bodies", err, res.Stats.BodiesFetched)
 	}
@@ -59,7 +59,7 @@ func TestMaxKeyBodies(t *testing.T) {
 	}
 	srv := fake(t, src, graphtest.Options{})
 	c := client(t, srv.URL, newTestClock(), func(c *graphclient.Config) { c.PageSize = 999 })
-	res, err := readLive(t, c, graphclient.ReadOptions{KeyBodies: true, MaxKeyBodies: 3})
+	res, err := readLive(t, c, graphclient.ReadOptions{KeyFetch: graphclient.KeyFetchAll, MaxKeyBodies: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

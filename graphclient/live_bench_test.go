@@ -55,8 +55,12 @@ func benchRead(b *testing.B, url string, n int, bodies bool, latency time.Durati
 		runtime.ReadMemStats(&ms)
 		base = ms.HeapAlloc
 		stop := sampleHeap()
+		opts := graphclient.ReadOptions{ServicePrincipals: true}
+		if bodies {
+			opts.KeyFetch = graphclient.KeyFetchAll
+		}
 		var err error
-		res, err = c.Read(context.Background(), graphclient.ReadOptions{ServicePrincipals: true, KeyBodies: bodies})
+		res, err = c.Read(context.Background(), opts)
 		peak = stop()
 		if err != nil || len(res.Tenant.Applications) != n || len(res.Tenant.ServicePrincipals) != n {
 			b.Fatalf("%v: %d applications", err, len(res.Tenant.Applications))

@@ -221,8 +221,12 @@ func (o *liveOptions) read(ctx context.Context, s *streams, quiet bool) (liveRea
 		return liveRead{}, err
 	}
 	stop := progress(s, c, quiet)
+	fetch := graphclient.KeyFetchAll
+	if o.NoKeyFetch {
+		fetch = graphclient.KeyFetchNone
+	}
 	res, _ := c.Read(ctx, graphclient.ReadOptions{
-		ServicePrincipals: !o.NoServicePrincipals, KeyBodies: !o.NoKeyFetch, MaxKeyBodies: o.KeyFetchMax, AppIDs: o.Apps})
+		ServicePrincipals: !o.NoServicePrincipals, KeyFetch: fetch, MaxKeyBodies: o.KeyFetchMax, AppIDs: o.Apps})
 	stop()
 	if ctx.Err() != nil {
 		return liveRead{}, incompleteErr(fmt.Errorf("interrupted while reading Graph"))
