@@ -198,8 +198,8 @@ func (c *Client) newBodyFetcher(ctx context.Context, maxObjects int, store func(
 	f := &bodyFetcher{c: c, ctx: ctx, in: make(chan need, 4*batchSize), jobs: make(chan []need),
 		store: store, size: batchSize, max: max(maxObjects, 0)}
 	c.stats.bodyCap.Store(int64(f.max))
-	if l := c.keys.limit; l > 0 && l < f.size {
-		f.size = l // a batch never holds more reads than a minute allows
+	if l := c.keys.limit; l > 0 {
+		f.size = batchFor(l)
 	}
 	f.wg.Go(f.dispatch)
 	for range c.cfg.Concurrency {
@@ -210,6 +210,23 @@ func (c *Client) newBodyFetcher(ctx context.Context, maxObjects int, store func(
 		})
 	}
 	return f
+}
+
+// batchFor is how many objects a $batch holds under a limit of limit
+// keyCredentials reads a minute: never more than a minute allows, and,
+// where one fits, a size the limit is a multiple of, so that whole batches
+// use the whole minute (150 reads a minute in batches of 20 would leave 10
+// of them unused each minute; in batches of 15, none).
+func batchFor(limit int) int {
+	if limit <= batchSize {
+		return limit
+	}
+	for n := batchSize; n >= batchSize/2; n-- {
+		if limit%n == 0 {
+			return n
+		}
+	}
+	return batchSize
 }
 
 // want queues an object.
@@ -340,6 +357,7 @@ func (f *bodyFetcher) fetch(items []need) {
 		}
 		var again []need
 		var wait time.Duration
+		throttled := false
 		for i, n := range pending {
 			a, ok := answers[i]
 			switch {
@@ -371,10 +389,14 @@ func (f *bodyFetcher) fetch(items []need) {
 				wait = max(wait, d)
 				if a.Status == http.StatusTooManyRequests {
 					c.stats.throttled.Add(1)
+					throttled = true
 				}
 			default:
 				f.fail(1, fmt.Sprintf("Graph answered %d %s for %s %s inside a $batch", a.Status, graphErrorCode(a.Body), kindName(n.kind), n.id))
 			}
+		}
+		if throttled {
+			c.keys.hold(c.clock.Now().Add(wait))
 		}
 		if len(again) > 0 {
 			if attempt >= c.tr.policy.MaxAttempts || !c.tr.reserve(wait) {

@@ -76,3 +76,32 @@ func TestMaxKeyBodies(t *testing.T) {
 		t.Errorf("warnings %q", res.Warnings)
 	}
 }
+
+// When Graph throttles a read the client did not count (another run, or
+// another tool, read keyCredentials in the same minute), the fetch waits
+// what Graph asks and completes. (window_internal_test.go shows that the
+// other requests wait too.) One batch at a time: the test clock, which
+// jumps to the end of a wait at once, would stamp a request in flight
+// while another waits with the later time.
+func TestThrottledFetchWaitsWhatGraphAsks(t *testing.T) {
+	clock := newTestClock()
+	srv := fake(t, liveTenant(120), graphtest.Options{KeyReadsPerMinute: 30, Clock: clock})
+	read := func() *graphclient.ReadResult {
+		c := client(t, srv.URL, clock, func(c *graphclient.Config) { c.PageSize = 999; c.KeyReadsPerMinute = 30; c.Concurrency = 1 })
+		res, err := readLive(t, c, graphclient.ReadOptions{ServicePrincipals: true, KeyFetch: graphclient.KeyFetchAll})
+		if err != nil || res.Stats.BodiesFetched != 120+40 {
+			t.Fatalf("%v: %d bodies", err, res.Stats.BodiesFetched)
+		}
+		return res
+	}
+	first := read()
+	// The second run starts in the same minute: Graph still counts the
+	// first run's last reads, which its client knows nothing of.
+	second := read()
+	if first.Stats.Throttled != 0 || first.Stats.Retries != 0 {
+		t.Errorf("a run alone was throttled: %+v", first.Stats)
+	}
+	if second.Stats.Throttled == 0 || second.Stats.Retries == 0 || len(second.Warnings) != 0 {
+		t.Errorf("the second run: %+v, %q", second.Stats, second.Warnings)
+	}
+}

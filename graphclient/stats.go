@@ -106,6 +106,23 @@ type window struct {
 	mu     sync.Mutex
 	times  []time.Time // when the last requests went out, oldest first
 	firsts int         // takeFirst calls waiting
+	until  time.Time   // no request goes out before it (see hold)
+}
+
+// hold lets no request of the window go out before t: Graph throttled one
+// and asked, with Retry-After, for a wait that the window, which counts
+// only this client's requests, did not foresee (another run or another
+// tool read keyCredentials in the same minute). The others wait too,
+// rather than each be throttled in turn.
+func (w *window) hold(t time.Time) {
+	if w.limit <= 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if t.After(w.until) {
+		w.until = t
+	}
 }
 
 func newWindow(limit int, period time.Duration, clock Clock, stats *counters) *window {
@@ -146,7 +163,8 @@ func (w *window) wait(ctx context.Context, n int, first bool) error {
 			cut++
 		}
 		w.times = w.times[cut:]
-		if len(w.times)+n <= w.limit && (first || w.firsts == 0) {
+		held := now.Before(w.until)
+		if !held && len(w.times)+n <= w.limit && (first || w.firsts == 0) {
 			for range n {
 				w.times = append(w.times, now)
 			}
@@ -157,6 +175,9 @@ func (w *window) wait(ctx context.Context, n int, first bool) error {
 		var wait time.Duration
 		if over := len(w.times) + n - w.limit; over > 0 {
 			wait = w.times[over-1].Add(w.period).Sub(now)
+		}
+		if held {
+			wait = max(wait, w.until.Sub(now))
 		}
 		wait = max(wait, time.Millisecond)
 		w.mu.Unlock()
