@@ -443,13 +443,18 @@ func entraErrorText(resp *http.Response) string {
 	return d
 }
 
+// troubleshoot is azidentity's link to its troubleshooting guide, on a
+// line of its own or after a message ("... To troubleshoot, visit
+// https://aka.ms/azsdk/go/identity/troubleshoot#azure-cli").
+var troubleshoot = regexp.MustCompile(`\s*To troubleshoot, visit \S+`)
+
 // oneLine collapses a multi-line message, dropping azidentity's rules and
 // troubleshooting links.
 func oneLine(s string) string {
 	var parts []string
 	for _, l := range strings.Split(s, "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || strings.Trim(l, "-") == "" || strings.HasPrefix(l, "To troubleshoot, visit") {
+		l = strings.TrimSpace(troubleshoot.ReplaceAllString(l, ""))
+		if l == "" || strings.Trim(l, "-") == "" {
 			continue
 		}
 		parts = append(parts, l)

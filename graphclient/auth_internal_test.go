@@ -76,11 +76,11 @@ func TestSignInHintsLookForTheAzureCLI(t *testing.T) {
 		{AuthAzureCLI, "azure-cli-not-installed.txt", true, missing,
 			[]string{"executable not found on path", "not on the PATH", "install-azure-cli", "--auth device-code"}, []string{"run az login ("}},
 		{AuthAzureCLI, "azure-cli-not-signed-in.txt", false, installed,
-			[]string{"Please run 'az login' to setup account", "(run az login (with --tenant for another tenant) first)"}, []string{"install"}},
+			[]string{"Please run 'az login' to setup account. (run az login (with --tenant for another tenant) first)"}, []string{"install", "To troubleshoot"}},
 		{AuthDefault, "default-no-az.txt", true, missing,
 			[]string{"DefaultAzureCredential: failed to acquire a token.", "AZURE_CLIENT_SECRET", "--auth device-code", "install-azure-cli"}, []string{": run az login"}},
 		{AuthDefault, "default-az-not-signed-in.txt", true, installed,
-			[]string{"DefaultAzureCredential", "run az login, set AZURE_TENANT_ID"}, []string{"install"}},
+			[]string{"DefaultAzureCredential", "run az login, set AZURE_TENANT_ID"}, []string{"install", "To troubleshoot"}},
 		{AuthDefault, "default-older-sdk.txt", true, missing,
 			[]string{"IMDS token request timed out", "install-azure-cli"}, []string{": run az login", "\r"}},
 	} {
