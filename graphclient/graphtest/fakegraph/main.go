@@ -60,6 +60,8 @@ func run(args []string) error {
 	maxPage := fs.Int("max-page-size", 0, "largest page whatever $top asks (0: $top decides)")
 	keysOnList := fs.Bool("keys-on-list", false, "return certificate bodies on list pages too")
 	forbidden := fs.Bool("forbidden", false, "answer every read 403, as for an identity without Application.Read.All")
+	keyReads := fs.Int("key-reads-per-minute", 0, "answer 429 to requests that select keyCredentials past `N` a minute, as Graph does past 150 (0: no limit)")
+	unidentified := fs.Int("unidentified-every", 0, "with --generate, one application in `N` has a certificate whose customKeyIdentifier is not a thumbprint")
 	var fl faults
 	fs.Var(&fl, "fault", "script a fault: `SPEC` such as path=/applications,page=2,status=429,retry-after=5,times=2 (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -75,12 +77,13 @@ func run(args []string) error {
 			return err
 		}
 	case *generate > 0:
-		t = graphtest.Synthetic(graphtest.SyntheticSpec{Applications: *generate, ServicePrincipals: *generate, BodyEvery: *bodyEvery, Now: time.Now()})
+		t = graphtest.Synthetic(graphtest.SyntheticSpec{Applications: *generate, ServicePrincipals: *generate, BodyEvery: *bodyEvery,
+			UnidentifiedEvery: *unidentified, Now: time.Now()})
 	default:
 		return errors.New("give the tenant to serve: --snapshot FILE or --generate N")
 	}
 	h, err := graphtest.NewHandler(t, graphtest.Options{Token: *token, TokenUses: *tokenUses, Forbidden: *forbidden, PageSize: *pageSize, MaxPageSize: *maxPage,
-		KeysOnList: *keysOnList, Latency: *latency, Faults: fl})
+		KeysOnList: *keysOnList, Latency: *latency, KeyReadsPerMinute: *keyReads, Faults: fl})
 	if err != nil {
 		return err
 	}
