@@ -100,9 +100,10 @@ func (s *scan) checksRun() []string {
 	return out
 }
 
-// coverage fills r.ChecksRun and r.Objects.
+// coverage fills r.ChecksRun, r.Objects and r.Summary.Unexamined.
 func (s *scan) coverage() {
 	s.r.ChecksRun = s.checksRun()
+	bodiless := 0
 	for _, o := range s.objects {
 		var creds []CredentialStatus
 		var unchecked []string
@@ -112,7 +113,7 @@ func (s *scan) coverage() {
 			if k := g.primary(); k.IsCertificate() {
 				if body, _ := s.body(k); body == nil {
 					unchecked = []string{CheckCertWeakKey}
-					break
+					bodiless++
 				}
 			}
 		}
@@ -134,6 +135,9 @@ func (s *scan) coverage() {
 			continue
 		}
 		s.r.Objects = append(s.r.Objects, AuditedObject{ObjectRef: o.ref, Deployed: s.covered[o], Credentials: creds, Unchecked: unchecked})
+	}
+	if bodiless > 0 {
+		s.r.Summary.Unexamined = map[string]int{CheckCertWeakKey: bodiless}
 	}
 }
 
