@@ -12,8 +12,10 @@ import (
 // terminal. Tests build one over buffers with testStreams.
 //
 // The rule for stderr: errors and warnings only, one line each, prefixed
-// "appaudit: "; a progress line only when stderr is a terminal and --quiet
-// is not given. Reports go to stdout or to files, never to stderr.
+// "appaudit: "; and, unless --quiet is given, the progress of a long read
+// (progress.go): a line rewritten in place on a terminal, a line every 30
+// seconds off one, and a line saying how long a long fetch will take.
+// Reports go to stdout or to files, never to stderr.
 type streams struct {
 	In     io.Reader
 	Out    io.Writer

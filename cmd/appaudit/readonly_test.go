@@ -77,7 +77,8 @@ func TestEveryCommandOnlyReads(t *testing.T) {
 		// batch is true when certificate bodies must be fetched.
 		batch bool
 	}{
-		{"scan, client secret", secretEnv, []string{"scan", "--auth", "client-secret"}, true},
+		{"scan --key-fetch all, client secret", secretEnv, []string{"scan", "--auth", "client-secret", "--key-fetch", "all"}, true},
+		{"scan, token", tokenEnv, []string{"scan", "--auth", "token"}, false},
 		{"scan --no-key-fetch, token", tokenEnv, []string{"scan", "--auth", "token", "--no-key-fetch"}, false},
 		{"scan --app, client certificate", certEnv, []string{"scan", "--auth", "client-certificate", "--client-cert", k.pem, "--app", docPayroll, "--app", docBilling}, false},
 		{"scan --app --no-service-principals, token", tokenEnv, []string{"scan", "--auth", "token", "--app", docPayroll, "--no-service-principals"}, false},

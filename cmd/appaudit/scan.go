@@ -11,6 +11,7 @@ import (
 
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/localfiles"
+	"github.com/appaudit/appaudit/graphclient"
 )
 
 // scanOptions are the flags of `appaudit scan`.
@@ -155,6 +156,7 @@ func (o *policyOptions) exitFor(r *audit.Result) int {
 
 func newScanCmd(s *streams, runF func(context.Context, *scanOptions) error) *cobra.Command {
 	opts := &scanOptions{}
+	opts.source.live.keyFetch = graphclient.KeyFetchNeeded
 	cmd := &cobra.Command{
 		Use:   "scan",
 		Short: "Audit the tenant's credentials against local certificates and the deployed mapping",
@@ -216,6 +218,9 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 			return err
 		}
 	}
+	if inv != nil {
+		opts.source.live.needs = needsOf(inv)
+	}
 	got, err := opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet)
 	if err != nil {
 		return err
@@ -225,7 +230,7 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 	}
 	r := audit.Run(got.tenant, inv, opts.policy.policy(), opts.policy.now)
 	r.Source = got.source
-	r.Warnings = append(r.Warnings, got.warnings...)
+	r.Warnings = append(append(r.Warnings, got.warnings...), unexaminedWarnings(r)...)
 	if err := tri.apply(r, opts.policy.now); err != nil {
 		return err
 	}
