@@ -143,9 +143,9 @@ func (o *liveOptions) addFlags(cmd *cobra.Command) {
 	for _, k := range graphclient.KeyFetches() {
 		fetches = append(fetches, k.String())
 	}
-	f.StringVar(&o.KeyFetch, "key-fetch", o.keyFetch.String(), "which certificate bodies to fetch of those list pages leave out: `WHICH` ("+strings.Join(fetches, ", ")+
-		"); needed: those of the apps in --deployed, of certificates --certs or the mapping matches, and of certificates customKeyIdentifier does not identify; "+
-		"all: every one, for the weak-key check and SHA-256 thumbprints, at Graph's 150 objects a minute")
+	f.StringVar(&o.KeyFetch, "key-fetch", o.keyFetch.String(), "which certificate bodies list pages leave out to fetch: `WHICH` ("+strings.Join(fetches, ", ")+
+		"); needed: those a check needs (apps of the deployed mapping, certificates a local file matches, certificates customKeyIdentifier does not identify); "+
+		"all: every one, at Graph's 150 objects a minute")
 	f.BoolVar(&o.NoKeyFetch, "no-key-fetch", false, "the same as --key-fetch none")
 	f.IntVar(&o.KeyFetchMax, "key-fetch-max", o.keyFetchMax, "fetch certificate bodies for `N` objects at most, those that need it most first (1,500 take about 10 minutes at Graph's limit); 0 for no limit")
 	f.IntVar(&o.KeyReadsPerMinute, "key-reads-per-minute", graphclient.DefaultKeyReadsPerMinute, "most `N` requests a minute that read keyCredentials, Graph's limit per tenant; 0 for no limit")
