@@ -108,7 +108,8 @@ func (s *scan) ran(rl rule) bool {
 	return true
 }
 
-// coverage fills r.ChecksRun, r.Objects and r.LocalCertificates.
+// coverage fills r.ChecksRun, r.Objects, r.LocalCertificates and
+// r.Summary.Unexamined.
 func (s *scan) coverage() {
 	for _, rl := range scanRules() {
 		if s.ran(rl) {
@@ -117,6 +118,7 @@ func (s *scan) coverage() {
 	}
 	s.localStatus()
 	s.vaultStatus()
+	bodiless := 0
 	for _, o := range s.x.Objects() {
 		var creds []CredentialStatus
 		var unchecked []string
@@ -124,7 +126,7 @@ func (s *scan) coverage() {
 		for _, g := range o.Groups {
 			if g.IsCertificate() && g.Body == nil {
 				unchecked = []string{CheckCertWeakKey}
-				break
+				bodiless++
 			}
 		}
 		for i := range o.P.KeyCredentials {
@@ -143,6 +145,9 @@ func (s *scan) coverage() {
 			continue
 		}
 		s.r.Objects = append(s.r.Objects, AuditedObject{ObjectRef: o.Ref, Deployed: s.covered[o], Credentials: creds, Unchecked: unchecked})
+	}
+	if bodiless > 0 {
+		s.r.Summary.Unexamined = map[string]int{CheckCertWeakKey: bodiless}
 	}
 }
 

@@ -92,16 +92,22 @@ func TestWeakKeyIsUncheckedWithoutTheBody(t *testing.T) {
 		audittest.App("a1", "With body", c.KeyCredential("k1", audit.UsageVerify, true)),
 		audittest.App("a2", "Without body", c.KeyCredential("k2", audit.UsageVerify, false)),
 		audittest.App("a3", "One of two without body", other.KeyCredential("k3", audit.UsageVerify, true), other.KeyCredential("k4", audit.UsageVerify, false)),
+		audittest.App("a4", "Two without body", c.KeyCredential("k5", audit.UsageVerify, false), other.KeyCredential("k6", audit.UsageVerify, false)),
 	)
 	for _, tc := range []struct {
 		name  string
 		inv   *audit.Inventory
 		bodyA []bool // per app: cert-weak-key examined it
+		// unexamined counts the certificates it did not examine.
+		unexamined int
 	}{
-		{"from Graph alone", nil, []bool{true, false, true}},
-		{"with the certificate as a local file", &audit.Inventory{Certs: []audit.LocalCert{c.LocalCert("certs/svc.pem")}}, []bool{true, true, true}},
+		{"from Graph alone", nil, []bool{true, false, true, false}, 3},
+		{"with the certificate as a local file", &audit.Inventory{Certs: []audit.LocalCert{c.LocalCert("certs/svc.pem")}}, []bool{true, true, true, false}, 1},
 	} {
 		r := run(t, tenant, tc.inv)
+		if got := r.Summary.Unexamined[audit.CheckCertWeakKey]; got != tc.unexamined || len(r.Summary.Unexamined) != 1 {
+			t.Errorf("%s: %v certificates unexamined, want %d by cert-weak-key", tc.name, r.Summary.Unexamined, tc.unexamined)
+		}
 		for i, o := range r.Objects {
 			on := o.ChecksOn(r.ChecksRun)
 			if got := slices.Contains(on, audit.CheckCertWeakKey); got != tc.bodyA[i] || slices.Contains(o.Unchecked, audit.CheckCertWeakKey) == got {

@@ -106,6 +106,11 @@ type Summary struct {
 	Suppressed   int              `json:"suppressed,omitempty"`
 	Suppressions []SuppressionUse `json:"suppressions,omitempty"`
 	Baseline     *BaselineSummary `json:"baseline,omitempty"`
+	// Unexamined counts, by check, the certificates a check that ran could
+	// not examine: cert-weak-key those whose body is known neither from
+	// the tenant data nor from a local file (AuditedObject.Unchecked says
+	// which objects hold them).
+	Unexamined map[string]int `json:"unexaminedCertificates,omitempty"`
 }
 
 // LocalCertStatus reports one local certificate and where it is registered.

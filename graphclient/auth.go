@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -110,6 +111,10 @@ type AuthOptions struct {
 	// Now is the clock the token mode checks expiry against; nil is
 	// time.Now.
 	Now func() time.Time
+	// LookPath finds a program on the PATH, as exec.LookPath does (nil is
+	// exec.LookPath): a failed sign-in says "run az login" only when the
+	// Azure CLI is there to run.
+	LookPath func(file string) (string, error)
 }
 
 // Credential is a sign-in: an azcore.TokenCredential whose failures are
@@ -120,6 +125,8 @@ type Credential struct {
 	cred azcore.TokenCredential
 	// secrets are the ones it was given, to take out of error messages.
 	secrets []string
+	// lookPath finds the Azure CLI, for the hints of a failed sign-in.
+	lookPath func(string) (string, error)
 
 	mu     sync.Mutex
 	tenant string
@@ -144,7 +151,11 @@ func (c *Credential) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 		if ctx.Err() != nil {
 			return tok, ctx.Err()
 		}
-		return tok, signInError(c.mode, err, c.secrets...)
+		e := signInError(c.mode, err, c.secrets...)
+		if e.Hint == "" {
+			e.Hint = modeHint(c.mode, c.lookPath)
+		}
+		return tok, e
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -168,7 +179,11 @@ func NewCredential(o AuthOptions) (*Credential, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Credential{mode: o.Mode, cred: cred, secrets: []string{o.ClientSecret, o.AccessToken}}, nil
+	look := o.LookPath
+	if look == nil {
+		look = exec.LookPath
+	}
+	return &Credential{mode: o.Mode, cred: cred, secrets: []string{o.ClientSecret, o.AccessToken}, lookPath: look}, nil
 }
 
 func newAzCredential(o AuthOptions) (azcore.TokenCredential, error) {
@@ -387,9 +402,6 @@ func signInError(mode AuthMode, err error, secrets ...string) *SignInError {
 	e.Code = aadsts.FindString(msg)
 	e.Msg = clipLine(msg, 300)
 	e.Hint = signInHints[e.Code]
-	if e.Hint == "" {
-		e.Hint = modeHints[mode]
-	}
 	return e
 }
 
@@ -440,13 +452,18 @@ func entraErrorText(resp *http.Response) string {
 	return d
 }
 
+// troubleshoot is azidentity's link to its troubleshooting guide, on a
+// line of its own or after a message ("... To troubleshoot, visit
+// https://aka.ms/azsdk/go/identity/troubleshoot#azure-cli").
+var troubleshoot = regexp.MustCompile(`\s*To troubleshoot, visit \S+`)
+
 // oneLine collapses a multi-line message, dropping azidentity's rules and
 // troubleshooting links.
 func oneLine(s string) string {
 	var parts []string
 	for _, l := range strings.Split(s, "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || strings.Trim(l, "-") == "" || strings.HasPrefix(l, "To troubleshoot, visit") {
+		l = strings.TrimSpace(troubleshoot.ReplaceAllString(l, ""))
+		if l == "" || strings.Trim(l, "-") == "" {
 			continue
 		}
 		parts = append(parts, l)
@@ -478,9 +495,37 @@ var signInHints = map[string]string{
 	"AADSTS7000218": "the request carried neither a secret nor a certificate: check the sign-in mode",
 }
 
-var modeHints = map[AuthMode]string{
-	AuthDefault:          "no credential in the default chain signed in: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, run az login, or choose a mode with --auth",
-	AuthAzureCLI:         "run az login (with --tenant for another tenant) first",
-	AuthManagedIdentity:  "this works only on an Azure resource with a managed identity; for a user-assigned one give its client ID with --client-id",
-	AuthWorkloadIdentity: "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE, as AKS workload identity does",
+// installCLI says where the Azure CLI comes from.
+const installCLI = "https://learn.microsoft.com/cli/azure/install-azure-cli"
+
+// modeHint is what to do when a sign-in of mode failed for no reason
+// signInHints knows. "run az login" is the hint only when lookPath finds
+// the Azure CLI; otherwise it says how to install it or which --auth to
+// use instead.
+func modeHint(mode AuthMode, lookPath func(string) (string, error)) string {
+	switch mode {
+	case AuthDefault:
+		if azInstalled(lookPath) {
+			return "no credential in the default chain signed in: run az login, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or choose a mode with --auth"
+		}
+		return "no credential in the default chain signed in, and the Azure CLI (az) is not on the PATH: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, " +
+			"sign a user in with --auth device-code, or install the Azure CLI (" + installCLI + ") and run az login"
+	case AuthAzureCLI:
+		if azInstalled(lookPath) {
+			return "run az login (with --tenant for another tenant) first"
+		}
+		return "the Azure CLI (az) is not on the PATH: install it (" + installCLI + ") and run az login, " +
+			"or sign in another way: --auth device-code for a user, client-secret, client-certificate, managed-identity or workload-identity for an app"
+	case AuthManagedIdentity:
+		return "this works only on an Azure resource with a managed identity; for a user-assigned one give its client ID with --client-id"
+	case AuthWorkloadIdentity:
+		return "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE, as AKS workload identity does"
+	}
+	return ""
+}
+
+// azInstalled reports whether the Azure CLI is on the PATH.
+func azInstalled(lookPath func(string) (string, error)) bool {
+	_, err := lookPath("az")
+	return err == nil
 }

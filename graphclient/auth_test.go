@@ -373,12 +373,22 @@ func TestAzureCLI(t *testing.T) {
 	if !strings.Contains(string(b), "account get-access-token") || !strings.Contains(string(b), "--resource "+graphRes) || !strings.Contains(string(b), "--tenant "+tenantID) {
 		t.Errorf("az called with %q", b)
 	}
-	// az not signed in: its own words, and what to do.
-	if err := os.WriteFile(filepath.Join(dir, "az"), []byte("#!/bin/sh\necho 'ERROR: Please run az login to setup account.' >&2\nexit 1\n"), 0o755); err != nil {
+	// az not signed in: its own words (the Azure CLI's stderr, as pasted
+	// in Azure/azure-cli#33414), and what to do.
+	if err := os.WriteFile(filepath.Join(dir, "az"), []byte("#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	_, err = getToken(t, mustCredential(t, graphclient.AuthOptions{Mode: graphclient.AuthAzureCLI}))
-	if err == nil || !strings.Contains(err.Error(), "sign-in with azure-cli failed") || !strings.Contains(err.Error(), "run az login") || strings.Contains(err.Error(), "\n") {
+	if err == nil || !strings.Contains(err.Error(), "sign-in with azure-cli failed: AzureCLICredential: ERROR: Please run 'az login' to setup account.") ||
+		!strings.Contains(err.Error(), "(run az login") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %q", err)
+	}
+	// az not installed: azidentity's shell cannot find it, and neither
+	// can appaudit, so the hint is not to run it.
+	t.Setenv("PATH", t.TempDir())
+	_, err = getToken(t, mustCredential(t, graphclient.AuthOptions{Mode: graphclient.AuthAzureCLI}))
+	if err == nil || !strings.Contains(err.Error(), "AzureCLICredential: executable not found on path (the Azure CLI (az) is not on the PATH: install it") ||
+		strings.Contains(err.Error(), "(run az login") {
 		t.Errorf("error %q", err)
 	}
 }

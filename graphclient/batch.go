@@ -21,6 +21,146 @@ import (
 // batchSize is the most requests Graph takes in one $batch.
 const batchSize = 20
 
+// KeyFetch says which certificate bodies a read fetches, of those list
+// pages leave out.
+type KeyFetch int
+
+// The ways of fetching certificate bodies. The zero value fetches none.
+const (
+	// KeyFetchNone fetches no body: certificates are identified by their
+	// customKeyIdentifier and display name only.
+	KeyFetchNone KeyFetch = iota
+	// KeyFetchNeeded fetches the bodies a check needs and the listing
+	// lacks: those of the objects ReadOptions.Deployed names, of
+	// certificates whose customKeyIdentifier gives one of
+	// ReadOptions.Thumbprints, and of certificates whose
+	// customKeyIdentifier is not a SHA-1 thumbprint.
+	KeyFetchNeeded
+	// KeyFetchAll fetches every body the listing lacks, so that the key
+	// size, signature algorithm and SHA-256 thumbprint of every
+	// certificate are known.
+	KeyFetchAll
+)
+
+// KeyFetches lists the ways by name, in the order of how much they fetch.
+func KeyFetches() []KeyFetch { return []KeyFetch{KeyFetchNone, KeyFetchNeeded, KeyFetchAll} }
+
+func (k KeyFetch) String() string {
+	switch k {
+	case KeyFetchNone:
+		return "none"
+	case KeyFetchNeeded:
+		return "needed"
+	case KeyFetchAll:
+		return "all"
+	}
+	return fmt.Sprintf("KeyFetch(%d)", int(k))
+}
+
+// ParseKeyFetch reads a way of fetching bodies by its name.
+func ParseKeyFetch(s string) (KeyFetch, error) {
+	var names []string
+	for _, k := range KeyFetches() {
+		if strings.EqualFold(strings.TrimSpace(s), k.String()) {
+			return k, nil
+		}
+		names = append(names, k.String())
+	}
+	return 0, fmt.Errorf("graphclient: %q is not a way of fetching certificate bodies (%s)", s, strings.Join(names, ", "))
+}
+
+// bodySelector decides which listed objects get their certificate bodies
+// fetched, and in which order.
+type bodySelector struct {
+	all    bool
+	now    time.Time
+	ids    map[string]bool // lower-case appIds
+	names  map[string]bool // exact display names
+	thumbs map[string]bool // "1:HEX" and "256:HEX"
+}
+
+// newBodySelector is nil when opts fetch no body.
+func newBodySelector(opts ReadOptions, now time.Time) *bodySelector {
+	switch opts.KeyFetch {
+	case KeyFetchAll:
+		return &bodySelector{all: true, now: now}
+	case KeyFetchNeeded:
+	default:
+		return nil
+	}
+	s := &bodySelector{now: now, ids: map[string]bool{}, names: map[string]bool{}, thumbs: map[string]bool{}}
+	for _, a := range opts.Deployed {
+		if a = strings.TrimSpace(a); a == "" {
+			continue
+		}
+		s.names[a] = true
+		if ValidAppID(a) {
+			s.ids[strings.ToLower(a)] = true
+		}
+	}
+	for _, t := range opts.Thumbprints {
+		for _, k := range thumbKeys(t) {
+			s.thumbs[k] = true
+		}
+	}
+	return s
+}
+
+// thumbKeys are the digests of t as selector keys.
+func thumbKeys(t audit.Thumbprints) []string {
+	var out []string
+	if t.SHA1 != "" {
+		out = append(out, "1:"+strings.ToUpper(t.SHA1))
+	}
+	if t.SHA256 != "" {
+		out = append(out, "256:"+strings.ToUpper(t.SHA256))
+	}
+	return out
+}
+
+// want says whether p's certificate bodies are to be fetched: p has a
+// certificate credential whose body Graph left out (Symmetric keys are not
+// certificates, and their key is a secret; secrets have no body) and the
+// selector wants it. prio says how much the body matters: 0 when a
+// certificate is identified by nothing but its display name, 1 when one is
+// still valid, 2 when they have all expired.
+func (s *bodySelector) want(p *audit.Principal) (prio int, ok bool) {
+	named := s.all || s.names[p.DisplayName] || s.ids[strings.ToLower(p.AppID)]
+	prio = 2
+	for i := range p.KeyCredentials {
+		k := &p.KeyCredentials[i]
+		if !k.IsCertificate() || len(k.Key) > 0 {
+			continue
+		}
+		if !named && !s.needs(k) {
+			continue
+		}
+		ok = true
+		switch {
+		case k.Source == audit.FromNothing:
+			prio = 0
+		case prio > 1 && (k.End.IsZero() || s.now.Before(k.End)):
+			prio = 1
+		}
+	}
+	return prio, ok
+}
+
+// needs says whether k's body is needed though its object is not named:
+// customKeyIdentifier gives no SHA-1 thumbprint to identify it by, or
+// gives one the caller holds against the tenant.
+func (s *bodySelector) needs(k *audit.KeyCredential) bool {
+	if k.Thumbprints.SHA1 == "" {
+		return true
+	}
+	for _, t := range thumbKeys(k.Thumbprints) {
+		if s.thumbs[t] {
+			return true
+		}
+	}
+	return false
+}
+
 // need is an object whose certificate bodies are to be fetched: its kind,
 // its place in the Tenant being built, and its object ID.
 type need struct {
@@ -57,8 +197,9 @@ type bodyFetcher struct {
 func (c *Client) newBodyFetcher(ctx context.Context, maxObjects int, store func(need, []audit.KeyCredential)) *bodyFetcher {
 	f := &bodyFetcher{c: c, ctx: ctx, in: make(chan need, 4*batchSize), jobs: make(chan []need),
 		store: store, size: batchSize, max: max(maxObjects, 0)}
-	if l := c.keys.limit; l > 0 && l < f.size {
-		f.size = l // a batch never holds more reads than a minute allows
+	c.stats.bodyCap.Store(int64(f.max))
+	if l := c.keys.limit; l > 0 {
+		f.size = batchFor(l)
 	}
 	f.wg.Go(f.dispatch)
 	for range c.cfg.Concurrency {
@@ -69,6 +210,23 @@ func (c *Client) newBodyFetcher(ctx context.Context, maxObjects int, store func(
 		})
 	}
 	return f
+}
+
+// batchFor is how many objects a $batch holds under a limit of limit
+// keyCredentials reads a minute: never more than a minute allows, and,
+// where one fits, a size the limit is a multiple of, so that whole batches
+// use the whole minute (150 reads a minute in batches of 20 would leave 10
+// of them unused each minute; in batches of 15, none).
+func batchFor(limit int) int {
+	if limit <= batchSize {
+		return limit
+	}
+	for n := batchSize; n >= batchSize/2; n-- {
+		if limit%n == 0 {
+			return n
+		}
+	}
+	return batchSize
 }
 
 // want queues an object.
@@ -152,6 +310,7 @@ func (f *bodyFetcher) finish() []string {
 }
 
 func (f *bodyFetcher) fail(n int, why string) {
+	f.c.stats.bodyMisses.Add(int64(n))
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.failed += n
@@ -198,6 +357,7 @@ func (f *bodyFetcher) fetch(items []need) {
 		}
 		var again []need
 		var wait time.Duration
+		throttled := false
 		for i, n := range pending {
 			a, ok := answers[i]
 			switch {
@@ -219,6 +379,7 @@ func (f *bodyFetcher) fetch(items []need) {
 				f.store(n, p.KeyCredentials)
 				c.stats.fetched.Add(1)
 			case a.Status == http.StatusNotFound:
+				c.stats.bodyMisses.Add(1)
 				f.mu.Lock()
 				f.gone++
 				f.mu.Unlock()
@@ -228,10 +389,14 @@ func (f *bodyFetcher) fetch(items []need) {
 				wait = max(wait, d)
 				if a.Status == http.StatusTooManyRequests {
 					c.stats.throttled.Add(1)
+					throttled = true
 				}
 			default:
 				f.fail(1, fmt.Sprintf("Graph answered %d %s for %s %s inside a $batch", a.Status, graphErrorCode(a.Body), kindName(n.kind), n.id))
 			}
+		}
+		if throttled {
+			c.keys.hold(c.clock.Now().Add(wait))
 		}
 		if len(again) > 0 {
 			if attempt >= c.tr.policy.MaxAttempts || !c.tr.reserve(wait) {

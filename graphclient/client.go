@@ -88,7 +88,7 @@ func NewClient(cfg Config) (*Client, error) {
 		t.MaxIdleConnsPerHost = cfg.Concurrency + 4
 		base = t
 	}
-	c := &Client{ep: cfg.Endpoint, cfg: cfg, clock: clock, stats: &counters{}}
+	c := &Client{ep: cfg.Endpoint, cfg: cfg, clock: clock, stats: &counters{limit: max(cfg.KeyReadsPerMinute, 0)}}
 	c.tr = newTransport(base, cfg.Retry, clock, c.stats, cfg.UserAgent)
 	c.keys = newWindow(cfg.KeyReadsPerMinute, time.Minute, clock, c.stats)
 	// The token goes to the endpoint's host only: the SDK drops the

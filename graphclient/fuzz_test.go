@@ -224,7 +224,7 @@ func FuzzBatchAnswer(f *testing.F) {
 			c.Transport = &batchTransport{h: h, answer: answer}
 			c.PageSize = 999
 		})
-		res, err := c.Read(context.Background(), graphclient.ReadOptions{KeyBodies: true})
+		res, err := c.Read(context.Background(), graphclient.ReadOptions{KeyFetch: graphclient.KeyFetchAll})
 		if err != nil || !res.Tenant.Complete {
 			t.Fatalf("the listing failed for a bad $batch answer: %v", err)
 		}

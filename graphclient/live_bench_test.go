@@ -55,8 +55,12 @@ func benchRead(b *testing.B, url string, n int, bodies bool, latency time.Durati
 		runtime.ReadMemStats(&ms)
 		base = ms.HeapAlloc
 		stop := sampleHeap()
+		opts := graphclient.ReadOptions{ServicePrincipals: true}
+		if bodies {
+			opts.KeyFetch = graphclient.KeyFetchAll
+		}
 		var err error
-		res, err = c.Read(context.Background(), graphclient.ReadOptions{ServicePrincipals: true, KeyBodies: bodies})
+		res, err = c.Read(context.Background(), opts)
 		peak = stop()
 		if err != nil || len(res.Tenant.Applications) != n || len(res.Tenant.ServicePrincipals) != n {
 			b.Fatalf("%v: %d applications", err, len(res.Tenant.Applications))
@@ -81,7 +85,7 @@ func benchRead(b *testing.B, url string, n int, bodies bool, latency time.Durati
 	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(base))/(1<<20), "MiB-tenant")
 }
 
-func benchClient(b *testing.B, url string) *graphclient.Client {
+func benchClient(b *testing.B, url string, edit ...func(*graphclient.Config)) *graphclient.Client {
 	b.Helper()
 	ep, err := graphclient.ResolveEndpoint("public", url)
 	if err != nil {
@@ -91,7 +95,11 @@ func benchClient(b *testing.B, url string) *graphclient.Client {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := graphclient.NewClient(graphclient.Config{Endpoint: ep, Credential: cred, KeyReadsPerMinute: -1})
+	cfg := graphclient.Config{Endpoint: ep, Credential: cred, KeyReadsPerMinute: -1}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	c, err := graphclient.NewClient(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -126,5 +134,63 @@ func sampleHeap() func() float64 {
 		close(done)
 		wg.Wait()
 		return float64(int64(peak)-int64(base)) / (1 << 20)
+	}
+}
+
+// BenchmarkKeyFetchAtGraphsLimit reads a made-up tenant of n applications
+// (2 or 3 certificates each, one in 40 with a certificate whose
+// customKeyIdentifier is not a thumbprint) and n service principals (one
+// in ten with a SAML certificate) from the fake Graph, which holds
+// keyCredentials reads to Graph's 150 a minute on a test clock, with each
+// --key-fetch and no deployed mapping. It reports the requests sent, the
+// keyCredentials reads among them (list pages and objects in $batch), the
+// 429s Graph had to answer, and the minutes the read takes on the test
+// clock: Graph's limit, not the network, is what sets a large fetch's
+// pace. One $batch is in flight at a time, so that the test clock, which
+// jumps to the end of each wait, stamps every request when it is sent.
+// Run with:
+//
+//	go test -run='^$' -bench=KeyFetchAtGraphsLimit -benchtime=1x ./graphclient/
+func BenchmarkKeyFetchAtGraphsLimit(b *testing.B) {
+	for _, n := range []int{2_000, 20_000} {
+		tenant := graphtest.Synthetic(graphtest.SyntheticSpec{Applications: n, ServicePrincipals: n, BodyEvery: 1, UnidentifiedEvery: 40, Now: now})
+		for _, fetch := range graphclient.KeyFetches() {
+			b.Run(fmt.Sprintf("%dk/%s", n/1000, fetch), func(b *testing.B) {
+				var st graphclient.Stats
+				var reads, throttled int
+				var took time.Duration
+				for b.Loop() {
+					clock := graphtest.NewClock(now)
+					srv, err := graphtest.NewServer(tenant, graphtest.Options{KeyReadsPerMinute: graphclient.DefaultKeyReadsPerMinute, Clock: clock})
+					if err != nil {
+						b.Fatal(err)
+					}
+					c := benchClient(b, srv.URL, func(c *graphclient.Config) {
+						c.KeyReadsPerMinute, c.Clock, c.Concurrency = 0, clock, 1
+					})
+					res, err := c.Read(context.Background(), graphclient.ReadOptions{ServicePrincipals: true, KeyFetch: fetch})
+					if err != nil || len(res.Tenant.Applications) != n {
+						b.Fatalf("%v: %d applications", err, len(res.Tenant.Applications))
+					}
+					st, took = res.Stats, clock.Now().Sub(now)
+					reads, throttled = 0, 0
+					for _, r := range srv.Requests() {
+						if r.Method == "GET" {
+							reads++
+						}
+						reads += len(r.Batch)
+						if r.Status == 429 {
+							throttled++
+						}
+					}
+					srv.Close()
+				}
+				b.ReportMetric(float64(st.Requests), "requests")
+				b.ReportMetric(float64(reads), "key-reads")
+				b.ReportMetric(float64(st.BodiesFetched), "bodies")
+				b.ReportMetric(float64(throttled+int(st.Throttled)), "throttled")
+				b.ReportMetric(took.Minutes(), "test-clock-min")
+			})
+		}
 	}
 }

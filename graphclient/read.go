@@ -35,20 +35,36 @@ var (
 type ReadOptions struct {
 	// ServicePrincipals reads the service principals too.
 	ServicePrincipals bool
-	// KeyBodies fetches, with $batch, the certificate bodies list pages
-	// leave out (key null), for every object with a certificate credential
-	// whose body did not come.
-	KeyBodies bool
+	// KeyFetch says which of the certificate bodies list pages leave out
+	// (key null) to fetch with $batch: none (the zero value), those a
+	// check needs (KeyFetchNeeded: see Deployed and Thumbprints), or all.
+	// Graph's limit on keyCredentials reads makes each object fetched
+	// cost about 0.4 s.
+	KeyFetch KeyFetch
 	// MaxKeyBodies, when above 0, fetches the bodies of that many objects
 	// at most: those whose certificate customKeyIdentifier does not
 	// identify first, then those with a certificate still valid, then the
-	// rest. Graph's limit on keyCredentials reads makes each object cost
-	// about 0.4 s; the others keep the identity customKeyIdentifier gives.
+	// rest. The others keep the identity customKeyIdentifier gives.
 	MaxKeyBodies int
+	// Deployed and Thumbprints say, for KeyFetchNeeded, which objects
+	// the caller will hold against what is deployed: those whose appId
+	// (any case) or exact display name Deployed lists, and those with a
+	// certificate whose customKeyIdentifier gives one of Thumbprints
+	// (from local certificate files, the deployed mapping, a vault).
+	// Their bodies are fetched, as are those of certificates whose
+	// customKeyIdentifier is not a SHA-1 thumbprint, which nothing else
+	// identifies.
+	Deployed    []string
+	Thumbprints []audit.Thumbprints
 	// AppIDs, when not empty, reads only the applications (and service
 	// principals) with these appIds, with single-object GETs, instead of
 	// listing the tenant.
 	AppIDs []string
+	// Listed, when not nil, is called once, as soon as the listing is
+	// done and the number of objects whose bodies are to be fetched is
+	// known, with the Stats then (BodiesLeft and Left say how much of the
+	// fetch is still to come), before Read waits for the fetch.
+	Listed func(Stats)
 }
 
 // ReadResult is what Read read.
@@ -60,6 +76,11 @@ type ReadResult struct {
 	// certificate bodies that could not be fetched.
 	Warnings []string
 	Stats    Stats
+	// NotRead is true when no part of the tenant could be read: signing
+	// in failed, or Graph refused the token or the permission, before a
+	// single object came. The Tenant is then empty and incomplete, and
+	// nothing can be said about it.
+	NotRead bool
 }
 
 // Read reads the tenant. It always returns what it read; the error, when
@@ -73,6 +94,10 @@ func (c *Client) Read(ctx context.Context, opts ReadOptions) (*ReadResult, error
 	var errs []error
 	if len(opts.AppIDs) > 0 {
 		errs = c.readApps(ctx, opts, res)
+		c.stats.listed.Store(true)
+		if opts.Listed != nil {
+			opts.Listed(c.Stats())
+		}
 	} else {
 		errs = c.readAll(ctx, opts, res)
 	}
@@ -86,6 +111,7 @@ func (c *Client) Read(ctx context.Context, opts ReadOptions) (*ReadResult, error
 		// Nothing was read: the sign-in is the whole story.
 		errs = []error{se}
 	}
+	res.NotRead = len(errs) > 0 && fatal(errs[0]) && len(t.Applications)+len(t.ServicePrincipals) == 0
 	var reasons []string
 	for i, e := range errs {
 		var st, prev *StoppedError
@@ -148,7 +174,8 @@ func (c *Client) readAll(ctx context.Context, opts ReadOptions, res *ReadResult)
 	// mu guards the two lists while the bodies fetched go into them.
 	var mu sync.Mutex
 	var bodies *bodyFetcher
-	if opts.KeyBodies {
+	sel := newBodySelector(opts, c.clock.Now())
+	if sel != nil {
 		bodies = c.newBodyFetcher(ctx, opts.MaxKeyBodies, func(n need, keys []audit.KeyCredential) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -163,12 +190,11 @@ func (c *Client) readAll(ctx context.Context, opts ReadOptions, res *ReadResult)
 			}
 		})
 	}
-	now := c.clock.Now()
 	want := func(kind audit.ObjectKind, i int, p *audit.Principal) {
 		if bodies == nil {
 			return
 		}
-		if prio, ok := bodyPriority(p, now); ok {
+		if prio, ok := sel.want(p); ok {
 			bodies.want(need{kind: kind, index: i, id: p.ObjectID, prio: prio})
 		}
 	}
@@ -201,33 +227,14 @@ func (c *Client) readAll(ctx context.Context, opts ReadOptions, res *ReadResult)
 			errs = append(errs, err)
 		}
 	}
+	c.stats.listed.Store(true)
+	if opts.Listed != nil {
+		opts.Listed(c.Stats())
+	}
 	if bodies != nil {
 		res.Warnings = append(res.Warnings, bodies.finish()...)
 	}
 	return errs
-}
-
-// bodyPriority says whether an object has a certificate credential whose
-// body Graph left out (Symmetric keys are not certificates, and their key
-// is a secret; secrets have no body), and how much the body matters: 0 when
-// a certificate is identified by nothing but its display name, 1 when one
-// is still valid at now, 2 when they have all expired.
-func bodyPriority(p *audit.Principal, now time.Time) (prio int, ok bool) {
-	prio = 2
-	for i := range p.KeyCredentials {
-		k := &p.KeyCredentials[i]
-		if !k.IsCertificate() || len(k.Key) > 0 {
-			continue
-		}
-		ok = true
-		switch {
-		case k.Source == audit.FromNothing:
-			return 0, true
-		case k.End.IsZero() || now.Before(k.End):
-			prio = 1
-		}
-	}
-	return prio, ok
 }
 
 // StoppedError is a listing that could not be read to its end: which

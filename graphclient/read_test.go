@@ -77,7 +77,7 @@ func TestReadListsEveryPage(t *testing.T) {
 	if got.TenantID != src.TenantID || got.Cloud != "public" || got.TakenAt.IsZero() {
 		t.Errorf("tenant header %q %q %v", got.TenantID, got.Cloud, got.TakenAt)
 	}
-	// List pages leave the bodies out; without KeyBodies they stay out.
+	// List pages leave the bodies out; without KeyFetch they stay out.
 	k := got.Applications[0].KeyCredentials[0]
 	if k.Key != nil || k.Source != audit.FromKeyIdentifier || k.Thumbprints.SHA1 != src.Applications[0].KeyCredentials[0].Thumbprints.SHA1 {
 		t.Errorf("key credential read as %+v", k)
@@ -121,7 +121,7 @@ func TestReadFetchesBodiesWithBatch(t *testing.T) {
 	src := liveTenant(25)
 	srv := fake(t, src, graphtest.Options{})
 	c := client(t, srv.URL, newTestClock(), func(c *graphclient.Config) { c.PageSize = 10; c.Concurrency = 2 })
-	res, err := readLive(t, c, graphclient.ReadOptions{ServicePrincipals: true, KeyBodies: true})
+	res, err := readLive(t, c, graphclient.ReadOptions{ServicePrincipals: true, KeyFetch: graphclient.KeyFetchAll})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestReadFetchesBodiesWithBatch(t *testing.T) {
 func TestListPagesWithBodiesNeedNoBatch(t *testing.T) {
 	src := liveTenant(4)
 	srv := fake(t, src, graphtest.Options{KeysOnList: true})
-	res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{ServicePrincipals: true, KeyBodies: true})
+	res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{ServicePrincipals: true, KeyFetch: graphclient.KeyFetchAll})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,6 +292,9 @@ func TestHalfWayFailure(t *testing.T) {
 	if !strings.Contains(res.Tenant.IncompleteReason, "listing applications stopped at page 3, after 4 applications: Graph answered 500") {
 		t.Errorf("reason %q", res.Tenant.IncompleteReason)
 	}
+	if res.NotRead {
+		t.Error("a read that got half-way is NotRead")
+	}
 }
 
 // A page that arrives whole but is not JSON ends the listing, and the
@@ -377,7 +380,7 @@ func TestNextLinkOffTheEndpointIsNotFollowed(t *testing.T) {
 func TestUnauthorizedAndForbidden(t *testing.T) {
 	t.Run("401", func(t *testing.T) {
 		srv := fake(t, liveTenant(3), graphtest.Options{Token: "another-token"})
-		res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{ServicePrincipals: true, KeyBodies: true})
+		res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{ServicePrincipals: true, KeyFetch: graphclient.KeyFetchAll})
 		var ge *graphclient.Error
 		if !errors.As(err, &ge) || ge.Status != 401 || ge.Code != "InvalidAuthenticationToken" {
 			t.Fatalf("error %v", err)
@@ -393,10 +396,16 @@ func TestUnauthorizedAndForbidden(t *testing.T) {
 		if n := len(srv.Requests()); n != 2 {
 			t.Errorf("%d requests: a 401 is not retried (want one per listing)", n)
 		}
+		if !res.NotRead {
+			t.Error("a read refused at once is not NotRead")
+		}
 	})
 	t.Run("403", func(t *testing.T) {
 		srv := fake(t, liveTenant(3), graphtest.Options{Forbidden: true})
-		_, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{})
+		res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{})
+		if !res.NotRead {
+			t.Error("a read refused at once is not NotRead")
+		}
 		if statusErr(err) != 403 || !strings.Contains(err.Error(), "Application.Read.All") || !strings.Contains(err.Error(), "admin consent") ||
 			!strings.Contains(err.Error(), "Authorization_RequestDenied") || strings.Count(err.Error(), "\n") != 0 {
 			t.Fatalf("error %q", err)
@@ -419,7 +428,7 @@ func TestGraphErrorTextIsBounded(t *testing.T) {
 		t.Errorf("error of %d bytes: %.300s", len(err.Error()), err)
 	}
 	batch := fmt.Sprintf(`{"responses": [{"id": "1", "status": 500, "body": {"error": {"code": %q}}}, {"id": "2", "status": 500, "body": {"error": {"code": %q}}}]}`, long, long)
-	res, err := readLive(t, client(t, badBatch(t, batch), newTestClock()), graphclient.ReadOptions{KeyBodies: true})
+	res, err := readLive(t, client(t, badBatch(t, batch), newTestClock()), graphclient.ReadOptions{KeyFetch: graphclient.KeyFetchAll})
 	if err != nil || len(res.Warnings) != 1 || len(res.Warnings[0]) > 1000 {
 		t.Errorf("%v; warnings %.300q", err, res.Warnings)
 	}
@@ -440,7 +449,7 @@ func TestBatchAnswersInsideAreRetried(t *testing.T) {
 		{InBatch: true, Path: "/applications/obj-00000004", Status: 503, Times: 1},
 	}})
 	clock := newTestClock()
-	res, err := readLive(t, client(t, srv.URL, clock, func(c *graphclient.Config) { c.PageSize = 999 }), graphclient.ReadOptions{KeyBodies: true})
+	res, err := readLive(t, client(t, srv.URL, clock, func(c *graphclient.Config) { c.PageSize = 999 }), graphclient.ReadOptions{KeyFetch: graphclient.KeyFetchAll})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -468,7 +477,7 @@ func TestBatchAnswersInsideAreRetried(t *testing.T) {
 
 func TestBatchFailureIsAWarning(t *testing.T) {
 	srv := fake(t, liveTenant(3), graphtest.Options{Faults: []graphtest.Fault{{Path: "/$batch", Status: 500}}})
-	res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{KeyBodies: true})
+	res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{KeyFetch: graphclient.KeyFetchAll})
 	if err != nil || !res.Tenant.Complete {
 		t.Fatalf("the listing is complete; bodies are not: %v", err)
 	}
@@ -516,7 +525,7 @@ func TestBatchAnswersAreChecked(t *testing.T) {
 		"wrong objects":  {`{"responses": [{"id": "1", "status": 200, "body": {"id": "x", "keyCredentials": "no"}}]}`, "keyCredentials"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			res, err := readLive(t, client(t, badBatch(t, tc.answer), newTestClock()), graphclient.ReadOptions{KeyBodies: true})
+			res, err := readLive(t, client(t, badBatch(t, tc.answer), newTestClock()), graphclient.ReadOptions{KeyFetch: graphclient.KeyFetchAll})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -571,7 +580,7 @@ func TestOnlyReadsEverLeave(t *testing.T) {
 	srv := fake(t, src, graphtest.Options{Faults: []graphtest.Fault{{Path: "/servicePrincipals", Page: 1, Status: 503, Times: 1}}})
 	rec := &recorder{base: http.DefaultTransport}
 	for _, opts := range []graphclient.ReadOptions{
-		{ServicePrincipals: true, KeyBodies: true},
+		{ServicePrincipals: true, KeyFetch: graphclient.KeyFetchAll},
 		{ServicePrincipals: true, AppIDs: []string{src.Applications[0].AppID}},
 	} {
 		c := client(t, srv.URL, newTestClock(), func(c *graphclient.Config) { c.Transport = rec })
@@ -667,7 +676,7 @@ func TestBodiesOfMoreServicePrincipalsThanApplications(t *testing.T) {
 	src := liveTenant(18) // 6 service principals
 	src.Applications = src.Applications[:2]
 	srv := fake(t, src, graphtest.Options{})
-	res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{ServicePrincipals: true, KeyBodies: true})
+	res, err := readLive(t, client(t, srv.URL, newTestClock()), graphclient.ReadOptions{ServicePrincipals: true, KeyFetch: graphclient.KeyFetchAll})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,20 @@ type Stats struct {
 	Waited    time.Duration
 	// Elapsed is the time since the read started.
 	Elapsed time.Duration
+
+	// Listed is true once the listing is done: every object whose body
+	// is to be fetched is then counted in BodiesWanted.
+	Listed bool
+	// BodiesLeft counts the objects whose bodies are still to be
+	// fetched: those wanted, within ReadOptions.MaxKeyBodies, that were
+	// neither fetched nor given up on.
+	BodiesLeft int64
+	// KeyReadsPerMinute is the limit the read keeps to (0: none), and
+	// Left the time the bodies left take at that rate: an estimate of the
+	// time the read has still to run, known once it is Listed and when
+	// there is a limit, 0 otherwise.
+	KeyReadsPerMinute int
+	Left              time.Duration
 }
 
 type counters struct {
@@ -39,6 +53,12 @@ type counters struct {
 	wanted, fetched, batches      atomic.Int64
 	retries, throttled, waitNanos atomic.Int64
 	started                       atomic.Int64 // UnixNano
+	// bodyMisses counts the objects whose bodies were given up on, and
+	// bodyCap is ReadOptions.MaxKeyBodies (0: none).
+	bodyMisses, bodyCap atomic.Int64
+	listed              atomic.Bool
+	// limit is the keyCredentials reads allowed a minute (0: none).
+	limit int
 }
 
 func (c *counters) snapshot(now time.Time) Stats {
@@ -47,11 +67,31 @@ func (c *counters) snapshot(now time.Time) Stats {
 		Applications: c.apps.Load(), ServicePrincipals: c.sps.Load(),
 		BodiesWanted: c.wanted.Load(), BodiesFetched: c.fetched.Load(), Batches: c.batches.Load(),
 		Retries: c.retries.Load(), Throttled: c.throttled.Load(), Waited: time.Duration(c.waitNanos.Load()),
+		Listed: c.listed.Load(), KeyReadsPerMinute: c.limit,
 	}
 	if st := c.started.Load(); st != 0 {
 		s.Elapsed = now.Sub(time.Unix(0, st))
 	}
+	planned := s.BodiesWanted
+	if cp := c.bodyCap.Load(); cp > 0 {
+		planned = min(planned, cp)
+	}
+	s.BodiesLeft = max(planned-s.BodiesFetched-c.bodyMisses.Load(), 0)
+	if s.Listed && c.limit > 0 {
+		s.Left = FetchTime(s.BodiesLeft, c.limit)
+	}
 	return s
+}
+
+// FetchTime is about how long fetching the certificate bodies of n
+// objects takes at limit keyCredentials reads a minute (each object is
+// one read): Graph's limit, not the network, sets the pace of a large
+// fetch. It is 0 when there is no limit.
+func FetchTime(n int64, limit int) time.Duration {
+	if limit <= 0 || n <= 0 {
+		return 0
+	}
+	return time.Duration(n) * time.Minute / time.Duration(limit)
 }
 
 // window keeps a kind of request under limit per period, the way Graph
@@ -66,6 +106,23 @@ type window struct {
 	mu     sync.Mutex
 	times  []time.Time // when the last requests went out, oldest first
 	firsts int         // takeFirst calls waiting
+	until  time.Time   // no request goes out before it (see hold)
+}
+
+// hold lets no request of the window go out before t: Graph throttled one
+// and asked, with Retry-After, for a wait that the window, which counts
+// only this client's requests, did not foresee (another run or another
+// tool read keyCredentials in the same minute). The others wait too,
+// rather than each be throttled in turn.
+func (w *window) hold(t time.Time) {
+	if w.limit <= 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if t.After(w.until) {
+		w.until = t
+	}
 }
 
 func newWindow(limit int, period time.Duration, clock Clock, stats *counters) *window {
@@ -97,6 +154,7 @@ func (w *window) wait(ctx context.Context, n int, first bool) error {
 			w.mu.Unlock()
 		}()
 	}
+	until, _ := w.clock.(untilSleeper)
 	for {
 		w.mu.Lock()
 		now := w.clock.Now()
@@ -105,7 +163,8 @@ func (w *window) wait(ctx context.Context, n int, first bool) error {
 			cut++
 		}
 		w.times = w.times[cut:]
-		if len(w.times)+n <= w.limit && (first || w.firsts == 0) {
+		held := now.Before(w.until)
+		if !held && len(w.times)+n <= w.limit && (first || w.firsts == 0) {
 			for range n {
 				w.times = append(w.times, now)
 			}
@@ -117,11 +176,29 @@ func (w *window) wait(ctx context.Context, n int, first bool) error {
 		if over := len(w.times) + n - w.limit; over > 0 {
 			wait = w.times[over-1].Add(w.period).Sub(now)
 		}
+		if held {
+			wait = max(wait, w.until.Sub(now))
+		}
 		wait = max(wait, time.Millisecond)
 		w.mu.Unlock()
 		w.stats.waitNanos.Add(int64(wait))
-		if err := w.clock.Sleep(ctx, wait); err != nil {
+		var err error
+		if until != nil {
+			err = until.SleepUntil(ctx, now.Add(wait))
+		} else {
+			err = w.clock.Sleep(ctx, wait)
+		}
+		if err != nil {
 			return err
 		}
 	}
+}
+
+// untilSleeper is a Clock that can wait until an instant. Test clocks
+// that move their time on instead of sleeping implement it, so that
+// requests waiting at the same time for the same window wake at the same
+// instant, as they would on a real clock, rather than each moving the time
+// on by its own wait.
+type untilSleeper interface {
+	SleepUntil(ctx context.Context, t time.Time) error
 }

@@ -339,7 +339,9 @@ func (t *transport) reserve(d time.Duration) bool {
 	return true
 }
 
-// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+// retryAfter reads a Retry-After header: seconds, or an HTTP date. Graph
+// sends fractions of a second too ("Retry-After: 2.128" in the sample
+// answer of learn.microsoft.com/graph/throttling).
 func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -350,6 +352,9 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 			return 0, false
 		}
 		return time.Duration(min(n, 24*3600)) * time.Second, true
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil && strings.Trim(v, "0123456789.") == "" {
+		return time.Duration(min(f, 24*3600) * float64(time.Second)), true
 	}
 	if at, err := http.ParseTime(v); err == nil {
 		return max(at.Sub(now), 0), true

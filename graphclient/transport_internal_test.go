@@ -27,6 +27,12 @@ func TestRetryAfter(t *testing.T) {
 		{"", 0, false},
 		{"-3", 0, false},
 		{"soon", 0, false},
+		// The sample 429 of learn.microsoft.com/graph/throttling
+		// (microsoft-graph-docs-contrib concepts/throttling.md).
+		{"2.128", 2128 * time.Millisecond, true},
+		{"-0.5", 0, false},
+		{"1e3", 0, false},
+		{"NaN", 0, false},
 	} {
 		got, ok := retryAfter(tc.in, now)
 		if got != tc.want || ok != tc.ok {

@@ -36,9 +36,11 @@ const exitCodesHelp = `appaudit exits with:
      (preflight: the switch to the new certificate is not safe)
   2  usage error or unreadable input: a bad flag, a file that cannot be
      read or parsed, a wrong PFX password
-  3  the audit is incomplete: sign-in to Graph failed, or Graph failed
-     part-way through the tenant. What was read is still reported, marked
-     "complete": false, and never counts as clean.
+  3  the audit is incomplete: Graph failed part-way through the tenant.
+     What was read is still reported, marked "complete": false, and never
+     counts as clean. When nothing could be read (sign-in to Graph failed,
+     Graph refused the token or the permission), one line on stderr says
+     why and no report is written.
   4  a report or the snapshot could not be written: the path is a
      directory or in one that does not exist, permission denied, the disk
      is full. The other reports are still written; the audit's verdict is

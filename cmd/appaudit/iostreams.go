@@ -12,11 +12,13 @@ import (
 // terminal. Tests build one over buffers with testStreams.
 //
 // The rule for stderr: errors and warnings, one line each, prefixed
-// "appaudit: "; a progress line only when stderr is a terminal; and, when
-// every report goes to a file, a line that says what was found and where
-// the reports are, and one that says why the command exits as it does.
-// With --quiet, errors only. Reports go to stdout or to files, never to
-// stderr.
+// "appaudit: "; unless --quiet is given, the progress of a long read
+// (progress.go): a line rewritten in place on a terminal, a line every 30
+// seconds off one, and a line saying how long a long fetch will take;
+// and, when every report goes to a file, a line that says what was found
+// and where the reports are, and one that says why the command exits as
+// it does. With --quiet, errors only. Reports go to stdout or to files,
+// never to stderr.
 type streams struct {
 	In     io.Reader
 	Out    io.Writer

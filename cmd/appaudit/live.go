@@ -4,10 +4,11 @@ import (
 	"cmp"
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
-	"io"
+	"maps"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,6 +31,7 @@ type liveOptions struct {
 	ClientCertPasswordEnv string
 	Apps                  []string
 	NoServicePrincipals   bool
+	KeyFetch              string
 	NoKeyFetch            bool
 	KeyFetchMax           int
 	KeyReadsPerMinute     int
@@ -37,6 +39,15 @@ type liveOptions struct {
 	// usage, set by scan and snapshot, says whether to read the usage
 	// evidence with the tenant (usage.go); nil elsewhere.
 	usage *usageOptions
+	// keyFetch and keyFetchMax are what --key-fetch and --key-fetch-max
+	// default to: the command sets keyFetch before addFlags (scan fetches
+	// what its checks need, snapshot all of it, for evidence); doctor and
+	// preflight fetch all, at most diagnosisKeyFetchMax objects.
+	keyFetch    graphclient.KeyFetch
+	keyFetchMax int
+	// needs says, for --key-fetch needed, which objects the audit will
+	// hold against what is deployed; the command sets it before reading.
+	needs keyNeeds
 
 	// forDiagnosis is set by doctor and preflight before addFlags: there
 	// --client-id and --app name the app being diagnosed, so the sign-in
@@ -77,10 +88,39 @@ type liveHooks struct {
 	keyvault func(*keyvault.Config)
 }
 
-// defaultKeyFetchMax is how many objects' certificate bodies are fetched
-// at most unless told otherwise: ten minutes of Graph's 150 keyCredentials
-// reads a minute.
-const defaultKeyFetchMax = 1500
+// keyNeeds are the apps (appIds or display names) and thumbprints a scan
+// holds against what is deployed: --key-fetch needed fetches their
+// certificate bodies (graphclient.ReadOptions Deployed and Thumbprints).
+type keyNeeds struct {
+	apps   []string
+	thumbs []audit.Thumbprints
+}
+
+// needsOf lists what inv holds against the tenant: the apps the mapping
+// names, and the thumbprints of its rows and of the local certificates
+// (not the CA certificates that came along in a chain: nothing signs with
+// those).
+func needsOf(inv *audit.Inventory) keyNeeds {
+	var n keyNeeds
+	for _, d := range inv.Deployments {
+		n.apps = append(n.apps, d.App)
+		n.thumbs = append(n.thumbs, d.Thumbprints)
+		if d.Cert != nil && d.Cert.Cert != nil {
+			n.thumbs = append(n.thumbs, d.Cert.Cert.Thumbprints)
+		}
+	}
+	for _, c := range inv.Certs {
+		if c.Cert != nil && !c.Chain {
+			n.thumbs = append(n.thumbs, c.Cert.Thumbprints)
+		}
+	}
+	return n
+}
+
+// diagnosisKeyFetchMax is how many objects' certificate bodies doctor and
+// preflight fetch at most unless told otherwise: ten minutes of Graph's
+// 150 keyCredentials reads a minute.
+const diagnosisKeyFetchMax = 1500
 
 // The environment variables the sign-in modes read.
 const (
@@ -113,8 +153,18 @@ func (o *liveOptions) addFlags(cmd *cobra.Command) {
 		f.StringArrayVar(&o.Apps, "app", nil, "audit only the app with this `APPID` (and its service principal), read directly instead of listing the tenant (repeatable)")
 	}
 	f.BoolVar(&o.NoServicePrincipals, "no-service-principals", false, "read applications only, not service principals")
-	f.BoolVar(&o.NoKeyFetch, "no-key-fetch", false, "do not fetch the certificate bodies list pages leave out (faster on large tenants; thumbprints then come from customKeyIdentifier)")
-	f.IntVar(&o.KeyFetchMax, "key-fetch-max", defaultKeyFetchMax, "fetch certificate bodies for `N` objects at most, those that need it most first (about 10 minutes at Graph's limit); 0 for no limit")
+	if o.forDiagnosis {
+		o.keyFetch, o.keyFetchMax = graphclient.KeyFetchAll, diagnosisKeyFetchMax
+	}
+	var fetches []string
+	for _, k := range graphclient.KeyFetches() {
+		fetches = append(fetches, k.String())
+	}
+	f.StringVar(&o.KeyFetch, "key-fetch", o.keyFetch.String(), "which certificate bodies list pages leave out to fetch: `WHICH` ("+strings.Join(fetches, ", ")+
+		"); needed: those a check needs (apps of the deployed mapping, certificates a local file matches, certificates customKeyIdentifier does not identify); "+
+		"all: every one, at Graph's 150 objects a minute")
+	f.BoolVar(&o.NoKeyFetch, "no-key-fetch", false, "the same as --key-fetch none")
+	f.IntVar(&o.KeyFetchMax, "key-fetch-max", o.keyFetchMax, "fetch certificate bodies for `N` objects at most, those that need it most first (1,500 take about 10 minutes at Graph's limit); 0 for no limit")
 	f.IntVar(&o.KeyReadsPerMinute, "key-reads-per-minute", graphclient.DefaultKeyReadsPerMinute, "most `N` requests a minute that read keyCredentials, Graph's limit per tenant; 0 for no limit")
 }
 
@@ -137,7 +187,7 @@ func (o *liveOptions) given() []string {
 		{"--tenant", o.Tenant != "" && !o.forDiagnosis}, {"--cloud", o.Cloud != "public" && !o.forDiagnosis},
 		{"--graph-url", o.GraphURL != ""}, {"--" + o.clientIDFlag(), o.ClientID != ""}, {"--client-cert", o.ClientCert != ""},
 		{"--app", len(o.Apps) > 0}, {"--no-service-principals", o.NoServicePrincipals}, {"--no-key-fetch", o.NoKeyFetch},
-		{"--key-fetch-max", o.KeyFetchMax != defaultKeyFetchMax},
+		{"--key-fetch", o.KeyFetch != o.keyFetch.String()}, {"--key-fetch-max", o.KeyFetchMax != o.keyFetchMax},
 		{"--key-reads-per-minute", o.KeyReadsPerMinute != graphclient.DefaultKeyReadsPerMinute},
 	} {
 		if f.set {
@@ -168,10 +218,32 @@ func (o *liveOptions) validate() (graphclient.AuthMode, graphclient.Endpoint, er
 	if err := cmp.Or(nonNegative("--key-reads-per-minute", o.KeyReadsPerMinute), nonNegative("--key-fetch-max", o.KeyFetchMax)); err != nil {
 		return "", graphclient.Endpoint{}, err
 	}
+	if _, err := o.fetch(); err != nil {
+		return "", graphclient.Endpoint{}, err
+	}
 	if o.ClientCert != "" && mode != graphclient.AuthClientCertificate {
 		return "", graphclient.Endpoint{}, usageErr("--client-cert is for --auth client-certificate, not %s", mode)
 	}
 	return mode, ep, nil
+}
+
+// fetch is which certificate bodies to fetch: --key-fetch, or none with
+// --no-key-fetch, which says the same.
+func (o *liveOptions) fetch() (graphclient.KeyFetch, error) {
+	k, err := graphclient.ParseKeyFetch(o.KeyFetch)
+	if err != nil {
+		return 0, usageErr("--key-fetch: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
+	}
+	if o.NoKeyFetch {
+		if o.KeyFetch != o.keyFetch.String() && k != graphclient.KeyFetchNone {
+			return 0, usageErr("--no-key-fetch is --key-fetch none: it cannot go with --key-fetch %s", k)
+		}
+		k = graphclient.KeyFetchNone
+	}
+	if k == graphclient.KeyFetchNone && o.KeyFetchMax != o.keyFetchMax {
+		return 0, usageErr("--key-fetch-max limits the certificate bodies fetched, and --key-fetch none (or --no-key-fetch) fetches none")
+	}
+	return k, nil
 }
 
 // credential makes the sign-in the flags describe, once. Every problem
@@ -226,6 +298,9 @@ func (o *liveOptions) credential(s *streams) (*signIn, error) {
 // client builds the Graph client the flags describe. Every problem found
 // here is a usage error: nothing has been sent yet.
 func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
+	if _, err := o.fetch(); err != nil {
+		return nil, err
+	}
 	in, err := o.credential(s)
 	if err != nil {
 		return nil, err
@@ -247,66 +322,93 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 
 // read reads the tenant from Graph. A read that fails part-way is not an
 // error here: the tenant comes back incomplete, saying why, for the
-// command to report and exit 3 on. quiet shows no progress.
+// command to report and exit 3 on. A read that could read nothing at all
+// (signing in failed, Graph refused the token or the permission) is: there
+// is no tenant to audit, so the run says why in one line and stops, exit 3.
+// quiet shows no progress.
 func (o *liveOptions) read(ctx context.Context, s *streams, quiet bool) (liveRead, error) {
 	c, err := o.client(s)
 	if err != nil {
 		return liveRead{}, err
 	}
-	stop := progress(s, c, quiet)
-	res, readErr := c.Read(ctx, graphclient.ReadOptions{
-		ServicePrincipals: !o.NoServicePrincipals, KeyBodies: !o.NoKeyFetch, MaxKeyBodies: o.KeyFetchMax, AppIDs: o.Apps})
-	stop()
-	if o.usage != nil && o.usage.Usage {
-		res.Tenant.Usage = o.usage.read(ctx, s, c, readErr, o.Apps, quiet)
+	fetch, _ := o.fetch() // validated by client
+	p := startProgress(s, quiet, "reading Graph", func() progressStatus { return graphProgress(c.Stats()) })
+	res, err := c.Read(ctx, graphclient.ReadOptions{
+		ServicePrincipals: !o.NoServicePrincipals, KeyFetch: fetch, MaxKeyBodies: o.KeyFetchMax, AppIDs: o.Apps,
+		Deployed: o.needs.apps, Thumbprints: o.needs.thumbs,
+		Listed: func(st graphclient.Stats) {
+			if msg := fetchPlan(st, fetch); msg != "" {
+				p.say(msg)
+			}
+		}})
+	p.stop()
+	if o.usage != nil && o.usage.Usage && !res.NotRead {
+		res.Tenant.Usage = o.usage.read(ctx, s, c, err, o.Apps, quiet)
 	}
 	if ctx.Err() != nil {
 		return liveRead{}, incompleteErr("interrupted while reading Graph")
+	}
+	if res.NotRead {
+		var st *graphclient.StoppedError
+		if errors.As(err, &st) {
+			err = st.Err
+		}
+		return liveRead{}, incompleteErr(fmt.Sprintf("could not read the tenant: %s", strings.TrimPrefix(err.Error(), "graphclient: ")))
 	}
 	t := res.Tenant
 	return liveRead{tenant: t, source: tenantSource("live", t),
 		warnings: res.Warnings, elapsed: res.Stats.Elapsed}, nil
 }
 
-// progress shows, on a terminal and without --quiet, one line on stderr
-// that says how far the read has got, rewritten in place; the function it
-// returns stops it and clears the line.
-func progress(s *streams, c *graphclient.Client, quiet bool) func() {
-	if !s.ErrTTY || quiet {
-		return func() {}
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				fmt.Fprint(s.ErrOut, "\r\x1b[K")
-				return
-			case <-t.C:
-				writeProgress(s.ErrOut, c.Stats())
-			}
+// unexaminedWarnings say how many certificates a check could not examine
+// for want of their bodies, and how to let it: a reader of the report sees
+// the count, not only an unchecked mark on each object.
+func unexaminedWarnings(r *audit.Result) []string {
+	var out []string
+	for _, id := range slices.Sorted(maps.Keys(r.Summary.Unexamined)) {
+		n := r.Summary.Unexamined[id]
+		whose := "whose bodies were"
+		if n == 1 {
+			whose = "whose body was"
 		}
-	})
-	return func() { close(done); wg.Wait() }
+		out = append(out, fmt.Sprintf("%s could not examine %s %s not fetched (read the tenant with --key-fetch all, or give the certificate files with --certs)",
+			id, count(int64(n), "certificate"), whose))
+	}
+	return out
 }
 
-func writeProgress(w io.Writer, st graphclient.Stats) {
-	line := fmt.Sprintf("appaudit: reading Graph: %s, %s, %s", count(st.Pages, "page"), count(st.Applications, "application"),
+// fetchPlan says, once the listing is done, how long fetching the
+// certificate bodies will take, when that is a minute or more: "" when
+// it is less.
+func fetchPlan(st graphclient.Stats, fetch graphclient.KeyFetch) string {
+	if st.Left < time.Minute {
+		return ""
+	}
+	msg := fmt.Sprintf("fetching the certificate bodies of %s: %s at Graph's limit of %d keyCredentials reads a minute",
+		count(st.BodiesLeft, "object"), about(st.Left), st.KeyReadsPerMinute)
+	if fetch == graphclient.KeyFetchAll {
+		msg += " (--key-fetch needed or none fetch fewer)"
+	}
+	return msg
+}
+
+// graphProgress is how far a Graph read has got, for the progress line.
+func graphProgress(st graphclient.Stats) progressStatus {
+	done := fmt.Sprintf("%s, %s, %s", count(st.Pages, "page"), count(st.Applications, "application"),
 		count(st.ServicePrincipals, "service principal"))
 	if st.BodiesWanted > 0 {
-		line += fmt.Sprintf(", certificate bodies %s/%s", thousands(st.BodiesFetched), thousands(st.BodiesWanted))
+		done += fmt.Sprintf(", certificate bodies %s/%s", thousands(st.BodiesFetched), thousands(st.BodiesWanted))
 	}
+	// Retries, not the time they waited: Stats.Waited adds up the waits
+	// of requests that wait at the same time, and would read as more
+	// time than has passed.
 	if st.Retries > 0 {
-		line += fmt.Sprintf(", %s (%s waited)", count(st.Retries, "retry"), st.Waited.Round(time.Second))
+		done += ", " + count(st.Retries, "retry")
 		if st.Throttled > 0 {
-			line += fmt.Sprintf(", throttled %s", count(st.Throttled, "time"))
+			done += fmt.Sprintf(", throttled %s", count(st.Throttled, "time"))
 		}
 	}
-	line += ", " + st.Elapsed.Round(time.Second).String()
-	fmt.Fprint(w, "\r"+line+"\x1b[K")
+	return progressStatus{Done: done, Left: st.Left}
 }
 
 // count is "1 page", "2,000 applications".

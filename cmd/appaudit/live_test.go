@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -118,7 +119,7 @@ func TestLiveScanMatchesOfflineScan(t *testing.T) {
 			args []string
 		}{
 			{"--no-key-fetch, bodies on list pages", graphtest.Options{KeysOnList: true}, []string{"--no-key-fetch"}},
-			{"bodies fetched with $batch", graphtest.Options{}, nil},
+			{"bodies fetched with $batch", graphtest.Options{}, []string{"--key-fetch", "all"}},
 		} {
 			t.Run(data.name+"/"+mode.name, func(t *testing.T) {
 				srv := serve(t, data.snapshot, mode.opts)
@@ -189,7 +190,7 @@ func TestLiveScanThatFailsHalfWay(t *testing.T) {
 	if !strings.Contains(r.Incomplete, "listing applications stopped at page 3, after 6 applications") || !strings.Contains(r.Incomplete, "500") {
 		t.Errorf("reason %q", r.Incomplete)
 	}
-	if !strings.HasPrefix(errOut, "appaudit: audit incomplete: listing applications stopped at page 3") || strings.Count(errOut, "\n") != 1 {
+	if errOut = withoutWarnings(errOut); !strings.HasPrefix(errOut, "appaudit: audit incomplete: listing applications stopped at page 3") || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("stderr %q", errOut)
 	}
 	// The table says so too.
@@ -214,11 +215,11 @@ func TestLiveSignInAndPermission(t *testing.T) {
 		want []string
 	}{
 		{"expired token", []string{"APPAUDIT_ACCESS_TOKEN=" + expired}, srv.URL, exitIncomplete,
-			[]string{"appaudit: audit incomplete: sign-in with token failed: the token in APPAUDIT_ACCESS_TOKEN expired at", "az account get-access-token"}},
+			[]string{"appaudit: could not read the tenant: sign-in with token failed: the token in APPAUDIT_ACCESS_TOKEN expired at", "az account get-access-token"}},
 		{"token Graph refuses", []string{"APPAUDIT_ACCESS_TOKEN=another-token"}, srv.URL, exitIncomplete,
-			[]string{"401", "invalid or expired"}},
+			[]string{"appaudit: could not read the tenant: Graph answered 401", "invalid or expired"}},
 		{"no Application.Read.All", tokenEnv, forbidden.URL, exitIncomplete,
-			[]string{"403 Authorization_RequestDenied", "Application.Read.All", "admin consent"}},
+			[]string{"appaudit: could not read the tenant: Graph answered 403 Authorization_RequestDenied", "Application.Read.All", "admin consent"}},
 		{"no token", nil, srv.URL, exitUsage, []string{"APPAUDIT_ACCESS_TOKEN"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -235,12 +236,68 @@ func TestLiveSignInAndPermission(t *testing.T) {
 			if strings.Contains(errOut, expired) || strings.Contains(errOut, fakeToken) {
 				t.Error("a token leaked into the error")
 			}
-			b, err := os.ReadFile(report)
-			switch {
-			case tc.code == exitUsage && err == nil:
-				t.Error("a report was written for a usage error")
-			case tc.code == exitIncomplete && (err != nil || !strings.Contains(string(b), `"complete": false`)):
-				t.Errorf("no report marked incomplete: %v %.200s", err, b)
+			// Nothing of the tenant was read: there is nothing to report.
+			if _, err := os.Stat(report); err == nil {
+				t.Error("a report was written, though nothing was read")
+			}
+		})
+	}
+}
+
+// When sign-in fails the run says so in one line and stops: no report of
+// an empty tenant, no warning that the mapping's apps are not in it, no
+// finding that the local certificates are registered nowhere in it. "run
+// az login" is the hint only when az is installed. The failures are
+// azidentity's own, from an Azure CLI that is not there or not signed in.
+func TestSignInFailureStops(t *testing.T) {
+	dir := offlineTenant(t)
+	srv := serve(t, filepath.Join(dir, "tenant.json"), graphtest.Options{})
+	signedOut := t.TempDir()
+	// What the Azure CLI prints when no one has signed in
+	// (Azure/azure-cli#33414, Azure/sap-automation#588).
+	write(t, filepath.Join(signedOut, "az"), []byte("#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n"))
+	if err := os.Chmod(filepath.Join(signedOut, "az"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path string
+		want, not  []string
+	}{
+		{"az not installed", t.TempDir(),
+			[]string{"appaudit: could not read the tenant: sign-in with azure-cli failed: AzureCLICredential: executable not found on path (the Azure CLI (az) is not on the PATH: install it"},
+			[]string{"(run az login"}},
+		{"az not signed in", signedOut,
+			[]string{"appaudit: could not read the tenant: sign-in with azure-cli failed: AzureCLICredential: ERROR: Please run 'az login' to setup account.", "(run az login"},
+			[]string{"install"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("PATH", tc.path)
+			out := t.TempDir()
+			for _, args := range [][]string{
+				append([]string{"scan", "--certs", filepath.Join(dir, "certs"), "--deployed", filepath.Join(dir, "deployed.csv")}, reportFormats(out)...),
+				{"snapshot", "--out", filepath.Join(out, "tenant.json")},
+			} {
+				args = append(args, "--auth", "azure-cli", "--graph-url", srv.URL)
+				code, stdout, stderr := runCLI(t, nil, args...)
+				if code != exitIncomplete || stdout != "" || strings.Count(stderr, "\n") != 1 {
+					t.Errorf("%s: exit %d, stdout %q, stderr %q: want exit 3 and one line", args[0], code, stdout, stderr)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(stderr, w) {
+						t.Errorf("%s: stderr %q lacks %q", args[0], stderr, w)
+					}
+				}
+				for _, w := range append(tc.not, "not in the tenant", "registered nowhere", "warning") {
+					if strings.Contains(stderr, w) {
+						t.Errorf("%s: stderr %q has %q", args[0], stderr, w)
+					}
+				}
+			}
+			if files, _ := os.ReadDir(out); len(files) != 0 {
+				t.Errorf("%d files written, though nothing was read", len(files))
+			}
+			if n := len(srv.Requests()); n != 0 {
+				t.Errorf("%d requests reached Graph without a token", n)
 			}
 		})
 	}
@@ -330,6 +387,10 @@ func TestLiveUsageErrors(t *testing.T) {
 		{[]string{"--auth", "client-certificate", "--client-cert", filepath.Join(t.TempDir(), "none.pfx")}, "none.pfx"},
 		{[]string{"--key-reads-per-minute", "-1"}, "must not be negative"},
 		{[]string{"--key-fetch-max", "-1"}, "appaudit: --key-fetch-max -1: must not be negative\n"},
+		{[]string{"--key-fetch", "some"}, `--key-fetch: "some" is not a way of fetching certificate bodies (none, needed, all)`},
+		{[]string{"--no-key-fetch", "--key-fetch", "all"}, "--no-key-fetch is --key-fetch none: it cannot go with --key-fetch all"},
+		{[]string{"--key-fetch", "none", "--key-fetch-max", "10"}, "--key-fetch-max limits the certificate bodies fetched, and --key-fetch none"},
+		{[]string{"--demo", "--key-fetch", "all"}, "--key-fetch reads Microsoft Graph"},
 	} {
 		code, out, errOut := runCLI(t, []string{"AZURE_CLIENT_SECRET=super-secret-value"}, append([]string{"scan"}, tc.args...)...)
 		if code != exitUsage || out != "" || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 || strings.Contains(errOut, "super-secret-value") {
@@ -352,6 +413,17 @@ func TestClientCertificateFile(t *testing.T) {
 	}
 }
 
+// withoutWarnings is stderr without its warning lines.
+func withoutWarnings(stderr string) string {
+	return regexp.MustCompile(`appaudit: warning: [^\n]*\n`).ReplaceAllString(stderr, "")
+}
+
+// withoutUnexamined is stderr without the warning that says how many
+// certificates cert-weak-key could not examine for want of their bodies.
+func withoutUnexamined(stderr string) string {
+	return regexp.MustCompile(`appaudit: warning: cert-weak-key could not examine [^\n]*\n`).ReplaceAllString(stderr, "")
+}
+
 func TestProgressOnlyOnATerminal(t *testing.T) {
 	srv := serve(t, demoSnapshot(t), graphtest.Options{MaxPageSize: 3, Latency: 60 * time.Millisecond})
 	for _, tc := range []struct {
@@ -367,7 +439,9 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 		if code := run(context.Background(), args, s); code != exitFindings {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
-		got := errOut.String()
+		// The weak-key check's warning, of the bodies not fetched, comes
+		// after the progress line is cleared.
+		got := withoutWarnings(errOut.String())
 		if shown := strings.Contains(got, "\rappaudit: reading Graph: "); shown != tc.want {
 			t.Errorf("tty %v quiet %v: stderr %q", tc.tty, tc.quiet, got)
 		}

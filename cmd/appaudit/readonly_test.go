@@ -79,7 +79,8 @@ func TestEveryCommandOnlyReads(t *testing.T) {
 		// batch is true when certificate bodies must be fetched.
 		batch bool
 	}{
-		{"scan, client secret", secretEnv, []string{"scan", "--auth", "client-secret"}, true},
+		{"scan --key-fetch all, client secret", secretEnv, []string{"scan", "--auth", "client-secret", "--key-fetch", "all"}, true},
+		{"scan, token", tokenEnv, []string{"scan", "--auth", "token"}, false},
 		{"scan --no-key-fetch, token", tokenEnv, []string{"scan", "--auth", "token", "--no-key-fetch"}, false},
 		{"scan --app, client certificate", certEnv, []string{"scan", "--auth", "client-certificate", "--client-cert", k.pem, "--app", docPayroll, "--app", docBilling}, false},
 		{"scan --app --no-service-principals, token", tokenEnv, []string{"scan", "--auth", "token", "--app", docPayroll, "--no-service-principals"}, false},
@@ -92,7 +93,7 @@ func TestEveryCommandOnlyReads(t *testing.T) {
 		{"preflight of an appId, client certificate", certEnv, []string{"preflight", "--app", docPayroll, "--cert", d.path("payroll.pem"),
 			"--auth", "client-certificate", "--client-cert", k.pfx}, false},
 		{"preflight of a display name, token", tokenEnv, []string{"preflight", "--app", "Payroll", "--cert", d.path("payroll.pem"), "--auth", "token"}, true},
-		{"scan --usage, client secret", secretEnv, []string{"scan", "--auth", "client-secret", "--usage"}, true},
+		{"scan --usage, client secret", secretEnv, []string{"scan", "--auth", "client-secret", "--key-fetch", "all", "--usage"}, true},
 		{"snapshot --usage --no-key-fetch, token", tokenEnv, []string{"snapshot", "--auth", "token", "--no-key-fetch", "--usage", "--out", "OUT"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/localfiles"
+	"github.com/appaudit/appaudit/graphclient"
 )
 
 // scanOptions are the flags of `appaudit scan`.
@@ -165,6 +166,7 @@ func (o *policyOptions) exitFor(r *audit.Result) int {
 
 func newScanCmd(s *streams, runF func(context.Context, *scanOptions) error) *cobra.Command {
 	opts := &scanOptions{}
+	opts.source.live.keyFetch = graphclient.KeyFetchNeeded
 	cmd := &cobra.Command{
 		Use:   "scan",
 		Short: "Audit the tenant's credentials against local certificates and the deployed mapping",
@@ -232,10 +234,15 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 		}
 	}
 	// The vaults before the tenant: what they hold is known before Graph
-	// is read.
+	// is read, and with the local files it says which certificate bodies
+	// the checks need.
 	vaults, err := opts.source.vaults.read(ctx, s, &opts.source.live, opts.Quiet)
 	if err != nil {
 		return err
+	}
+	if inv != nil {
+		opts.source.live.needs = needsOf(inv)
+		opts.source.live.needs.thumbs = append(opts.source.live.needs.thumbs, audit.VaultThumbprints(vaults)...)
 	}
 	got, err := opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet)
 	if err != nil {
@@ -249,7 +256,7 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 	p.UnusedDays = opts.usage.UnusedDays
 	r := audit.Run(got.tenant, inv, p, opts.policy.now)
 	r.Source = got.source
-	r.Warnings = append(r.Warnings, got.warnings...)
+	r.Warnings = append(append(r.Warnings, got.warnings...), unexaminedWarnings(r)...)
 	noteUsage(r, got.tenant.Usage)
 	if err := tri.apply(r, opts.policy.now); err != nil {
 		return err

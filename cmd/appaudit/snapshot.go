@@ -23,6 +23,7 @@ type snapshotOptions struct {
 
 func newSnapshotCmd(s *streams, runF func(context.Context, *snapshotOptions) error) *cobra.Command {
 	opts := &snapshotOptions{}
+	opts.live.keyFetch = graphclient.KeyFetchAll
 	cmd := &cobra.Command{
 		Use:   "snapshot",
 		Short: "Save the tenant's applications and service principals, as read from Graph, to a file",
@@ -32,9 +33,18 @@ the tenant ID, the cloud, when and how long the read took, and whether it is
 complete, in the snapshot format scan --snapshot reads
 (docs/snapshot-format.md): audits can be repeated offline and kept as
 evidence. A read that fails part-way still writes the file, marked
-"complete": false, and exits 3. A new snapshot file is readable by its
-owner only, since it lists the tenant's app registrations; a file that
-exists keeps its mode.`,
+"complete": false, and exits 3; one that reads nothing (sign-in failed)
+writes none. A new snapshot file is readable by its owner only, since it
+lists the tenant's app registrations; a file that exists keeps its mode.
+
+A snapshot is evidence, and the mapping and certificates a later scan will
+hold it against are not known when it is taken: so it fetches every
+certificate body the listing leaves out (--key-fetch all), and a scan of it
+can check every certificate's key and SHA-256 thumbprint. Graph allows 150
+of these reads a minute, so this takes about a minute for every 150 objects
+with certificates; once the listing is done, snapshot says how long.
+--key-fetch needed (only certificates customKeyIdentifier does not
+identify) or none make it quicker and the evidence thinner.`,
 		Example: `  appaudit snapshot --out tenant.json
   appaudit snapshot --auth managed-identity --out /audits/$(date +%F).json --quiet
   appaudit scan --snapshot tenant.json --certs ./certs --deployed deployed.csv`,

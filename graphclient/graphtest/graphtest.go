@@ -22,7 +22,9 @@
 //     and Options.Forbidden answers every read with the 403 of an
 //     identity that lacks Application.Read.All;
 //   - every other method is refused with 405 and recorded, so that a test
-//     can prove none was sent.
+//     can prove none was sent;
+//   - with Options.KeyReadsPerMinute, requests that select keyCredentials
+//     past Graph's limit per minute are answered 429 with Retry-After.
 //
 // Faults are scripted (Options.Faults): an answer with any status (429 with
 // or without Retry-After, 503, ...), a connection dropped before or in the
@@ -79,6 +81,15 @@ type Options struct {
 	KeysOnList bool
 	// Latency delays every HTTP answer (a $batch once, not per request).
 	Latency time.Duration
+	// KeyReadsPerMinute, when above 0, is Graph's limit on requests that
+	// $select keyCredentials (ENTRA-FACTS.md): such a request (a list
+	// page, a single object, each one inside a $batch) that comes when
+	// that many were answered in the minute before, by Clock, is answered
+	// 429 with Retry-After, as Graph answers a throttled request.
+	KeyReadsPerMinute int
+	// Clock is the time KeyReadsPerMinute is counted by; nil is the real
+	// clock. A test gives the Clock its client waits on.
+	Clock interface{ Now() time.Time }
 	// Faults are tried in order on every request; the first that matches
 	// and has not run out fires.
 	Faults []Fault
@@ -148,6 +159,7 @@ type Handler struct {
 	faults   []*Fault
 	requests []Request
 	uses     map[string]int // requests per token, for TokenUses
+	keyReads []time.Time    // when keyCredentials reads were answered, oldest first
 }
 
 // entry is one object, its members rendered once.
@@ -464,6 +476,9 @@ func (h *Handler) handle(r *http.Request, root, rel string, batch *batchRequest,
 	}
 	switch {
 	case r.Method == http.MethodGet:
+		if a, ok := h.keyRead(r.URL); !ok {
+			return a
+		}
 		loop := 0
 		if f != nil {
 			loop = f.LoopTo
@@ -489,6 +504,46 @@ func (h *Handler) authorize(auth string) (answer, bool) {
 		return errAnswer(http.StatusForbidden, "Insufficient privileges to complete the operation."), false
 	}
 	return answer{}, true
+}
+
+// keyRead counts a request that selects keyCredentials against
+// Options.KeyReadsPerMinute; ok is false, with Graph's 429, when the
+// minute before holds as many as the limit allows.
+func (h *Handler) keyRead(u *url.URL) (a answer, ok bool) {
+	limit := h.opts.KeyReadsPerMinute
+	if limit <= 0 || !slices.Contains(strings.Split(u.Query().Get("$select"), ","), "keyCredentials") {
+		return answer{}, true
+	}
+	now := time.Now()
+	if h.opts.Clock != nil {
+		now = h.opts.Clock.Now()
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cut := 0
+	for cut < len(h.keyReads) && !h.keyReads[cut].After(now.Add(-time.Minute)) {
+		cut++
+	}
+	h.keyReads = h.keyReads[cut:]
+	if len(h.keyReads) < limit {
+		h.keyReads = append(h.keyReads, now)
+		return answer{}, true
+	}
+	return throttled(h.keyReads[0].Add(time.Minute).Sub(now)), false
+}
+
+// throttled is Graph's answer to a throttled request, as the sample of
+// learn.microsoft.com/graph/throttling (microsoft-graph-docs-contrib
+// concepts/throttling.md) shows it: Retry-After in seconds, with a
+// fraction ("2.128"), and this body.
+func throttled(wait time.Duration) answer {
+	b, _ := json.Marshal(map[string]any{"error": map[string]any{
+		"code": "TooManyRequests",
+		"innerError": map[string]string{"code": "429", "date": "2020-08-18T12:51:51", "message": "Please retry after",
+			"request-id": "94fb3b52-452a-4535-a601-69e0a90e3aa2", "status": "429"},
+		"message": "Please retry again later."}})
+	return answer{status: http.StatusTooManyRequests, body: b,
+		headers: map[string]string{"Retry-After": strconv.FormatFloat(max(wait, time.Millisecond).Seconds(), 'f', 3, 64)}}
 }
 
 // use counts a request carrying tok and returns how many have.
@@ -765,6 +820,10 @@ func (h *Handler) batch(root string, req *batchRequest) answer {
 		default:
 			if f := h.fault(u.Path, 0, true); f != nil && f.Status != 0 {
 				a = f.answer()
+				break
+			}
+			var ok bool
+			if a, ok = h.keyRead(u); !ok {
 				break
 			}
 			u.Path = "/v1.0" + u.Path

@@ -242,3 +242,41 @@ func TestAccept(t *testing.T) {
 		t.Errorf("a refused token: %d", status)
 	}
 }
+
+// Requests that select keyCredentials past the limit in a minute are
+// answered as Graph answers a throttled request (the sample of
+// learn.microsoft.com/graph/throttling): 429, TooManyRequests, and a
+// Retry-After in seconds with a fraction; other reads are not counted,
+// and each request inside a $batch is.
+func TestKeyReadsPerMinute(t *testing.T) {
+	clock := graphtest.NewClock(audittest.Now())
+	srv := start(t, graphtest.Options{KeyReadsPerMinute: 2, Clock: clock})
+	keys := "/v1.0/applications?$select=id,keyCredentials"
+	for range 2 {
+		if status, _, _ := do(t, srv, "GET", keys, ""); status != 200 {
+			t.Fatalf("a read within the limit: %d", status)
+		}
+	}
+	if status, _, _ := do(t, srv, "GET", "/v1.0/applications?$select=id,displayName", ""); status != 200 {
+		t.Errorf("a read without keyCredentials was throttled: %d", status)
+	}
+	clock.Sleep(t.Context(), 20*time.Second)
+	status, h, body := do(t, srv, "GET", "/v1.0/applications/app-00000000-0000-4000-a000-000000000001?$select=id,keyCredentials", "")
+	inner, _ := body["error"].(map[string]any)["innerError"].(map[string]any)
+	if status != 429 || errCode(body) != "TooManyRequests" || h.Get("Retry-After") != "40.000" || inner["status"] != "429" {
+		t.Fatalf("past the limit: %d %q %v", status, h.Get("Retry-After"), body)
+	}
+	clock.Sleep(t.Context(), 40*time.Second)
+	batch := `{"requests":[{"id":"1","method":"GET","url":"/applications?$select=id,keyCredentials"},` +
+		`{"id":"2","method":"GET","url":"/applications?$select=id,keyCredentials"},` +
+		`{"id":"3","method":"GET","url":"/applications?$select=id,keyCredentials"}]}`
+	status, _, body = do(t, srv, "POST", "/v1.0/$batch", batch)
+	statuses := map[string]float64{}
+	for _, a := range body["responses"].([]any) {
+		a := a.(map[string]any)
+		statuses[a["id"].(string)] = a["status"].(float64)
+	}
+	if status != 200 || statuses["1"] != 200 || statuses["2"] != 200 || statuses["3"] != 429 {
+		t.Errorf("a $batch of three with two left in the minute: %d %v", status, statuses)
+	}
+}

@@ -21,8 +21,14 @@ type SyntheticSpec struct {
 	// with a certificate registered for Sign and Verify.
 	ServicePrincipals int
 	// BodyEvery gives one certificate credential in BodyEvery its body
-	// (0: none), taken from a pool of 16 real certificates.
+	// (0: none), taken from a pool of 16 real certificates, and one SAML
+	// service principal in BodyEvery the body of its certificate.
 	BodyEvery int
+	// UnidentifiedEvery gives one application in UnidentifiedEvery (0:
+	// none) a first certificate whose customKeyIdentifier is not a
+	// thumbprint, as scripts upload them: without its body nothing
+	// identifies it.
+	UnidentifiedEvery int
 	// Now is the instant the dates are relative to.
 	Now time.Time
 }
@@ -33,6 +39,15 @@ func Synthetic(s SyntheticSpec) *audit.Tenant {
 	day := audittest.Days
 	now := s.Now
 	t := audittest.LargeTenant(s.Applications, now, s.BodyEvery)
+	for i := 0; s.UnidentifiedEvery > 0 && i < s.Applications; i += s.UnidentifiedEvery {
+		k := &t.Applications[i].KeyCredentials[0]
+		k.CustomKeyIdentifier = []byte("chosen by a script")
+		k.Identify(k.Key)
+	}
+	var saml *audittest.Cert
+	if s.BodyEvery > 0 {
+		saml = audittest.Valid("Microsoft Azure Federated SSO Certificate", now, day(300), day(60))
+	}
 	t.ServicePrincipals = make([]audit.ServicePrincipal, s.ServicePrincipals)
 	for i := range s.ServicePrincipals {
 		appID := fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i)
@@ -46,6 +61,10 @@ func Synthetic(s SyntheticSpec) *audit.Tenant {
 		binary.LittleEndian.PutUint64(seed[:], uint64(1<<40+i))
 		sum := sha1.Sum(seed[:])
 		for _, usage := range []string{audit.UsageSign, audit.UsageVerify} {
+			if saml != nil && (i/10)%s.BodyEvery == 0 {
+				sp.KeyCredentials = append(sp.KeyCredentials, saml.KeyCredential(fmt.Sprintf("%s-%s", appID, usage), usage, true))
+				continue
+			}
 			k := audit.KeyCredential{
 				KeyID: fmt.Sprintf("%s-%s", appID, usage), DisplayName: "CN=Microsoft Azure Federated SSO Certificate",
 				Type: audit.TypeAsymmetricX509Cert, Usage: usage,

@@ -66,6 +66,8 @@ func run(args []string) error {
 	failed := fs.Int("failed-sign-ins", 0, "serve a made-up sign-in log with `N` failed service principal sign-ins over the last 30 days on Graph beta")
 	usageForbidden := fs.Bool("usage-forbidden", false, "answer the usage evidence 403, as for an identity without AuditLog.Read.All")
 	usageUnlicensed := fs.Bool("usage-unlicensed", false, "answer the usage evidence 403, as for a tenant without Entra ID P1")
+	keyReads := fs.Int("key-reads-per-minute", 0, "answer 429 to requests that select keyCredentials past `N` a minute, as Graph does past 150 (0: no limit)")
+	unidentified := fs.Int("unidentified-every", 0, "with --generate, one application in `N` has a certificate whose customKeyIdentifier is not a thumbprint")
 	var fl faults
 	fs.Var(&fl, "fault", "script a fault: `SPEC` such as path=/applications,page=2,status=429,retry-after=5,times=2 (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -81,12 +83,13 @@ func run(args []string) error {
 			return err
 		}
 	case *generate > 0:
-		t = graphtest.Synthetic(graphtest.SyntheticSpec{Applications: *generate, ServicePrincipals: *generate, BodyEvery: *bodyEvery, Now: time.Now()})
+		t = graphtest.Synthetic(graphtest.SyntheticSpec{Applications: *generate, ServicePrincipals: *generate, BodyEvery: *bodyEvery,
+			UnidentifiedEvery: *unidentified, Now: time.Now()})
 	default:
 		return errors.New("give the tenant to serve: --snapshot FILE or --generate N")
 	}
 	opts := graphtest.Options{Token: *token, TokenUses: *tokenUses, Forbidden: *forbidden, PageSize: *pageSize, MaxPageSize: *maxPage,
-		KeysOnList: *keysOnList, Latency: *latency, Faults: fl}
+		KeysOnList: *keysOnList, Latency: *latency, KeyReadsPerMinute: *keyReads, Faults: fl}
 	if *activity > 0 || *failed > 0 || *usageForbidden || *usageUnlicensed {
 		opts.Usage = graphtest.SyntheticUsage(graphtest.UsageSpec{Credentials: *activity, FailedSignIns: *failed, Now: time.Now()})
 		opts.Usage.Forbidden, opts.Usage.Unlicensed = *usageForbidden, *usageUnlicensed
