@@ -1,7 +1,6 @@
 package graphclient
 
 import (
-	"bytes"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -132,7 +131,7 @@ func unquote(raw []byte, escaped bool) string {
 		if utf8.Valid(raw) {
 			return string(raw)
 		}
-		return string(bytes.ToValidUTF8(raw, []byte("\uFFFD")))
+		return string(validUTF8(raw))
 	}
 	out := make([]byte, 0, len(raw))
 	for i := 0; i < len(raw); {
@@ -176,9 +175,25 @@ func unquote(raw []byte, escaped bool) string {
 		i += 2
 	}
 	if !utf8.Valid(out) {
-		out = bytes.ToValidUTF8(out, []byte("\uFFFD"))
+		out = validUTF8(out)
 	}
 	return string(out)
+}
+
+// validUTF8 replaces each byte of b that is not part of UTF-8 with U+FFFD,
+// one for one, as encoding/json does.
+func validUTF8(b []byte) []byte {
+	out := make([]byte, 0, len(b)+8)
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n == 1 {
+			out = utf8.AppendRune(out, utf8.RuneError)
+		} else {
+			out = append(out, b[:n]...)
+		}
+		b = b[n:]
+	}
+	return out
 }
 
 func hex4(b []byte) rune {
@@ -315,35 +330,29 @@ func (l *lexer) skip() *syntaxError {
 			if len(open) == 0 {
 				return nil
 			}
-			c := l.peek()
-			if open[len(open)-1] == '{' {
-				switch c {
-				case ',':
-					l.i++
-					if l.peek() != '"' {
-						return l.fail("looking for beginning of object key string")
-					}
-					if err := l.memberName(); err != nil {
-						return err
-					}
-				case '}':
-					l.i++
-					open = open[:len(open)-1]
-					continue
-				default:
-					return l.fail("after object key:value pair")
+			inObject := open[len(open)-1] == '{'
+			closer, after := byte(']'), "after array element"
+			if inObject {
+				closer, after = '}', "after object key:value pair"
+			}
+			switch l.peek() {
+			case closer:
+				l.i++
+				open = open[:len(open)-1]
+				continue
+			case ',':
+				l.i++
+				if !inObject {
+					break
 				}
-			} else {
-				switch c {
-				case ',':
-					l.i++
-				case ']':
-					l.i++
-					open = open[:len(open)-1]
-					continue
-				default:
-					return l.fail("after array element")
+				if l.peek() != '"' {
+					return l.fail("looking for beginning of object key string")
 				}
+				if err := l.memberName(); err != nil {
+					return err
+				}
+			default:
+				return l.fail(after)
 			}
 			break
 		}
