@@ -35,8 +35,9 @@ func FuzzLexer(f *testing.F) {
 		var want string
 		if ok && len(b) > 0 && json.Unmarshal(b, &want) == nil {
 			l := lexer{b: b}
+			l.peek() // the decoder always stands on the quote when it reads a string
 			raw, escaped, serr := l.str()
-			if l.peek(); serr != nil {
+			if serr != nil {
 				t.Fatalf("%q: %v", b, serr)
 			}
 			if got := unquote(raw, escaped); got != want {
