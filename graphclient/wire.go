@@ -21,10 +21,10 @@ const (
 )
 
 // wireObject is an application or a service principal as Graph's JSON
-// spells it, reduced to the members appaudit's checks need. Every other
-// member, and every @odata annotation except @odata.type, is skipped
-// unread; that is how a passwordCredential's hint and secretText are
-// dropped: there is nowhere to put them.
+// spells it, reduced to the members appaudit's checks need: what
+// WriteSnapshot and Object.MarshalJSON write. A passwordCredential has no
+// hint or secretText here, so none can be written. (Reading is
+// wireread.go's, which skips those members unread.)
 type wireObject struct {
 	ODataType           string         `json:"@odata.type,omitempty"`
 	ID                  string         `json:"id"`
