@@ -16,6 +16,15 @@ import (
 // read with a warning, or refused with a hint that says what to run
 // instead. None of them may be read wrong.
 func TestRealExportShapes(t *testing.T) {
+	tested := map[string]bool{}
+	defer func() {
+		files, _ := filepath.Glob(filepath.Join("testdata", "real", "*.json"))
+		for _, f := range files {
+			if !tested[filepath.Base(f)] {
+				t.Errorf("%s has no verdict here", f)
+			}
+		}
+	}()
 	for _, tc := range []struct {
 		file string
 		// refused: substrings of the error; empty when the file is read.
@@ -71,6 +80,7 @@ func TestRealExportShapes(t *testing.T) {
 		{file: "get-mgapplication-convertto-json-depth2.json",
 			refused: []string{"(application): AppId: Graph spells this member appId", "ConvertTo-Json", "az ad app list --all"}},
 	} {
+		tested[tc.file] = true
 		t.Run(tc.file, func(t *testing.T) {
 			s, err := graphclient.LoadSnapshotFile(filepath.Join("testdata", "real", tc.file))
 			if len(tc.refused) > 0 {

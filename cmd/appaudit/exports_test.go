@@ -64,3 +64,31 @@ func TestScanWarnsOfAzListLimit(t *testing.T) {
 		t.Errorf("exit %d, warnings %q, stderr %q", code, rep.Warnings, errOut)
 	}
 }
+
+// Every real export shape gets its verdict through scan as well: refused
+// ones exit 2 with a hint, read ones are audited (exit 3 for the page
+// that says it is one of several).
+func TestScanRealExportShapes(t *testing.T) {
+	for file, want := range map[string]struct {
+		code   int
+		stderr string
+	}{
+		"graph-v1-application-list.json":                       {0, ""},
+		"graph-v1-application-list-select-id-displayname.json": {2, "leaves out keyCredentials and passwordCredentials"},
+		"az-ad-app-credential-list.json":                       {2, "az ad app list --all"},
+		"az-ad-sp-credential-list.json":                        {2, "az ad app list --all"},
+		"az-2.36-ad-sp-credential-list.json":                   {2, "a credential"},
+		"az-2.36-ad-app-list.json":                             {1, ""},
+		"aad-graph-serviceprincipal-page.json":                 {3, "one page of a longer listing"},
+		"manifest-aad-graph-2018.json":                         {2, "app manifest"},
+		"manifest-entra-docs.json":                             {2, "app manifest"},
+		"az-ad-app-show.json":                                  {2, "az ad app show"},
+		"get-mgapplication-convertto-json.json":                {2, "ConvertTo-Json"},
+		"get-mgapplication-convertto-json-depth2.json":         {2, "ConvertTo-Json"},
+	} {
+		code, _, errOut := runCLI(t, nil, "scan", "--snapshot", realShape(file), "--as-of", "2026-06-15T12:00:00Z", "--fail-on", "high")
+		if code != want.code || !strings.Contains(errOut, want.stderr) {
+			t.Errorf("%s: exit %d, want %d\nstderr %s", file, code, want.code, errOut)
+		}
+	}
+}
