@@ -22,9 +22,10 @@
 //   - huge-object.json: one object of -size (a display name that long);
 //   - huge-string.json: an appaudit snapshot whose "tool" member is -size
 //     long;
-//   - empty-creds.json: a fortieth of -size of objects of 2,000 empty
-//     keyCredentials each (the most an object may hold), the most memory
-//     and time a byte of snapshot can take;
+//   - empty-creds.json: a fortieth of -size of objects of 2,000
+//     keyCredentials each (the most an object may hold) that hold nothing
+//     but the end date every credential needs, the most memory and time a
+//     byte of snapshot can take;
 //   - big.pem: 100 MB of PEM certificates;
 //   - deployed.csv: a mapping of 700,000 rows (about 60 MB, under the
 //     64 MiB limit) naming applications of small.json;
@@ -80,7 +81,8 @@ func main() {
 		return 0
 	})
 	write(path("empty-creds.json"), func(w writer) int {
-		obj := `{"appId":"a","keyCredentials":[` + strings.Repeat("{},", 1999) + `{}]}`
+		cred := `{"endDate":"2030-01-01T00:00:00Z"}`
+		obj := `{"appId":"a","keyCredentials":[` + strings.Repeat(cred+",", 1999) + cred + `]}`
 		w.WriteString("[")
 		n := 0
 		for written := int64(0); written < size/40; written += int64(len(obj)) + 1 {

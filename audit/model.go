@@ -89,10 +89,33 @@ type ObjectRef struct {
 	DisplayName string     `json:"displayName"`
 }
 
-// String renders the object for messages: display name, app ID, and the
-// kind when it is a service principal.
+// String renders the object for messages by what is known of it: its
+// display name and app ID, as "Payroll" (1111...), and the kind when it is
+// a service principal. An object known without a name (a listing with
+// $select=id,keyCredentials, a file whose objects carry only an ID) is
+// named by its kind and whichever ID it has, never as an empty name.
 func (r ObjectRef) String() string {
-	s := fmt.Sprintf("%q (%s)", r.DisplayName, r.AppID)
+	kind := "application"
+	if r.Kind == KindServicePrincipal {
+		kind = "service principal"
+	}
+	id := "appId " + r.AppID
+	if r.AppID == "" {
+		id = "object ID " + r.ObjectID
+	}
+	var s string
+	switch {
+	case r.DisplayName != "" && r.AppID != "":
+		s = fmt.Sprintf("%q (%s)", r.DisplayName, r.AppID)
+	case r.DisplayName != "" && r.ObjectID != "":
+		s = fmt.Sprintf("%q (%s)", r.DisplayName, id)
+	case r.DisplayName != "":
+		s = fmt.Sprintf("%q", r.DisplayName)
+	case r.AppID != "" || r.ObjectID != "":
+		return kind + " with " + id
+	default:
+		return "an unnamed " + kind + " without an ID"
+	}
 	if r.Kind == KindServicePrincipal {
 		s += " service principal"
 	}

@@ -247,11 +247,8 @@ func (in *input) array(l list, each func(Object) error) (int, error) {
 
 // object reads element i of list l.
 func (in *input) object(l list, i int) (Object, error) {
-	wrap := func(e *DecodeError, o *wireObject, kind audit.ObjectKind) *DecodeError {
-		e.Object, e.Kind = l.at(i), kind
-		if o != nil {
-			e.AppID, e.DisplayName = o.AppID, o.DisplayName
-		}
+	wrap := func(e *DecodeError, appID, name string, kind audit.ObjectKind) *DecodeError {
+		e.Object, e.Kind, e.AppID, e.DisplayName = l.at(i), kind, appID, name
 		return e
 	}
 	raw, start, err := in.value()
@@ -259,51 +256,68 @@ func (in *input) object(l list, i int) (Object, error) {
 		err := in.readFailure(start, err, "the object")
 		var de *DecodeError
 		if errors.As(err, &de) {
-			wrap(de, nil, l.want)
+			wrap(de, "", "", l.want)
 		}
 		return Object{}, err
 	}
 	if raw[0] != '{' {
 		return Object{}, wrap(in.errAt(start, describe(raw)+", not an application or service principal object",
-			"each element is one Graph object {\"id\": ..., \"appId\": ..., \"keyCredentials\": [...]}"), nil, "")
+			"each element is one Graph object {\"id\": ..., \"appId\": ..., \"keyCredentials\": [...]}"), "", "", "")
 	}
 	if member, at, ok := tooManyCredentials(raw); ok {
 		e := in.errAt(start+int64(at), fmt.Sprintf("holds more than %d credentials", MaxCredentials),
 			"an Entra object holds at most about 1,000 items across its lists: is the file damaged?")
 		e.Field = pathString([]any{member})
-		var w wireObject
-		w.AppID, w.DisplayName = identity(raw)
-		return Object{}, wrap(e, &w, l.want)
+		appID, name := identity(raw)
+		return Object{}, wrap(e, appID, name, l.want)
 	}
-	var w wireObject
-	if err := json.Unmarshal(raw, &w); err != nil {
-		e := in.jsonError(raw, start, err)
-		kind := l.want
-		if e.Field == "" { // a syntax error: nothing was decoded
-			w.AppID, w.DisplayName = identity(raw)
-		} else if k, msg, _ := w.kind(l.want); msg == "" {
-			kind = k
+	var w wireRead
+	if ferr := decodeWire(raw, &w, &in.scratch); ferr != nil {
+		if ferr.syntax != nil {
+			appID, name := identity(raw)
+			return Object{}, wrap(in.syntaxErr(raw, start, ferr.syntax), appID, name, l.want)
 		}
-		return Object{}, wrap(e, &w, kind)
-	}
-	kind, msg, hint := w.kind(l.want)
-	if msg != "" {
-		return Object{}, wrap(in.errAt(start, msg, hint), &w, "")
-	}
-	o := Object{Kind: kind}
-	var ferr *fieldError
-	if kind == audit.KindServicePrincipal {
-		o.ServicePrincipal, ferr = w.servicePrincipal()
-	} else {
-		o.Application, ferr = w.application()
-	}
-	if ferr != nil {
-		at, _ := locate(raw, ferr.path, 0)
+		at := ferr.at
+		if at == 0 {
+			at, _ = locate(raw, ferr.path, 0)
+		}
 		e := in.errAt(start+int64(at), ferr.msg, ferr.hint)
 		e.Field = pathString(ferr.path)
-		return Object{}, wrap(e, &w, kind)
+		kind := l.want
+		if k, msg, _ := w.kind(l.want); msg == "" {
+			kind = k
+		}
+		return Object{}, wrap(e, w.p.AppID, w.p.DisplayName, kind)
 	}
-	return o, nil
+	kind, msg, hint := w.kind(l.want)
+	if msg == "" && !w.hasID {
+		msg, hint = "an object with neither id nor appId, not an application or a service principal", hintShapes
+		if len(w.credentialKeys) > 0 {
+			msg = fmt.Sprintf("a credential (it has %s), not an application or a service principal", strings.Join(w.credentialKeys, ", "))
+			hint = hintCredentialList
+		}
+	}
+	if msg != "" {
+		return Object{}, wrap(in.errAt(start, msg, hint), w.p.AppID, w.p.DisplayName, "")
+	}
+	return w.object(kind), nil
+}
+
+const hintCredentialList = "`az ad app credential list` and `az ad sp credential list` print one app's credentials without the app; " +
+	"save the tenant's applications with `az ad app list --all > apps.json`, or use `appaudit snapshot`"
+
+// syntaxErr is the DecodeError for invalid JSON found at se in raw, which
+// starts at input offset start.
+func (in *input) syntaxErr(raw []byte, start int64, se *syntaxError) *DecodeError {
+	if se.at >= len(raw) {
+		return in.errAt(start+int64(len(raw)), "the input ends inside a value", "the file is cut short: save it again")
+	}
+	msg := se.msg
+	if strings.Contains(msg, "in string") {
+		// Name no character: the string may be a secret.
+		msg = "a control character or a bad escape inside a string"
+	}
+	return in.errAt(start+int64(se.at), "not valid JSON: "+msg, hintSyntax)
 }
 
 // MaxCredentials bounds the keyCredentials, and the passwordCredentials,
@@ -353,8 +367,8 @@ func elements(b []byte) int {
 // its list holds, else what its members show. A @odata.type that
 // contradicts the list, or names another kind of object, is an error
 // (msg and hint).
-func (o *wireObject) kind(want audit.ObjectKind) (kind audit.ObjectKind, msg, hint string) {
-	switch t := o.ODataType; {
+func (o *wireRead) kind(want audit.ObjectKind) (kind audit.ObjectKind, msg, hint string) {
+	switch t := o.odataType; {
 	case t == "":
 	case strings.EqualFold(strings.TrimPrefix(t, "#"), odataApplication[1:]):
 		kind = audit.KindApplication
@@ -432,7 +446,7 @@ func DecodePage(r io.Reader, name string, kind audit.ObjectKind, each func(Objec
 		raw, start, _ := in.value()
 		return Page{}, in.errAt(start, describe(raw)+", not a Graph collection page", `a page is an object {"value": [...]}`)
 	}
-	d, err := in.document(kind, false, each)
+	d, err := in.document(kind, nil, each)
 	if err != nil {
 		return Page{}, err
 	}

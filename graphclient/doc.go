@@ -5,14 +5,21 @@
 //
 // One decoder of Graph's wire format serves both a live listing and a saved
 // file: DecodePage reads one collection page as Graph returns it,
-// DecodeObject one object, and ReadSnapshot reads a whole saved tenant in
-// any of the three shapes docs/snapshot-format.md describes (a Graph
-// collection page, a JSON array as `az ad app list --all` prints, or
-// appaudit's own snapshot). All of them stream: the input is walked token by
-// token and decoded one directory object at a time, so memory grows with
-// the audit.Tenant being built, never with the size of the raw input, and
-// no single object may exceed MaxObjectSize or hold more than
-// MaxCredentials credentials in a list.
+// DecodeObject one object, and LoadSnapshot (ReadSnapshot without its
+// warnings) reads a whole saved tenant in any of the three shapes
+// docs/snapshot-format.md describes (a Graph collection page, a JSON array
+// as `az ad app list --all` prints, or appaudit's own snapshot), Azure AD
+// Graph's older member names included. All of them stream: the input is
+// walked token by token and decoded one directory object at a time, so
+// memory grows with the audit.Tenant being built, never with the size of
+// the raw input, and no single object may exceed MaxObjectSize or hold more
+// than MaxCredentials credentials in a list. Each object is read in one
+// pass by a hand-written decoder (lexer.go, wireread.go) that validates
+// JSON as strictly as encoding/json and reads the members appaudit needs,
+// by Graph's exact names, straight into audit types; what is not a listing
+// of applications and service principals (a credential list, PowerShell's
+// ConvertTo-Json output, a credential without an end date) is refused, never
+// read as an empty or a clean tenant.
 //
 // The live client (NewCredential, ResolveEndpoint, NewClient, Client.Read)
 // signs in with azidentity in one of the AuthModes, lists /applications and

@@ -26,6 +26,10 @@ type document struct {
 
 	usage *audit.Usage // a snapshot's usage evidence, nil when it has none
 
+	// out is the snapshot being read, which gets the document's warnings;
+	// nil where a Graph page is read.
+	out *Snapshot
+
 	hasValue bool
 	hasLists bool // has an applications or a servicePrincipals list
 	// sections are the raw values of a snapshot's other sections
@@ -44,8 +48,9 @@ func (in *input) errDoc(d *document, msg, hint string) *DecodeError {
 // document reads the top-level object the input is at, calling each for
 // every directory object in its lists. snapshot says whether an appaudit
 // snapshot is acceptable (it is not where a Graph page is expected).
-func (in *input) document(want audit.ObjectKind, snapshot bool, each func(Object) error) (*document, error) {
-	d := &document{}
+func (in *input) document(want audit.ObjectKind, out *Snapshot, each func(Object) error) (*document, error) {
+	d := &document{out: out}
+	snapshot := out != nil
 	d.startLine, d.startCol, _ = in.position(in.offset())
 	in.pos++ // {
 	count := func(o Object) error {
@@ -195,7 +200,7 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 			return e
 		}
 		d.contextKind = k
-	case "@odata.nextLink":
+	case "@odata.nextLink", "odata.nextLink": // the second is Azure AD Graph's
 		return field(&d.nextLink)
 	case "error":
 		var ge struct {
@@ -231,7 +236,7 @@ func (d *document) asPage(in *input) error {
 
 func (d *document) missingValue() string {
 	if d.single || strings.Contains(d.context, "$entity") {
-		return "a single directory object, not a listing"
+		return "a single directory object (an app manifest, or what `az ad app show` prints), not a listing of the tenant's"
 	}
 	return "an object without a \"value\" list"
 }
@@ -256,6 +261,18 @@ func contextKind(ctx string) (kind audit.ObjectKind, what string, ok bool) {
 		return audit.KindServicePrincipal, frag, true
 	}
 	return "", frag, false
+}
+
+// selected returns the members an @odata.context URL says the page was
+// listed with ($select), ".../$metadata#applications(id,displayName)";
+// ok is false when it names no selection: every member is there.
+func selected(ctx string) (members []string, ok bool) {
+	_, frag, _ := strings.Cut(ctx, "#")
+	i, j := strings.IndexByte(frag, '('), strings.LastIndexByte(frag, ')')
+	if i < 0 || j < i {
+		return nil, false
+	}
+	return strings.Split(frag[i+1:j], ","), true
 }
 
 // cloudOf names the cloud of the Graph host an @odata.context URL is on,

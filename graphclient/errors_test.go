@@ -43,7 +43,7 @@ func TestReadSnapshotErrors(t *testing.T) {
 		{"value and version", `{"appauditSnapshot":1,"complete":true,"value":[]}`, "{", []string{`snapshot with a "value" list`, `"applications"`}},
 		{"complete not bool", `{"appauditSnapshot":1,"complete":"yes"}`, `"yes"`, []string{"complete: expected true or false, found string"}},
 		{"bad takenAt", `{"appauditSnapshot":1,"complete":true,"takenAt":"yesterday"}`, `"yesterday"`, []string{"takenAt", `"yesterday" is not a date`, "2026-01-31T12:00:00Z"}},
-		{"not base64 key", "[\n {\"appId\": \"a1\", \"displayName\": \"Payroll\",\n  \"keyCredentials\": [{\"keyId\": \"k\"}, {\"keyId\": \"k2\", \"key\": \"MIIB*not*base64\"}]}\n]", `"MIIB*`,
+		{"not base64 key", "[\n {\"appId\": \"a1\", \"displayName\": \"Payroll\",\n  \"keyCredentials\": [{\"keyId\": \"k\", \"endDateTime\": \"2027-01-01T00:00:00Z\"}, {\"keyId\": \"k2\", \"key\": \"MIIB*not*base64\"}]}\n]", `"MIIB*`,
 			[]string{`[0] (application "Payroll", appId a1)`, "keyCredentials[1].key: not base64", "certificate's DER in base64"}},
 		{"pem key", `[{"appId":"a1","keyCredentials":[{"keyId":"k","key":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"}]}]`, `"-----`,
 			[]string{"keyCredentials[0].key", "key holds PEM"}},
@@ -53,7 +53,7 @@ func TestReadSnapshotErrors(t *testing.T) {
 			[]string{`value[1] (application "B", appId a1)`, "keyCredentials[0].endDateTime", `"31/01/2027" is not a date`, "RFC 3339"}},
 		{"bad sp date", `{"appauditSnapshot":1,"complete":true,"servicePrincipals":[{"appId":"s1","preferredTokenSigningKeyEndDateTime":"never"}]}`, `"never"`,
 			[]string{`servicePrincipals[0] (service principal, appId s1)`, "preferredTokenSigningKeyEndDateTime"}},
-		{"wrong type", "[{\"appId\": \"a1\", \"displayName\": \"A\",\n \"keyCredentials\": [{\"keyId\": \"k\"}, {\"keyId\": 7}]}]", `7}`,
+		{"wrong type", "[{\"appId\": \"a1\", \"displayName\": \"A\",\n \"keyCredentials\": [{\"keyId\": \"k\", \"endDateTime\": \"2027-01-01T00:00:00Z\"}, {\"keyId\": 7}]}]", `7}`,
 			[]string{`[0] (application "A", appId a1)`, "keyCredentials[1].keyId: expected a string, found number", "Graph writes a string"}},
 		{"credentials not a list", `[{"appId":"a1","keyCredentials":"none"}]`, `"none"`, []string{"keyCredentials: expected an array, found string"}},
 		{"syntax in object", "[\n{\"appId\": \"a1\", \"displayName\": \"A\"},\n{\"appId\": \"a2\", \"displayName\": \"B\" \"keyCredentials\": []}\n]", `"keyCredentials"`,
@@ -158,7 +158,7 @@ func TestTooManyCredentials(t *testing.T) {
 			t.Errorf("%.60s…: %v", tc.in, err)
 		}
 	}
-	tn, err := graphclient.ReadSnapshot(strings.NewReader(`[{"appId":"a","keyCredentials":`+list(max, `{"keyId":"k"}`)+`}]`), "ok.json")
+	tn, err := graphclient.ReadSnapshot(strings.NewReader(`[{"appId":"a","keyCredentials":`+list(max, `{"keyId":"k","endDateTime":"2027-01-01T00:00:00Z"}`)+`}]`), "ok.json")
 	if err != nil || len(tn.Applications[0].KeyCredentials) != max {
 		t.Errorf("%d credentials: %v", max, err)
 	}

@@ -21,8 +21,12 @@ import (
 // DecodeError; whatever reads writes back into a snapshot that reads the
 // same objects. Run it with go test -fuzz=FuzzReadSnapshot ./graphclient/.
 func FuzzReadSnapshot(f *testing.F) {
-	for _, name := range []string{"az-ad-app-list.json", "az-ad-sp-list.json"} {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
+	real, err := filepath.Glob(filepath.Join("testdata", "real", "*.json"))
+	if err != nil || len(real) == 0 {
+		f.Fatalf("no real shapes: %v", err)
+	}
+	for _, name := range append([]string{filepath.Join("testdata", "az-ad-app-list.json"), filepath.Join("testdata", "az-ad-sp-list.json")}, real...) {
+		b, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -33,6 +33,8 @@ type input struct {
 
 	lines  int   // newlines in the bytes already dropped
 	lineAt int64 // input offset at which the line holding buf[0] starts
+
+	scratch scratch // the object decoder's, kept between objects
 }
 
 const readChunk = 64 << 10

@@ -99,9 +99,9 @@ func (o *objects) Read(p []byte) (int, error) {
 		case o.i == o.n:
 			o.pend = []byte("]")
 		case o.i == 0:
-			o.pend = []byte(`[{"appId":"a0","keyCredentials":[{"keyId":"k","customKeyIdentifier":"AQIDBAUGBwgJCgsMDQ4PEBESExQ="}]}`)
+			o.pend = []byte(`[{"appId":"a0","keyCredentials":[{"keyId":"k","endDateTime":"2027-01-01T00:00:00Z","customKeyIdentifier":"AQIDBAUGBwgJCgsMDQ4PEBESExQ="}]}`)
 		default:
-			o.pend = []byte(",\n" + `{"appId":"a","keyCredentials":[{"keyId":"k","customKeyIdentifier":"AQIDBAUGBwgJCgsMDQ4PEBESExQ="}]}`)
+			o.pend = []byte(",\n" + `{"appId":"a","keyCredentials":[{"keyId":"k","endDateTime":"2027-01-01T00:00:00Z","customKeyIdentifier":"AQIDBAUGBwgJCgsMDQ4PEBESExQ="}]}`)
 		}
 		o.i++
 	}

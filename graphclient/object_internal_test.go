@@ -25,7 +25,7 @@ func TestPageNextLink(t *testing.T) {
 
 func TestDecodeObject(t *testing.T) {
 	o, err := DecodeObject(strings.NewReader(`{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications(id,keyCredentials)/$entity",
-		"id": "o1", "keyCredentials": [{"keyId": "k1", "type": "AsymmetricX509Cert", "usage": "Verify", "customKeyIdentifier": "AQIDBAUGBwgJCgsMDQ4PEBESExQ="}]}`),
+		"id": "o1", "keyCredentials": [{"keyId": "k1", "endDateTime": "2027-01-01T00:00:00Z", "type": "AsymmetricX509Cert", "usage": "Verify", "customKeyIdentifier": "AQIDBAUGBwgJCgsMDQ4PEBESExQ="}]}`),
 		"application o1", audit.KindApplication)
 	if err != nil || o.Kind != audit.KindApplication || o.Application.ObjectID != "o1" || len(o.Application.KeyCredentials) != 1 ||
 		o.Application.KeyCredentials[0].Thumbprints.SHA1 != "0102030405060708090A0B0C0D0E0F1011121314" {

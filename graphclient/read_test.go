@@ -515,7 +515,7 @@ func badBatch(t *testing.T, answer string) string {
 func TestBatchAnswersAreChecked(t *testing.T) {
 	// A body that is another object's, certificate and all.
 	other := base64.StdEncoding.EncodeToString(audittest.Valid("other.contoso.com", now, days(10), days(100)).DER)
-	swapped := fmt.Sprintf(`{"responses": [{"id": "1", "status": 200, "body": {"id": "obj-somebody-else", "keyCredentials": [{"keyId": "k", "type": "AsymmetricX509Cert", "usage": "Verify", "key": %q}]}}]}`, other)
+	swapped := fmt.Sprintf(`{"responses": [{"id": "1", "status": 200, "body": {"id": "obj-somebody-else", "keyCredentials": [{"keyId": "k", "endDateTime": "2027-01-01T00:00:00Z", "type": "AsymmetricX509Cert", "usage": "Verify", "key": %q}]}}]}`, other)
 	for name, tc := range map[string]struct{ answer, want string }{
 		"another object": {swapped, `is about another object, "obj-somebody-else"`},
 		"unknown id":     {`{"responses": [{"id": "7", "status": 200, "body": {"id": "x"}}]}`, "a request that was not sent"},

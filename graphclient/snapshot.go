@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +48,20 @@ func (d *document) tenant(in *input, t *audit.Tenant) error {
 			}
 		}
 	case d.hasValue:
+		if sel, ok := selected(d.context); ok {
+			keys, secrets := slices.Contains(sel, "keyCredentials"), slices.Contains(sel, "passwordCredentials")
+			switch {
+			case !keys && !secrets:
+				return in.errDoc(d, fmt.Sprintf("the page was listed with $select=%s, which leaves out keyCredentials and passwordCredentials: it holds no credential to audit", clip(strings.Join(sel, ","))),
+					"list with $select=id,appId,displayName,keyCredentials,passwordCredentials, or save the tenant with `appaudit snapshot`")
+			case !keys || !secrets:
+				left := "keyCredentials: certificates"
+				if keys {
+					left = "passwordCredentials: client secrets"
+				}
+				d.out.Warnings = append(d.out.Warnings, fmt.Sprintf("%s was listed without %s are not audited", in.name, left))
+			}
+		}
 		t.Cloud = cloudOf(d.context)
 		t.Complete = d.nextLink == ""
 		if !t.Complete {
@@ -65,34 +80,73 @@ func (d *document) tenant(in *input, t *audit.Tenant) error {
 	return nil
 }
 
-// ReadSnapshotFile reads the tenant saved in the file at path; see
-// ReadSnapshot.
-func ReadSnapshotFile(path string) (*audit.Tenant, error) {
+// Snapshot is what a file read with LoadSnapshot holds.
+type Snapshot struct {
+	Tenant *audit.Tenant
+	// Warnings are what the user should know about the file although the
+	// tenant was read: a listing that holds no objects at all, or exactly
+	// the 100 that `az ad app list` prints without --all.
+	Warnings []string
+	// Sections are the raw values of the snapshot's sections beside the
+	// tenant (snapshot_sections.go), by member name; none for a Graph
+	// page or an array.
+	Sections map[string][]byte
+}
+
+// LoadSnapshotFile reads the file at path; see LoadSnapshot.
+func LoadSnapshotFile(path string) (*Snapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("graphclient: %w", err)
 	}
 	defer f.Close()
-	return ReadSnapshot(f, path)
+	return LoadSnapshot(f, path)
 }
 
-// ReadSnapshot reads a saved tenant from r; name (the file name) is used
+// ReadSnapshotFile reads the tenant saved in the file at path, without
+// the warnings LoadSnapshotFile gives; see ReadSnapshot.
+func ReadSnapshotFile(path string) (*audit.Tenant, error) {
+	s, err := LoadSnapshotFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return s.Tenant, nil
+}
+
+// ReadSnapshot is LoadSnapshot's tenant, without its warnings: for
+// callers that show the user nothing of the file.
+func ReadSnapshot(r io.Reader, name string) (*audit.Tenant, error) {
+	s, err := LoadSnapshot(r, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.Tenant, nil
+}
+
+// azListLimit is how many objects `az ad app list` and `az ad sp list`
+// print without --all (Azure/azure-cli,
+// src/azure-cli/azure/cli/command_modules/role/custom.py,
+// list_applications: the first 100, and a warning on standard error
+// that the file does not keep).
+const azListLimit = 100
+
+// LoadSnapshot reads a saved tenant from r; name (the file name) is used
 // in messages. It takes any of the shapes docs/snapshot-format.md
 // describes, told apart by content: a Graph collection page, a JSON array
 // of applications or service principals (what `az ad app list --all` and
-// `az ad sp list --all` print), or an appaudit snapshot. UTF-8 with or
-// without a byte order mark and UTF-16 with one (what Windows PowerShell
-// 5.1 writes for `>`) are read.
+// `az ad sp list --all` print, and what `az` printed before 2.37, in Azure
+// AD Graph's names), or an appaudit snapshot. UTF-8 with or without a
+// byte order mark and UTF-16 with one (what Windows PowerShell 5.1 writes
+// for `>`) are read.
 //
 // The Tenant is Complete only when the input says it holds the whole
 // listing: an array or a page without @odata.nextLink does, a page with one
-// does not, and a snapshot says so itself. Bad input is a *DecodeError
+// does not, and a snapshot says so itself. Bad input, and input that is
+// not a listing of applications or service principals (the credentials
+// `az ad app credential list` prints, PowerShell objects passed through
+// ConvertTo-Json, a credential without an end date), is a *DecodeError
 // naming the line and column, the object and a hint.
-func ReadSnapshot(r io.Reader, name string) (*audit.Tenant, error) { return readSnapshot(r, name, nil) }
-
-// readSnapshot is ReadSnapshot; sections, when not nil, gets the raw
-// values of the snapshot's sections (snapshot_sections.go).
-func readSnapshot(r io.Reader, name string, sections *map[string][]byte) (*audit.Tenant, error) {
+func LoadSnapshot(r io.Reader, name string) (*Snapshot, error) {
 	in := newInput(decodeBOM(r), name)
 	c, ok := in.next()
 	if !ok {
@@ -103,31 +157,37 @@ func readSnapshot(r io.Reader, name string, sections *map[string][]byte) (*audit
 			Hint: "save a listing into it: `az ad app list --all > apps.json` or `appaudit snapshot`"}
 	}
 	t := &audit.Tenant{}
+	s := &Snapshot{Tenant: t}
 	add := func(o Object) error { o.AddTo(t); return nil }
 	switch c {
 	case '[':
-		if _, err := in.array(list{}, add); err != nil {
+		n, err := in.array(list{}, add)
+		if err != nil {
 			return nil, err
 		}
 		t.Complete = true
+		switch n {
+		case 0:
+			s.Warnings = append(s.Warnings, in.name+" is an empty list: it holds no application or service principal, so there is nothing to audit")
+		case azListLimit:
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s holds exactly %d objects, as many as `az ad app list` and `az ad sp list` print without --all: if the tenant has more, save the listing again with --all", in.name, azListLimit))
+		}
 	case '{':
-		d, err := in.document("", true, add)
+		d, err := in.document("", s, add)
 		if err != nil {
 			return nil, err
 		}
 		if err := d.tenant(in, t); err != nil {
 			return nil, err
 		}
-		if sections != nil {
-			*sections = d.sections
-		}
+		s.Sections = d.sections
 	default:
 		return nil, in.notListing()
 	}
 	if err := in.end(); err != nil {
 		return nil, err
 	}
-	return t, nil
+	return s, nil
 }
 
 // notListing is the error for input that starts with neither [ nor {.

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 
 	"github.com/appaudit/appaudit/audit"
@@ -71,17 +70,12 @@ func writeSections(w *bufio.Writer, sections []SnapshotSection) error {
 
 // ReadSnapshotFileSections reads the tenant saved in the file at path, as
 // ReadSnapshotFile does, and the raw values of the snapshot's sections by
-// name (none for a Graph page, an array or a snapshot without any).
+// name (none for a Graph page, an array or a snapshot without any); it is
+// LoadSnapshotFile without the warnings.
 func ReadSnapshotFileSections(path string) (*audit.Tenant, map[string][]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("graphclient: %w", err)
-	}
-	defer f.Close()
-	var sections map[string][]byte
-	t, err := readSnapshot(f, path, &sections)
+	s, err := LoadSnapshotFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	return t, sections, nil
+	return s.Tenant, s.Sections, nil
 }

@@ -96,8 +96,8 @@ func TestReadAzAppList(t *testing.T) {
 	if legacy.DisplayName != `Legacy "quoted" app é` || legacy.KeyCredentials != nil {
 		t.Errorf("legacy: %+v", legacy.Principal)
 	}
-	if p := legacy.PasswordCredentials[0]; !p.End.IsZero() || p.DisplayName != "" || !p.Start.Equal(date("2020-01-01T00:00:00Z")) {
-		t.Errorf("null end and name: %+v", p)
+	if p := legacy.PasswordCredentials[0]; !p.End.Equal(date("2022-01-01T00:00:00Z")) || p.DisplayName != "" || !p.Start.Equal(date("2020-01-01T00:00:00Z")) {
+		t.Errorf("null name: %+v", p)
 	}
 }
 
@@ -137,8 +137,8 @@ func TestReadGraphPageWithBodies(t *testing.T) {
 	page := fmt.Sprintf(`{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#applications(id,appId,displayName,keyCredentials,passwordCredentials)",
 "value":[{"@odata.type":"#microsoft.graph.application","id":"o1","appId":"a1","displayName":"Payroll","keyCredentials":[
 {"customKeyIdentifier":%q,"displayName":"CN=payroll-api.contoso.com","endDateTime":"2027-04-11T12:00:00Z","key":%q,"keyId":"k1","startDateTime":"2026-05-16T12:00:00.000Z","type":"AsymmetricX509Cert","usage":"Verify"},
-{"customKeyIdentifier":null,"displayName":"CN=other","endDateTime":null,"key":%q,"keyId":"k2","startDateTime":null,"type":"AsymmetricX509Cert","usage":"Verify"},
-{"customKeyIdentifier":%q,"displayName":"mismatch","key":%q,"keyId":"k3","type":"AsymmetricX509Cert","usage":"Verify"}],
+{"customKeyIdentifier":null,"displayName":"CN=other","endDateTime":"2026-09-23T12:00:00Z","key":%q,"keyId":"k2","startDateTime":null,"type":"AsymmetricX509Cert","usage":"Verify"},
+{"customKeyIdentifier":%q,"displayName":"mismatch","endDateTime":"2026-09-23T12:00:00Z","key":%q,"keyId":"k3","type":"AsymmetricX509Cert","usage":"Verify"}],
 "passwordCredentials":[]}]}`,
 		b64(mustHex(tp.SHA1)), b64(cert.DER), b64(other.DER), b64(mustHex(tp.SHA1)), b64(other.DER))
 	tn := read(t, "page.json", page)
@@ -248,7 +248,7 @@ func syntheticTenant(t testing.TB) *audit.Tenant {
 	null := b.KeyCredential("k-null", audit.UsageVerify, false)
 	null.CustomKeyIdentifier = nil
 	null.Identify(nil)
-	notCert := audit.KeyCredential{KeyID: "k-junk", Type: audit.TypeAsymmetricX509Cert, Usage: audit.UsageVerify, Start: now.Add(-time.Hour).Add(123 * time.Millisecond)}
+	notCert := audit.KeyCredential{KeyID: "k-junk", Type: audit.TypeAsymmetricX509Cert, Usage: audit.UsageVerify, Start: now.Add(-time.Hour).Add(123 * time.Millisecond), End: now.Add(days(30))}
 	notCert.Identify([]byte("not a certificate"))
 	if notCert.CertError == "" {
 		t.Fatal("junk key has no CertError")
@@ -417,9 +417,9 @@ func TestKeysThatAreNotCertificates(t *testing.T) {
 	pkcs8 := c.KeyPEM() // PEM; the DER is what a careless upload would put in key
 	der := pemBody(t, pkcs8)
 	in := fmt.Sprintf(`[{"appId":"a1","displayName":"A","keyCredentials":[
-{"keyId":"junk","type":"AsymmetricX509Cert","usage":"Verify","key":%q},
-{"keyId":"priv","type":"AsymmetricX509Cert","usage":"Verify","key":%q},
-{"keyId":"sym","type":"Symmetric","usage":"Verify","key":%q}]}]`,
+{"keyId":"junk","type":"AsymmetricX509Cert","usage":"Verify","endDateTime":"2027-01-01T00:00:00Z","key":%q},
+{"keyId":"priv","type":"AsymmetricX509Cert","usage":"Verify","endDateTime":"2027-01-01T00:00:00Z","key":%q},
+{"keyId":"sym","type":"Symmetric","usage":"Verify","endDateTime":"2027-01-01T00:00:00Z","key":%q}]}]`,
 		b64([]byte("hello, not DER")), b64(der), b64([]byte("shared-secret-bytes")))
 	ks := read(t, "k.json", in).Applications[0].KeyCredentials
 	if ks[0].CertError == "" || string(ks[0].Key) != "hello, not DER" || ks[0].Cert != nil {
@@ -457,8 +457,8 @@ func TestDates(t *testing.T) {
 		`"0001-01-01T00:00:00Z"`:           {},
 		`"2026-01-31T12:00:00.000000000Z"`: date("2026-01-31T12:00:00Z"),
 	} {
-		tn := read(t, "d.json", `[{"appId":"a","keyCredentials":[{"keyId":"k","endDateTime":`+in+`}]}]`)
-		got := tn.Applications[0].KeyCredentials[0].End
+		tn := read(t, "d.json", `[{"appId":"a","keyCredentials":[{"keyId":"k","endDateTime":"2030-01-01T00:00:00Z","startDateTime":`+in+`}]}]`)
+		got := tn.Applications[0].KeyCredentials[0].Start
 		if !got.Equal(want) || got.Location() != time.UTC {
 			t.Errorf("%s: %v, want %v", in, got, want)
 		}

@@ -21,10 +21,10 @@ const (
 )
 
 // wireObject is an application or a service principal as Graph's JSON
-// spells it, reduced to the members appaudit's checks need. Every other
-// member, and every @odata annotation except @odata.type, is skipped
-// unread; that is how a passwordCredential's hint and secretText are
-// dropped: there is nowhere to put them.
+// spells it, reduced to the members appaudit's checks need: what
+// WriteSnapshot and Object.MarshalJSON write. A passwordCredential has no
+// hint or secretText here, so none can be written. (Reading is
+// wireread.go's, which skips those members unread.)
 type wireObject struct {
 	ODataType           string         `json:"@odata.type,omitempty"`
 	ID                  string         `json:"id"`
@@ -65,21 +65,17 @@ type wirePassword struct {
 	EndDateTime   string `json:"endDateTime,omitempty"`
 }
 
-// servicePrincipalOnly reports whether the object carries a member only
-// service principals have: how an object without @odata.type, in an array
-// that does not say what it holds, is told apart from an application.
-func (o *wireObject) servicePrincipalOnly() bool {
-	return o.ServicePrincipalType != "" || o.AppOwnerOrganizationID != "" || o.AppDisplayName != "" ||
-		o.PreferredTokenSigningKeyThumbprint != "" || o.PreferredTokenSigningKeyEndDateTime != "" ||
-		o.AccountEnabled != nil
-}
-
 // fieldError is a member of one object that could not be converted. path
 // leads from the object to the member: names and array indexes.
 type fieldError struct {
 	path []any
+	// at is where the fault is in the object's JSON; 0 when not known
+	// (the path then finds it).
+	at   int
 	msg  string
 	hint string
+	// syntax, when set, is invalid JSON: nothing else of the error counts.
+	syntax *syntaxError
 }
 
 // pathString renders a path of member names and array indexes:
@@ -127,81 +123,6 @@ func plainMember(s string) bool {
 	return true
 }
 
-func (o *wireObject) principal() (audit.Principal, *fieldError) {
-	p := audit.Principal{ObjectID: o.ID, AppID: o.AppID, DisplayName: o.DisplayName}
-	var err *fieldError
-	if p.KeyCredentials, err = convert(o.KeyCredentials, "keyCredentials", (*wireKey).credential); err != nil {
-		return p, err
-	}
-	p.PasswordCredentials, err = convert(o.PasswordCredentials, "passwordCredentials", (*wirePassword).credential)
-	return p, err
-}
-
-// convert turns the wire form of a credential list (member) into the audit
-// one; an empty list is nil.
-func convert[W, A any](ws []W, member string, one func(*W, *A) *fieldError) ([]A, *fieldError) {
-	if len(ws) == 0 {
-		return nil, nil
-	}
-	out := make([]A, len(ws))
-	for i := range ws {
-		if err := one(&ws[i], &out[i]); err != nil {
-			err.path = append([]any{member, i}, err.path...)
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func (o *wireObject) application() (audit.Application, *fieldError) {
-	p, err := o.principal()
-	return audit.Application{Principal: p, SignInAudience: o.SignInAudience}, err
-}
-
-func (o *wireObject) servicePrincipal() (audit.ServicePrincipal, *fieldError) {
-	p, err := o.principal()
-	if err != nil {
-		return audit.ServicePrincipal{}, err
-	}
-	sp := audit.ServicePrincipal{
-		Principal:                          p,
-		AppDisplayName:                     o.AppDisplayName,
-		ServicePrincipalType:               o.ServicePrincipalType,
-		AppOwnerOrganizationID:             o.AppOwnerOrganizationID,
-		PreferredTokenSigningKeyThumbprint: o.PreferredTokenSigningKeyThumbprint,
-		AccountDisabled:                    o.AccountEnabled != nil && !*o.AccountEnabled,
-	}
-	sp.PreferredTokenSigningKeyEndDateTime, err = parseDate(o.PreferredTokenSigningKeyEndDateTime, "preferredTokenSigningKeyEndDateTime")
-	return sp, err
-}
-
-func (w *wireKey) credential(k *audit.KeyCredential) *fieldError {
-	*k = audit.KeyCredential{KeyID: w.KeyID, DisplayName: w.DisplayName, Type: w.Type, Usage: w.Usage}
-	var err *fieldError
-	if k.Start, err = parseDate(w.StartDateTime, "startDateTime"); err != nil {
-		return err
-	}
-	if k.End, err = parseDate(w.EndDateTime, "endDateTime"); err != nil {
-		return err
-	}
-	cki, e := decodeBinary(w.CustomKeyIdentifier)
-	if e != nil {
-		return &fieldError{path: []any{"customKeyIdentifier"}, msg: "not base64: " + e.Error(),
-			hint: "Graph writes the identifier's bytes in base64 (for a SHA-1 thumbprint, base64 of its 20 bytes); write that, or null"}
-	}
-	der, e := decodeBinary(w.Key)
-	if e != nil {
-		hint := "key is the certificate's DER in base64, as Graph returns it, or null"
-		if strings.HasPrefix(strings.TrimSpace(w.Key), "-----BEGIN") {
-			hint = "key holds PEM; write only the base64 between the BEGIN and END lines, or null"
-		}
-		return &fieldError{path: []any{"key"}, msg: "not base64: " + e.Error(), hint: hint}
-	}
-	k.CustomKeyIdentifier = cki
-	identify(k, der)
-	return nil
-}
-
 // identify fills k's certificate and thumbprints from the body Graph
 // returned. The body is kept (for snapshots) only when it cannot be secret:
 // a Symmetric credential's key is the shared secret itself, and a key that
@@ -235,16 +156,6 @@ func holdsPrivateKey(der []byte) bool {
 	}
 	_, err := asn1.Unmarshal(der, &pfx)
 	return err == nil && pfx.Version == 3
-}
-
-func (w *wirePassword) credential(p *audit.PasswordCredential) *fieldError {
-	*p = audit.PasswordCredential{KeyID: w.KeyID, DisplayName: w.DisplayName}
-	var err *fieldError
-	if p.Start, err = parseDate(w.StartDateTime, "startDateTime"); err != nil {
-		return err
-	}
-	p.End, err = parseDate(w.EndDateTime, "endDateTime")
-	return err
 }
 
 // decodeBinary decodes an Edm.Binary value. Graph writes standard base64
@@ -285,13 +196,14 @@ func parseDate(s, member string) (time.Time, *fieldError) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		var e2 error
-		if t, e2 = time.Parse(dateNoZone, s); e2 != nil {
-			return time.Time{}, &fieldError{path: []any{member}, msg: fmt.Sprintf("%q is not a date", clip(s)),
-				hint: "write RFC 3339 in UTC, as Graph does: 2026-01-31T12:00:00Z"}
-		}
+		t, err = time.Parse(dateNoZone, s)
 	}
-	return t.UTC(), nil
+	if t = t.UTC(); err != nil || t.Year() < 1 || t.Year() > 9999 {
+		// Years outside 1 to 9999 could not be written back in RFC 3339.
+		return time.Time{}, &fieldError{path: []any{member}, msg: fmt.Sprintf("%q is not a date", clip(s)),
+			hint: "write RFC 3339 in UTC, as Graph does: 2026-01-31T12:00:00Z"}
+	}
+	return t, nil
 }
 
 func formatDate(t time.Time) string {

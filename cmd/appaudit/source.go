@@ -68,7 +68,9 @@ type loaded struct {
 	// inv is the demo's own inventory, nil from other sources.
 	inv    *audit.Inventory
 	source audit.Source
-	// warnings are what a live read met that leaves the tenant complete.
+	// warnings are what a live read met that leaves the tenant complete,
+	// or what a snapshot file leaves uncertain (an empty listing, one cut
+	// at az's 100 objects): the reports' warnings and stderr carry them.
 	warnings []string
 	// vaults are the Key Vaults a snapshot recorded.
 	vaults []audit.Vault
@@ -82,17 +84,17 @@ func (o *sourceOptions) loadTenant(ctx context.Context, s *streams, now time.Tim
 		t, inv := demo.Scenario(now)
 		return loaded{tenant: t, inv: inv, source: tenantSource("demo", t)}, nil
 	case o.Snapshot != "":
-		t, sections, err := graphclient.ReadSnapshotFileSections(o.Snapshot)
+		snap, err := graphclient.LoadSnapshotFile(o.Snapshot)
 		if err != nil {
 			return loaded{}, flagErr(reasonInput, "--snapshot", o.Snapshot, err)
 		}
-		vaults, err := snapshotVaults(sections, o.Snapshot)
+		vaults, err := snapshotVaults(snap.Sections, o.Snapshot)
 		if err != nil {
 			return loaded{}, flagErr(reasonInput, "--snapshot", o.Snapshot, err)
 		}
-		src := tenantSource("snapshot", t)
+		src := tenantSource("snapshot", snap.Tenant)
 		src.Path = o.Snapshot
-		return loaded{tenant: t, source: src, vaults: vaults}, nil
+		return loaded{tenant: snap.Tenant, source: src, vaults: vaults, warnings: snap.Warnings}, nil
 	}
 	lr, err := o.live.read(ctx, s, quiet)
 	if err != nil {
