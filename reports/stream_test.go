@@ -3,8 +3,11 @@ package reports_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
 
@@ -93,6 +96,103 @@ func TestSARIFAndJUnitStreamTheirDocument(t *testing.T) {
 					t.Error(firstDifference(got, want))
 				}
 			})
+		}
+	}
+}
+
+var errDiskFull = errors.New("write report.out: no space left on device")
+
+// failingWriter takes the first room bytes written to it, and fails
+// every write after that.
+type failingWriter struct {
+	room   int
+	got    bytes.Buffer
+	failed bool
+	// retries counts the writes tried after one failed.
+	retries int
+}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.failed {
+		w.retries++
+		return 0, errDiskFull
+	}
+	n := min(len(p), w.room-w.got.Len())
+	w.got.Write(p[:n])
+	if n < len(p) {
+		w.failed = true
+		return n, errDiskFull
+	}
+	return n, nil
+}
+
+// A report whose writer fails says so: every format returns the writer's
+// error, whether the failure comes at the first byte, in the middle or
+// at the last, and tries no write after it. Nothing is cut silently.
+func TestEveryFormatReturnsTheWriteError(t *testing.T) {
+	results := streamResults(t)
+	for _, f := range reports.Formats() {
+		for _, name := range []string{"fixture", "large"} {
+			r := results[name]
+			t.Run(f.Name+"/"+name, func(t *testing.T) {
+				full := render(t, f.Name, r, testOpts)
+				for _, room := range []int{0, 1, 100, 4096, len(full) / 3, len(full) / 2, len(full) - 1, len(full)} {
+					w := &failingWriter{room: room}
+					err := f.New(testOpts).Write(w, r)
+					switch {
+					case room == len(full):
+						if err != nil || !bytes.Equal(w.got.Bytes(), full) {
+							t.Errorf("room for the whole report: error %v, %d bytes of %d", err, w.got.Len(), len(full))
+						}
+						continue
+					case !errors.Is(err, errDiskFull):
+						t.Errorf("writer full after %d of %d bytes: error %v, want the writer's", room, len(full), err)
+					case w.retries > 0:
+						t.Errorf("writer full after %d bytes: %d writes tried after the failure", room, w.retries)
+					}
+					if !bytes.Equal(w.got.Bytes(), full[:room]) {
+						t.Errorf("writer full after %d bytes: it got %d bytes, not the start of the report", room, w.got.Len())
+					}
+				}
+			})
+		}
+	}
+}
+
+// allocated is how many bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// Every format but the two made for people to read (which lay out at
+// most 5,000 findings whole) writes as it goes: when its writer fails at
+// the first byte, it stops there, having done a fraction of the work of
+// the whole report, instead of rendering the rest for nothing, or
+// rendering it all before it writes anything.
+func TestStreamingFormatsStopAtTheFirstWriteError(t *testing.T) {
+	r := largeResult(20_000)
+	for _, f := range reports.Formats() {
+		if f.Name == "table" || f.Name == "html" {
+			continue
+		}
+		rep := f.New(testOpts)
+		whole := allocated(func() {
+			if err := rep.Write(io.Discard, r); err != nil {
+				t.Fatal(err)
+			}
+		})
+		failed := allocated(func() {
+			if err := rep.Write(&failingWriter{}, r); !errors.Is(err, errDiskFull) {
+				t.Fatalf("%s: error %v", f.Name, err)
+			}
+		})
+		t.Logf("%s: %d bytes allocated for the report, %d when the writer fails at once", f.Name, whole, failed)
+		if failed > whole/4 {
+			t.Errorf("%s: %d bytes allocated when the writer fails at the first byte, %d for the whole report", f.Name, failed, whole)
 		}
 	}
 }
