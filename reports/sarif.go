@@ -173,10 +173,10 @@ var securitySeverity = map[audit.Severity]string{
 	audit.SeverityLow: "3.0", audit.SeverityInfo: "1.0",
 }
 
-// Write streams the log: the rules, the invocation and the run's
-// properties whole (a finding of a check the catalogue does not know gets
-// a rule of its own, so the findings are looked at once before the
-// rules are written), the results one at a time. TestSARIFStreamsTheLog
+// Write streams the log: the rules and the run's properties whole (a
+// finding of a check the catalogue does not know gets a rule of its own,
+// so the findings are looked at once before the rules are written), the
+// notifications and the results one at a time. TestSARIFStreamsTheLog
 // holds it to encoding/json's rendering of the whole sarifLog.
 func (s *sarifReporter) Write(w io.Writer, r *audit.Result) error {
 	checks := commandChecks(r.Command)
@@ -222,9 +222,6 @@ func (s *sarifReporter) Write(w io.Writer, r *audit.Result) error {
 			Message: sarifText{fmt.Sprintf("%d findings left out: code scanning accepts at most %d results per run, and these are the least severe (raise --min-severity, or use -o json for all)", left, sarifMaxResults)}})
 		props["resultsLeftOut"] = left
 	}
-	for _, warning := range r.Warnings {
-		inv.Notifications = append(inv.Notifications, sarifNotification{Level: "warning", Message: sarifText{plainText(warning)}})
-	}
 	if r.Source.TenantID != "" {
 		props["tenantId"] = plainText(r.Source.TenantID)
 	}
@@ -239,7 +236,30 @@ func (s *sarifReporter) Write(w io.Writer, r *audit.Result) error {
 	js.next()
 	js.open('{')
 	js.field("tool", sarifTool{Driver: sarifDriver{Name: "appaudit", Version: s.opts.ToolVersion, InformationURI: appauditURI, Rules: rules}})
-	js.field("invocations", []sarifInvocation{inv})
+	// The members of sarifInvocation: the input's warnings, which may be
+	// many, are notifications written one at a time.
+	js.key("invocations")
+	js.open('[')
+	js.next()
+	js.open('{')
+	js.field("executionSuccessful", inv.ExecutionSuccessful)
+	js.field("endTimeUtc", inv.EndTimeUTC)
+	if len(inv.Notifications)+len(r.Warnings) > 0 {
+		js.key("toolExecutionNotifications")
+		js.open('[')
+		for i := range inv.Notifications {
+			js.element(&inv.Notifications[i])
+		}
+		for _, warning := range r.Warnings {
+			if js.err != nil {
+				break
+			}
+			js.element(sarifNotification{Level: "warning", Message: sarifText{plainText(warning)}})
+		}
+		js.close(']')
+	}
+	js.close('}')
+	js.close(']')
 	js.key("results")
 	js.open('[')
 	baseline := ""
