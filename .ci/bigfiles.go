@@ -3,9 +3,10 @@
 // bigfiles writes the large and the damaged inputs .ci/bounds measures
 // appaudit against, streaming, so that a 1 GB file costs it no memory:
 //
-//	go run .ci/bigfiles.go -out DIR [-size 1GB]
+//	go run .ci/bigfiles.go -out DIR [-size 1GB] [-only NAME,...] [-findings-apps N]
 //
-// The files:
+// -only writes the named files alone (.ci/scale writes findings.json of
+// 100,000 applications this way). The files:
 //
 //   - tenant.json: an appaudit snapshot of about -size, applications as
 //     appaudit snapshot writes them (2 or 3 certificates identified by
@@ -16,9 +17,9 @@
 //     skips;
 //   - small.json: 10,000 applications like tenant.json's, for the runs
 //     that measure other inputs;
-//   - findings.json: 200,000 applications whose credentials are dated so
-//     that the checks fire often (about 1.5 findings an application), for
-//     a large JSON report;
+//   - findings.json: 200,000 applications (-findings-apps) whose
+//     credentials are dated so that the checks fire often (about 1.8
+//     findings an application), for large reports;
 //   - huge-object.json: one object of -size (a display name that long);
 //   - huge-string.json: an appaudit snapshot whose "tool" member is -size
 //     long;
@@ -55,6 +56,8 @@ var now = audittest.Now()
 func main() {
 	out := flag.String("out", "", "folder to write the files to")
 	sizeFlag := flag.String("size", "1GB", "size of the large files: 1GB, 200MB, ...")
+	only := flag.String("only", "", "write only these files, separated by commas: findings.json,small.json")
+	findingsApps := flag.Int("findings-apps", 200_000, "applications in findings.json")
 	flag.Parse()
 	if *out == "" {
 		log.Fatal("bigfiles: -out DIR is required")
@@ -63,24 +66,37 @@ func main() {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		log.Fatal(err)
 	}
-	path := func(name string) string { return filepath.Join(*out, name) }
-	write(path("tenant.json"), func(w writer) int { return snapshot(w, size, false, 0) })
-	apps := write(path("small.json"), func(w writer) int { return snapshot(w, 0, false, 10_000) })
-	write(path("az-list.json"), func(w writer) int { return azList(w, size) })
-	write(path("findings.json"), func(w writer) int { return snapshot(w, 0, true, 200_000) })
-	write(path("huge-object.json"), func(w writer) int {
+	var wanted map[string]bool
+	if *only != "" {
+		wanted = map[string]bool{}
+		for _, name := range strings.Split(*only, ",") {
+			wanted[strings.TrimSpace(name)] = true
+		}
+	}
+	// write writes the named file into -out, unless -only leaves it out.
+	write := func(name string, fill func(writer) int) {
+		if wanted == nil || wanted[name] {
+			writeFile(filepath.Join(*out, name), fill)
+			delete(wanted, name)
+		}
+	}
+	write("tenant.json", func(w writer) int { return snapshot(w, size, false, 0) })
+	write("small.json", func(w writer) int { return snapshot(w, 0, false, smallApps) })
+	write("az-list.json", func(w writer) int { return azList(w, size) })
+	write("findings.json", func(w writer) int { return snapshot(w, 0, true, *findingsApps) })
+	write("huge-object.json", func(w writer) int {
 		w.WriteString(`[{"id":"o1","appId":"00000000-0000-4000-8000-000000000001","displayName":"`)
 		repeat(w, "x", size)
 		w.WriteString(`"}]`)
 		return 1
 	})
-	write(path("huge-string.json"), func(w writer) int {
+	write("huge-string.json", func(w writer) int {
 		w.WriteString(`{"appauditSnapshot":1,"complete":true,"tool":"`)
 		repeat(w, "x", size)
 		w.WriteString(`","applications":[]}`)
 		return 0
 	})
-	write(path("empty-creds.json"), func(w writer) int {
+	write("empty-creds.json", func(w writer) int {
 		cred := `{"endDate":"2030-01-01T00:00:00Z"}`
 		obj := `{"appId":"a","keyCredentials":[` + strings.Repeat(cred+",", 1999) + cred + `]}`
 		w.WriteString("[")
@@ -95,7 +111,7 @@ func main() {
 		w.WriteString("]")
 		return n
 	})
-	write(path("big.pem"), func(w writer) int {
+	write("big.pem", func(w writer) int {
 		pem := string(audittest.Valid("big.contoso.com", now, audittest.Days(1), audittest.Days(300)).CertPEM())
 		n := 0
 		for written := 0; written < 100<<20; written += len(pem) {
@@ -108,14 +124,17 @@ func main() {
 		name string
 		rows int
 	}{{"deployed.csv", 700_000}, {"deployed-big.csv", 1_200_000}} {
-		write(path(m.name), func(w writer) int {
+		write(m.name, func(w writer) int {
 			w.WriteString("app,thumbprint,cert,owner\n")
 			for i := range m.rows {
 				sum := sha1.Sum([]byte(strconv.Itoa(i)))
-				fmt.Fprintf(w, "%s,%X,,team-%d\n", appID(i%apps), sum[:], i%100)
+				fmt.Fprintf(w, "%s,%X,,team-%d\n", appID(i%smallApps), sum[:], i%100)
 			}
 			return m.rows
 		})
+	}
+	for name := range wanted {
+		log.Fatalf("bigfiles: -only %s: no such file (see the list at the top of .ci/bigfiles.go)", name)
 	}
 }
 
@@ -159,8 +178,12 @@ func (c *counter) Write(p []byte) (int, error) {
 
 func (w writer) written() int64 { return w.c.n + int64(w.Buffered()) }
 
-// write writes one file and says what it holds.
-func write(path string, fill func(writer) int) int {
+// smallApps is the number of applications in small.json, which the
+// mappings name.
+const smallApps = 10_000
+
+// writeFile writes one file and says what it holds.
+func writeFile(path string, fill func(writer) int) {
 	f, err := os.Create(path)
 	if err != nil {
 		log.Fatal(err)
@@ -176,7 +199,6 @@ func write(path string, fill func(writer) int) int {
 		log.Fatal(err)
 	}
 	fmt.Printf("%-18s %6d MB  %d items\n", filepath.Base(path), fi.Size()/1_000_000, n)
-	return n
 }
 
 func repeat(w writer, s string, n int64) {

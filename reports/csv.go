@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"encoding/csv"
 	"io"
 	"time"
@@ -31,8 +32,10 @@ var csvHeader = []string{
 	"local_source", "message", "remediation", "fingerprint",
 }
 
+// Write writes a row at a time through a buffer of streamBuffer bytes
+// (the csv.Writer's own), and stops at the first write error.
 func (csvReporter) Write(w io.Writer, r *audit.Result) error {
-	cw := csv.NewWriter(w)
+	cw := csv.NewWriter(bufio.NewWriterSize(w, streamBuffer))
 	if err := cw.Write(csvHeader); err != nil {
 		return err
 	}

@@ -390,6 +390,39 @@ func TestJUnit(t *testing.T) {
 	}
 }
 
+// A saved report may list an object twice in its credential inventory:
+// each of its suites has each check once, and the objects whose findings
+// the inventory does not list have a suite all the same.
+func TestJUnitObjectsListedTwiceOrNotAtAll(t *testing.T) {
+	r := fixtureResult()
+	r.Objects = append(r.Objects, r.Objects...)
+	doc := decodeJUnit(t, render(t, "junit", r, testOpts))
+	suites := map[string]int{}
+	for _, s := range doc.Suites {
+		suites[s.Name]++
+		seen := map[string]bool{}
+		for _, c := range s.Cases {
+			if seen[c.Name+" "+c.Classname] {
+				t.Errorf("suite %s has case %s twice", s.Name, c.Name)
+			}
+			seen[c.Name+" "+c.Classname] = true
+		}
+	}
+	if n := suites["Payroll API (00000000-0000-4000-a000-000000000001)"]; n != 2 {
+		t.Errorf("the object listed twice has %d suites", n)
+	}
+
+	r = fixtureResult()
+	r.Objects = nil
+	doc = decodeJUnit(t, render(t, "junit", r, testOpts))
+	if got := caseState(doc, "Payroll API", "cert-expired"); got != "failed" {
+		t.Errorf("an object the inventory does not list: cert-expired %q", got)
+	}
+	if got := caseState(doc, "Payroll API", "cert-not-yet-valid"); got != "" {
+		t.Errorf("an object the inventory does not list: a check that found nothing on it is %q, not left out", got)
+	}
+}
+
 func parseProm(t *testing.T, b []byte) map[string]*promFamily {
 	t.Helper()
 	// Legacy (pre-UTF-8) names: what every Prometheus and the textfile
@@ -477,8 +510,11 @@ func TestPrometheus(t *testing.T) {
 	// dropped, or the textfile collector would reject the file.
 	r = fixtureResult()
 	r.Objects = append(r.Objects, r.Objects[0])
-	if n := len(parseProm(t, render(t, "prometheus", r, testOpts))["appaudit_credential_expiry_days"].samples); n != 6 {
-		t.Errorf("%d series with a duplicated object, want 6", n)
+	fams = parseProm(t, render(t, "prometheus", r, testOpts))
+	for _, name := range []string{"appaudit_credential_expiry_days", "appaudit_credential_expiry_timestamp_seconds"} {
+		if n := len(fams[name].samples); n != 6 {
+			t.Errorf("%s: %d series with a duplicated object, want 6", name, n)
+		}
 	}
 }
 

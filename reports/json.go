@@ -14,7 +14,9 @@ import (
 
 // Document is the JSON report: a Result with the schema version and the
 // version of appaudit that wrote it. docs/json-schema.md documents every
-// field; a test holds the two together.
+// field; a test holds the two together. ReadJSON reads it whole; the
+// reporter writes it member by member (see jsonReporter.Write), byte for
+// byte what encoding/json writes for it, which a test holds.
 type Document struct {
 	SchemaVersion string `json:"schemaVersion"`
 	Tool          string `json:"tool,omitempty"`
@@ -25,10 +27,47 @@ type jsonReporter struct{ opts Options }
 
 func newJSON(o Options) Reporter { return &jsonReporter{opts: o} }
 
+// Write streams the Document of r: the findings, the local certificates,
+// the warnings and the credential inventory one entry at a time, every
+// other member whole. The members come in the order Document and
+// audit.Result declare them, each left out when its omitempty tag leaves
+// it out; TestJSONStreamsTheDocument holds Write to encoding/json's
+// rendering of the whole Document, so a member added to audit.Result and
+// not here fails it.
 func (j *jsonReporter) Write(w io.Writer, r *audit.Result) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(Document{SchemaVersion: SchemaVersion, Tool: toolName(j.opts), Result: *r})
+	s := newJSONStream(w)
+	s.open('{')
+	s.field("schemaVersion", SchemaVersion)
+	if tool := toolName(j.opts); tool != "" {
+		s.field("tool", tool)
+	}
+	s.field("command", r.Command)
+	s.field("asOf", r.AsOf)
+	s.field("source", r.Source)
+	s.field("policy", r.Policy)
+	s.field("complete", r.Complete)
+	if r.Incomplete != "" {
+		s.field("incompleteReason", r.Incomplete)
+	}
+	s.field("summary", r.Summary)
+	jsonArray(s, "findings", r.Findings)
+	if r.Verdict != nil {
+		s.field("verdict", r.Verdict)
+	}
+	if len(r.LocalCertificates) > 0 {
+		jsonArray(s, "localCertificates", r.LocalCertificates)
+	}
+	if len(r.Warnings) > 0 {
+		jsonArray(s, "warnings", r.Warnings)
+	}
+	if len(r.ChecksRun) > 0 {
+		jsonArray(s, "checksRun", r.ChecksRun)
+	}
+	if len(r.Objects) > 0 {
+		jsonArray(s, "objects", r.Objects)
+	}
+	s.close('}')
+	return s.end()
 }
 
 // ReadJSON reads a JSON report written by any appaudit of the same schema

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"io"
 	"strings"
 
@@ -15,8 +16,11 @@ type markdownReporter struct{ opts Options }
 
 func newMarkdown(o Options) Reporter { return &markdownReporter{opts: o} }
 
+// Write writes the report through a buffer of streamBuffer bytes, a row
+// at a time, and stops at the first write error.
 func (m *markdownReporter) Write(w io.Writer, r *audit.Result) error {
-	ew := &errWriter{w: w}
+	bw := bufio.NewWriterSize(w, streamBuffer)
+	ew := &errWriter{w: bw}
 	ew.printf("<!-- appaudit %s report, schema version %s -->\n", mdText(r.Command), SchemaVersion)
 	ew.printf("# appaudit: %s\n\n", mdText(sourceLine(r)))
 	if !r.Complete {
@@ -48,13 +52,18 @@ func (m *markdownReporter) Write(w io.Writer, r *audit.Result) error {
 		}
 	} else {
 		ew.printf("\n## Findings\n\n| severity | check | app | credential | finding |\n|---|---|---|---|---|\n")
-		for _, group := range groupByObject(r.Findings) {
-			for i, f := range group {
+		chains := chainByObject(r.Findings)
+		for _, head := range chains.heads {
+			for i := head; i >= 0; i = chains.next[i] {
+				if ew.err != nil {
+					return ew.err
+				}
+				f := &r.Findings[i]
 				app := ""
-				if i == 0 {
+				if i == head {
 					app = mdObject(f.App)
 				}
-				ew.printf("| %s | `%s` | %s | %s | %s |\n", severityWord(f.Severity), f.Check, app, mdCredential(&f), mdText(f.Message))
+				ew.printf("| %s | `%s` | %s | %s | %s |\n", severityWord(f.Severity), f.Check, app, mdCredential(f), mdText(f.Message))
 			}
 		}
 		ew.printf("\n## What to do\n\n")
@@ -69,7 +78,40 @@ func (m *markdownReporter) Write(w io.Writer, r *audit.Result) error {
 		}
 	}
 	ew.printf("\n<sub>%s</sub>\n", mdText(toolLine(m.opts, r)))
-	return ew.err
+	if ew.err != nil {
+		return ew.err
+	}
+	return bw.Flush()
+}
+
+// findingChains group findings by object without copying them: heads
+// holds the first finding of each object, in the order of those first
+// findings (worst first, as findings come), and next the finding after
+// each of the same object, -1 after its last.
+type findingChains struct {
+	heads []int
+	next  []int
+}
+
+// chainByObject chains fs by object; the findings about local files alone
+// are one object.
+func chainByObject(fs []audit.Finding) findingChains {
+	c := findingChains{next: make([]int, len(fs))}
+	tails := map[audit.ObjectRef]int{}
+	for i := range fs {
+		c.next[i] = -1
+		var key audit.ObjectRef
+		if fs[i].App != nil {
+			key = *fs[i].App
+		}
+		if tail, ok := tails[key]; ok {
+			c.next[tail] = i
+		} else {
+			c.heads = append(c.heads, i)
+		}
+		tails[key] = i
+	}
+	return c
 }
 
 func severityWord(s audit.Severity) string {

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"path"
@@ -41,6 +40,7 @@ const (
 	sarifMaxResults = 25_000
 )
 
+// sarifLog is the document Write streams, member by member in this order.
 type sarifLog struct {
 	Schema  string     `json:"$schema"`
 	Version string     `json:"version"`
@@ -173,6 +173,11 @@ var securitySeverity = map[audit.Severity]string{
 	audit.SeverityLow: "3.0", audit.SeverityInfo: "1.0",
 }
 
+// Write streams the log: the rules and the run's properties whole (a
+// finding of a check the catalogue does not know gets a rule of its own,
+// so the findings are looked at once before the rules are written), the
+// notifications and the results one at a time. TestSARIFStreamsTheLog
+// holds it to encoding/json's rendering of the whole sarifLog.
 func (s *sarifReporter) Write(w io.Writer, r *audit.Result) error {
 	checks := commandChecks(r.Command)
 	index := make(map[string]int, len(checks))
@@ -193,40 +198,18 @@ func (s *sarifReporter) Write(w io.Writer, r *audit.Result) error {
 			Properties:           sarifRuleProps{Tags: []string{"security", "entra-id", c.Command}, SecuritySeverity: securitySeverity[c.Severity]},
 		}
 	}
-	baseline := ""
-	if r.Summary.Baseline != nil {
-		baseline = "new"
-	}
-	shown := min(len(r.Findings), sarifMaxResults)
-	results := make([]sarifResult, 0, shown)
+	shown := r.Findings[:min(len(r.Findings), sarifMaxResults)]
 	for i := range shown {
-		f := &r.Findings[i]
-		ri, ok := index[f.Check]
-		if !ok {
+		f := &shown[i]
+		if _, ok := index[f.Check]; !ok {
 			// A check this appaudit does not know (a report from a newer
 			// one, re-rendered): give it a rule of its own.
-			ri = len(rules)
-			index[f.Check] = ri
+			index[f.Check] = len(rules)
 			rules = append(rules, sarifRule{ID: f.Check, Name: ruleName(f.Check), ShortDescription: sarifText{plainText(f.Title)},
 				FullDescription: sarifText{plainText(f.Title)}, Help: sarifText{plainText(f.Remediation)},
 				DefaultConfiguration: sarifRuleConfig{sarifLevel(f.Severity)},
 				Properties:           sarifRuleProps{Tags: []string{"security", "entra-id"}, SecuritySeverity: securitySeverity[f.Severity]}})
 		}
-		res := sarifResult{
-			RuleID: f.Check, RuleIndex: ri, Level: sarifLevel(f.Severity),
-			Message:             sarifText{plainText(f.Message)},
-			Locations:           []sarifLocation{sarifLocate(r, f)},
-			PartialFingerprints: map[string]string{sarifFingerprintKey: f.Fingerprint},
-			BaselineState:       baseline,
-			Properties:          sarifResultProps{Severity: f.Severity.String(), AADSTS: f.AADSTS},
-		}
-		if f.App != nil {
-			res.Properties.AppID = plainText(f.App.AppID)
-		}
-		if f.Credential != nil {
-			res.Properties.KeyID = plainText(f.Credential.KeyID)
-		}
-		results = append(results, res)
 	}
 	inv := sarifInvocation{ExecutionSuccessful: r.Complete, EndTimeUTC: r.AsOf.UTC().Format(time.RFC3339)}
 	if !r.Complete {
@@ -234,26 +217,86 @@ func (s *sarifReporter) Write(w io.Writer, r *audit.Result) error {
 			Message: sarifText{"audit incomplete: " + plainText(r.Incomplete) + "; the results cover only what was read"}})
 	}
 	props := map[string]any{"schemaVersion": SchemaVersion, "complete": r.Complete, "asOf": r.AsOf.UTC().Format(time.RFC3339)}
-	if left := len(r.Findings) - shown; left > 0 {
+	if left := len(r.Findings) - len(shown); left > 0 {
 		inv.Notifications = append(inv.Notifications, sarifNotification{Level: "warning",
 			Message: sarifText{fmt.Sprintf("%d findings left out: code scanning accepts at most %d results per run, and these are the least severe (raise --min-severity, or use -o json for all)", left, sarifMaxResults)}})
 		props["resultsLeftOut"] = left
 	}
-	for _, warning := range r.Warnings {
-		inv.Notifications = append(inv.Notifications, sarifNotification{Level: "warning", Message: sarifText{plainText(warning)}})
-	}
 	if r.Source.TenantID != "" {
 		props["tenantId"] = plainText(r.Source.TenantID)
 	}
-	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{{
-		Tool:        sarifTool{Driver: sarifDriver{Name: "appaudit", Version: s.opts.ToolVersion, InformationURI: appauditURI, Rules: rules}},
-		Invocations: []sarifInvocation{inv},
-		Results:     results,
-		Properties:  props,
-	}}}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(log)
+
+	// The members of sarifLog and sarifRun, in their order.
+	js := newJSONStream(w)
+	js.open('{')
+	js.field("$schema", sarifSchema)
+	js.field("version", sarifVersion)
+	js.key("runs")
+	js.open('[')
+	js.next()
+	js.open('{')
+	js.field("tool", sarifTool{Driver: sarifDriver{Name: "appaudit", Version: s.opts.ToolVersion, InformationURI: appauditURI, Rules: rules}})
+	// The members of sarifInvocation: the input's warnings, which may be
+	// many, are notifications written one at a time.
+	js.key("invocations")
+	js.open('[')
+	js.next()
+	js.open('{')
+	js.field("executionSuccessful", inv.ExecutionSuccessful)
+	js.field("endTimeUtc", inv.EndTimeUTC)
+	if len(inv.Notifications)+len(r.Warnings) > 0 {
+		js.key("toolExecutionNotifications")
+		js.open('[')
+		for i := range inv.Notifications {
+			js.element(&inv.Notifications[i])
+		}
+		for _, warning := range r.Warnings {
+			if js.err != nil {
+				break
+			}
+			js.element(sarifNotification{Level: "warning", Message: sarifText{plainText(warning)}})
+		}
+		js.close(']')
+	}
+	js.close('}')
+	js.close(']')
+	js.key("results")
+	js.open('[')
+	baseline := ""
+	if r.Summary.Baseline != nil {
+		baseline = "new"
+	}
+	for i := range shown {
+		if js.err != nil {
+			break
+		}
+		js.element(sarifResultOf(r, &shown[i], index[shown[i].Check], baseline))
+	}
+	js.close(']')
+	js.field("properties", props)
+	js.close('}')
+	js.close(']')
+	js.close('}')
+	return js.end()
+}
+
+// sarifResultOf is the result of finding f, under rule ri.
+func sarifResultOf(r *audit.Result, f *audit.Finding, ri int, baseline string) *sarifResult {
+	res := &sarifResult{
+		RuleID: f.Check, RuleIndex: ri, Level: sarifLevel(f.Severity),
+		Message:             sarifText{plainText(f.Message)},
+		Locations:           []sarifLocation{sarifLocate(r, f)},
+		PartialFingerprints: map[string]string{sarifFingerprintKey: f.Fingerprint},
+		BaselineState:       baseline,
+		Properties:          sarifResultProps{Severity: f.Severity.String(), AADSTS: f.AADSTS},
+	}
+	if f.App != nil {
+		res.Properties.AppID = plainText(f.App.AppID)
+	}
+	if f.Credential != nil {
+		res.Properties.KeyID = plainText(f.Credential.KeyID)
+	}
+	return res
 }
 
 // ruleName turns a check ID into the PascalCase name SARIF rules carry:
