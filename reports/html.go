@@ -113,7 +113,7 @@ func (h *htmlReporter) Write(w io.Writer, r *audit.Result) error {
 	for _, sev := range audit.Severities() {
 		page.Severities = append(page.Severities, htmlCount{sev.String(), s.BySeverity[sev.String()]})
 	}
-	page.FindingsLine = count(s.Findings, "finding")
+	page.FindingsLine = audit.Plural(s.Findings, "finding")
 	page.Withheld = withheldNote(r)
 	page.NoFindings = noFindingsLine(r)
 	page.Timeline = buildTimeline(r)
@@ -283,7 +283,7 @@ func buildTimeline(r *audit.Result) *htmlTimeline {
 		row.BarW = max(row.EndX-row.BarX, 1)
 		t.Rows = append(t.Rows, row)
 	}
-	t.Caption = fmt.Sprintf("%s ending between %s and %s", count(len(in), "credential"), start.UTC().Format("2006-01-02"), end.UTC().Format("2006-01-02"))
+	t.Caption = fmt.Sprintf("%s ending between %s and %s", audit.Plural(len(in), "credential"), start.UTC().Format("2006-01-02"), end.UTC().Format("2006-01-02"))
 	if len(in) > len(shown) {
 		t.Caption += fmt.Sprintf(", the %d ending soonest drawn", len(shown))
 	}
@@ -313,9 +313,9 @@ func relativeDays(now, at time.Time) string {
 	d := int(at.Sub(now).Hours() / 24)
 	switch {
 	case d > 0:
-		return "in " + count(d, "day")
+		return "in " + audit.Plural(d, "day")
 	case d < 0:
-		return count(-d, "day") + " ago"
+		return audit.Plural(-d, "day") + " ago"
 	}
 	return "today"
 }
