@@ -1,7 +1,9 @@
-// Package audittest makes the certificates, keys and tenants that tests and
-// the built-in demo need, generated at run time with dates relative to a
-// clock the caller chooses, so that nothing rots. It is to audit what
-// net/http/httptest is to net/http. It never touches the network or disk.
+// Package audittest makes the certificates, keys and tenants that tests
+// need, with dates relative to a clock the caller chooses, so that nothing
+// rots. It is to audit what net/http/httptest is to net/http: for tests
+// only, never linked into appaudit (the built-in demo makes its
+// certificates with audit/demo/democert, as this package does). It never
+// touches the network or disk.
 package audittest
 
 import (
@@ -12,18 +14,16 @@ import (
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/demo/democert"
 )
 
 // Now is the fixed instant tests use as "now".
@@ -32,35 +32,26 @@ func Now() time.Time { return time.Date(2026, time.June, 15, 12, 0, 0, 0, time.U
 // Days is n days as a duration.
 func Days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
 
-// Keys generated once per process: RSA generation is slow, and tests only
-// need a few distinct keys.
-var (
-	rsaA      = sync.OnceValue(func() *rsa.PrivateKey { return mustRSA(2048) })
-	rsaB      = sync.OnceValue(func() *rsa.PrivateKey { return mustRSA(2048) })
-	rsaWeak   = sync.OnceValue(func() *rsa.PrivateKey { return mustRSA(1024) })
-	ecP256Key = sync.OnceValue(func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			panic(err)
-		}
-		return k
-	})
-)
-
-func mustRSA(bits int) *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, bits)
-	if err != nil {
-		panic(fmt.Sprintf("audittest: generating RSA-%d key: %v", bits, err))
-	}
-	return k
-}
-
-// KeyA and KeyB are two distinct RSA-2048 keys; WeakKey is RSA-1024;
-// ECKey is ECDSA P-256.
-func KeyA() *rsa.PrivateKey    { return rsaA() }
-func KeyB() *rsa.PrivateKey    { return rsaB() }
-func WeakKey() *rsa.PrivateKey { return rsaWeak() }
+// KeyA and KeyB are two distinct RSA-2048 keys; WeakKey is RSA-1024:
+// the fixed keys of audit/demo/democert, so that tests spend no time
+// generating RSA keys and their certificates are the same on every run.
+// ECKey is an ECDSA P-256 key generated once per process.
+func KeyA() *rsa.PrivateKey    { return must(democert.KeyA()) }
+func KeyB() *rsa.PrivateKey    { return must(democert.KeyB()) }
+func WeakKey() *rsa.PrivateKey { return must(democert.WeakKey()) }
 func ECKey() *ecdsa.PrivateKey { return ecP256Key() }
+
+var ecP256Key = sync.OnceValue(func() *ecdsa.PrivateKey {
+	return must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
+})
+
+// must is v, or a panic on err: a test helper's failure is a bug.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(fmt.Sprintf("audittest: %v", err))
+	}
+	return v
+}
 
 // Spec describes a certificate to make.
 type Spec struct {
@@ -85,51 +76,25 @@ type Cert struct {
 	Key  crypto.Signer
 }
 
-// NewCert makes the certificate Spec describes.
+// demo is c as package democert has it, whose methods c's are.
+func (c *Cert) demo() *democert.Cert { return &democert.Cert{DER: c.DER, X509: c.X509, Key: c.Key} }
+
+// NewCert makes the certificate Spec describes, with democert.
 func NewCert(s Spec) (*Cert, error) {
-	if s.Key == nil {
-		s.Key = KeyA()
-	}
-	serial := s.Serial
-	if serial == 0 {
-		serial = s.NotBefore.UnixNano()&0xffffffff + int64(len(s.CommonName))
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial),
-		Subject:               pkix.Name{CommonName: s.CommonName},
-		NotBefore:             s.NotBefore,
-		NotAfter:              s.NotAfter,
-		SignatureAlgorithm:    s.SignatureAlgorithm,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  s.IsCA,
-	}
-	if s.IsCA {
-		tmpl.KeyUsage |= x509.KeyUsageCertSign
-	}
-	parent, signer := tmpl, s.Key
+	ds := democert.Spec{CommonName: s.CommonName, NotBefore: s.NotBefore, NotAfter: s.NotAfter, Key: s.Key,
+		SignatureAlgorithm: s.SignatureAlgorithm, IsCA: s.IsCA, Serial: s.Serial}
 	if s.Parent != nil {
-		parent, signer = s.Parent.X509, s.Parent.Key
+		ds.Parent = s.Parent.demo()
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, s.Key.Public(), signer)
-	if err != nil {
-		return nil, fmt.Errorf("audittest: making certificate %q: %w", s.CommonName, err)
-	}
-	c, err := x509.ParseCertificate(der)
+	c, err := democert.New(ds)
 	if err != nil {
 		return nil, err
 	}
-	return &Cert{DER: der, X509: c, Key: s.Key}, nil
+	return &Cert{DER: c.DER, X509: c.X509, Key: c.Key}, nil
 }
 
-// MustCert is NewCert for tests and the demo, where failure is a bug.
-func MustCert(s Spec) *Cert {
-	c, err := NewCert(s)
-	if err != nil {
-		panic(err)
-	}
-	return c
-}
+// MustCert is NewCert for tests, where failure is a bug.
+func MustCert(s Spec) *Cert { return must(NewCert(s)) }
 
 // Valid makes a self-signed certificate valid from now-before to now+after.
 func Valid(cn string, now time.Time, before, after time.Duration) *Cert {
@@ -137,10 +102,10 @@ func Valid(cn string, now time.Time, before, after time.Duration) *Cert {
 }
 
 // Thumbprints of the certificate.
-func (c *Cert) Thumbprints() audit.Thumbprints { return audit.ThumbprintsOf(c.DER) }
+func (c *Cert) Thumbprints() audit.Thumbprints { return c.demo().Thumbprints() }
 
 // Summary is the audit.Certificate of c.
-func (c *Cert) Summary() *audit.Certificate { return audit.NewCertificate(c.X509) }
+func (c *Cert) Summary() *audit.Certificate { return c.demo().Summary() }
 
 // CertPEM is the certificate as a PEM block.
 func (c *Cert) CertPEM() []byte {
@@ -149,11 +114,7 @@ func (c *Cert) CertPEM() []byte {
 
 // KeyPEM is the private key as PKCS#8 PEM ("PRIVATE KEY").
 func (c *Cert) KeyPEM() []byte {
-	b, err := x509.MarshalPKCS8PrivateKey(c.Key)
-	if err != nil {
-		panic(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: b})
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: must(x509.MarshalPKCS8PrivateKey(c.Key))})
 }
 
 // KeyPEMPKCS1 is an RSA private key as PKCS#1 PEM ("RSA PRIVATE KEY").
@@ -169,37 +130,12 @@ func (c *Cert) KeyPEMPKCS1() []byte {
 // certificate's dates, customKeyIdentifier = SHA-1 digest, and the body in
 // key when withBody is true (list pages often omit it).
 func (c *Cert) KeyCredential(keyID, usage string, withBody bool) audit.KeyCredential {
-	tp := c.Thumbprints()
-	k := audit.KeyCredential{
-		KeyID:               keyID,
-		DisplayName:         "CN=" + c.X509.Subject.CommonName,
-		Type:                audit.TypeAsymmetricX509Cert,
-		Usage:               usage,
-		Start:               c.X509.NotBefore.UTC(),
-		End:                 c.X509.NotAfter.UTC(),
-		CustomKeyIdentifier: mustHex(tp.SHA1),
-	}
-	var body []byte
-	if withBody {
-		body = c.DER
-	}
-	k.Identify(body)
-	return k
-}
-
-func mustHex(h string) []byte {
-	b, err := hex.DecodeString(h)
-	if err != nil {
-		panic(err)
-	}
-	return b
+	return c.demo().KeyCredential(keyID, usage, withBody)
 }
 
 // LocalCert is c as audit/localfiles would report it, read from path with
 // its own private key.
-func (c *Cert) LocalCert(path string) audit.LocalCert {
-	return audit.LocalCert{Source: path, Path: path, Cert: c.Summary(), HasKey: c.Key != nil}
-}
+func (c *Cert) LocalCert(path string) audit.LocalCert { return c.demo().LocalCert(path) }
 
 // App is an application with the given credentials.
 func App(appID, name string, keys ...audit.KeyCredential) audit.Application {

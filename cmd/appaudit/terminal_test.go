@@ -1,6 +1,13 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,14 +58,17 @@ func widest(out string) (int, string) {
 	return n, widest
 }
 
-// The scan's table keeps to the width, and with --wide its findings are
-// whole.
+// Every command's default output keeps to the width: the scan, the
+// doctor's and preflight's demos, and with --wide the findings are whole.
 func TestOutputFollowsTheWidth(t *testing.T) {
-	for _, width := range []string{"", "60", "120"} {
-		_, out, _ := runCLI(t, []string{"COLUMNS=" + width}, "scan", "--demo")
-		limit := map[string]int{"": 80, "60": 60, "120": 120}[width]
-		if n, line := widest(out); n > limit {
-			t.Errorf("scan --demo at COLUMNS=%q: a line of %d columns: %q", width, n, line)
+	for _, args := range [][]string{{"scan", "--demo"}, {"doctor", "--demo"}, {"preflight", "--demo"}} {
+		for _, width := range []string{"", "60", "120"} {
+			_, out, _ := runCLI(t, []string{"COLUMNS=" + width}, args...)
+			limit := map[string]int{"": 80, "60": 60, "120": 120}[width]
+			n, line := widest(out)
+			if n > limit {
+				t.Errorf("%s at COLUMNS=%q: a line of %d columns: %q", strings.Join(args, " "), width, n, line)
+			}
 		}
 	}
 	_, narrow, _ := runCLI(t, nil, "scan", "--demo")
@@ -98,5 +108,101 @@ func TestHelpFollowsTheWidth(t *testing.T) {
 	if !strings.Contains(out, "      --old FILE                the certificate the deployment signs with today:\n"+
 		"                                a FILE, or its thumbprint\n") {
 		t.Errorf("flag descriptions are not laid out in a column:\n%s", out)
+	}
+}
+
+// The demo is the same all day, so a run can be the baseline of another:
+// nothing new, nothing resolved.
+func TestScanDemoBaseline(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "baseline.json")
+	if code, _, errOut := runCLI(t, nil, "scan", "--demo", "--as-of", "2026-06-15T00:30:00Z", "-o", "json="+base, "-q"); code != exitFindings {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, out, errOut := runCLI(t, nil, "scan", "--demo", "--as-of", "2026-06-15T23:30:00Z", "--baseline", base, "-o", "json")
+	if code != exitOK {
+		t.Errorf("exit %d, want 0: nothing is new\n%s", code, errOut)
+	}
+	type report struct {
+		Findings []json.RawMessage `json:"findings"`
+		Summary  struct {
+			Baseline struct{ New, Unchanged, Resolved int } `json:"baseline"`
+		} `json:"summary"`
+	}
+	var first, r report
+	b, err := os.ReadFile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if b := r.Summary.Baseline; b.New != 0 || b.Resolved != 0 || b.Unchanged != len(first.Findings) || len(first.Findings) == 0 || len(r.Findings) != 0 {
+		t.Errorf("the same day's demo against its baseline of %d findings: %+v, %d findings", len(first.Findings), b, len(r.Findings))
+	}
+}
+
+// preflight --demo checks the built-in rotations as doctor --demo
+// diagnoses its sign-ins: on stdout, one report each.
+func TestPreflightDemo(t *testing.T) {
+	code, out, errOut := runCLI(t, nil, "preflight", "--demo")
+	if code != exitFindings {
+		t.Errorf("exit %d, want 1 (most demo switches are not safe)\nstderr: %s", code, errOut)
+	}
+	for _, want := range []string{"Demo 1 of 5", "Demo 5 of 5", "Verdict: safe to switch", "preflight-not-yet-valid",
+		"preflight-not-registered", "preflight-wrong-usage", "preflight-key-mismatch", "x5t#S256   "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q", want)
+		}
+	}
+	code, out, _ = runCLI(t, nil, "preflight", "--demo", "-o", "json", "--fail-on", "none")
+	if code != exitOK {
+		t.Errorf("--fail-on none: exit %d", code)
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	n := 0
+	for {
+		var doc struct {
+			Command string `json:"command"`
+		}
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || doc.Command != "preflight" {
+			t.Fatalf("document %d: %v %+v", n, err, doc)
+		}
+		n++
+	}
+	if n != 5 {
+		t.Errorf("%d JSON documents, want 5", n)
+	}
+}
+
+// The binary links no test helper of this module: the demo builds its
+// certificates without audit/audittest, and nothing reaches graphtest.
+func TestBinaryLinksNoTestHelpers(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on the PATH")
+	}
+	out, err := exec.Command(gobin, "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	module := 0
+	for _, pkg := range strings.Fields(string(out)) {
+		if !strings.HasPrefix(pkg, "github.com/appaudit/appaudit/") {
+			continue
+		}
+		module++
+		if strings.HasSuffix(path.Base(pkg), "test") {
+			t.Errorf("appaudit links %s", pkg)
+		}
+	}
+	if module < 5 {
+		t.Errorf("go list found %d packages of the module: %s", module, out)
 	}
 }
