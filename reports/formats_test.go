@@ -597,8 +597,8 @@ func TestHTML(t *testing.T) {
 	if apps != 5 {
 		t.Errorf("%d app sections, want 5 (4 objects and the local file)", apps)
 	}
-	if bars != 6 {
-		t.Errorf("%d timeline bars, want one per credential (6)", bars)
+	if bars != 5 {
+		t.Errorf("%d timeline bars, want one per credential, the SAML certificate's Sign and Verify halves as one (5)", bars)
 	}
 	if !strings.HasPrefix(csp, "default-src 'none'; style-src 'sha256-") || schema != reports.SchemaVersion {
 		t.Errorf("CSP %q, schema %q", csp, schema)
