@@ -124,7 +124,7 @@ type gridCol struct {
 	// first makes the column give up its room before the others.
 	first bool
 	// wrap wraps the cells of the last column rather than clip them; it
-	// may shrink to a single column.
+	// shrinks to min, or to a single column when min is 0.
 	wrap bool
 }
 
@@ -152,7 +152,7 @@ func (g *grid) widths(width int) ([]int, bool) {
 	for _, first := range []bool{true, false} {
 		for i := len(ws) - 1; i >= 0 && total > width; i-- {
 			m := g.cols[i].min
-			if g.cols[i].wrap {
+			if g.cols[i].wrap && m == 0 {
 				m = 1
 			}
 			if g.cols[i].first == first && m > 0 && ws[i] > m {

@@ -26,8 +26,11 @@ import (
 // that ends first.
 
 // expiringChecks are the checks of a credential that still works and
-// stops working at its end date.
-var expiringChecks = []string{audit.CheckCertExpiring, audit.CheckSecretExpiring, audit.CheckSAMLCertExpiring}
+// stops working at its end date: it expires, sign-ins still use it though
+// its successor is registered, or Key Vault renews it (or does not)
+// while the app registration does not follow.
+var expiringChecks = []string{audit.CheckCertExpiring, audit.CheckSecretExpiring, audit.CheckSAMLCertExpiring,
+	audit.CheckRotationIncomplete, audit.CheckKeyVaultRenewalDue, audit.CheckKeyVaultRenewalMissing}
 
 // signInChecks are the checks that predict a failed sign-in without
 // naming an AADSTS code: SAML sign-ins fail at the application, not at
@@ -100,17 +103,21 @@ func signInOutlook(r *audit.Result) (now, soon []outlook) {
 // shortActions say, in a few words, the one thing to do about a finding
 // that fails a sign-in; the check's remediation says it in full.
 var shortActions = map[string]string{
-	audit.CheckCertExpired:        "upload a new cert and switch to it",
-	audit.CheckCertNotYetValid:    "keep the current cert until then",
-	audit.CheckCertWrongUsage:     "register it again with usage Verify",
-	audit.CheckCertNotRegistered:  "upload the deployed cert to the app",
-	audit.CheckCertRotatedOneSide: "bring the side behind up to date",
-	audit.CheckCertKeyMismatch:    "deploy the cert with its own key",
-	audit.CheckSecretExpired:      "give the workload a new credential",
-	audit.CheckSAMLCertExpired:    "activate a new SAML signing cert",
-	audit.CheckCertExpiring:       "upload the successor, switch to it",
-	audit.CheckSecretExpiring:     "add the next secret, switch to it",
-	audit.CheckSAMLCertExpiring:   "activate the next SAML signing cert",
+	audit.CheckCertExpired:            "upload a new cert and switch to it",
+	audit.CheckCertNotYetValid:        "keep the current cert until then",
+	audit.CheckCertWrongUsage:         "register it again with usage Verify",
+	audit.CheckCertNotRegistered:      "upload the deployed cert to the app",
+	audit.CheckCertRotatedOneSide:     "bring the side behind up to date",
+	audit.CheckCertKeyMismatch:        "deploy the cert with its own key",
+	audit.CheckSecretExpired:          "give the workload a new credential",
+	audit.CheckSAMLCertExpired:        "activate a new SAML signing cert",
+	audit.CheckCertExpiring:           "upload the successor, switch to it",
+	audit.CheckSecretExpiring:         "add the next secret, switch to it",
+	audit.CheckSAMLCertExpiring:       "activate the next SAML signing cert",
+	audit.CheckSignInFailing:          "use a registered, valid credential",
+	audit.CheckRotationIncomplete:     "switch the workload to the new cert",
+	audit.CheckKeyVaultRenewalDue:     "upload the renewed version in time",
+	audit.CheckKeyVaultRenewalMissing: "create and upload the next version",
 }
 
 // shortAction is the one thing to do about f: its check's short action,

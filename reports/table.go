@@ -168,18 +168,20 @@ func (t *tableReporter) lead(ew *errWriter, r *audit.Result, width int) {
 		return
 	}
 	// One grid for both lists, so that their columns line up.
-	g := &grid{indent: 2, cols: []gridCol{{min: 16, first: true}, {}, {wrap: true}}}
+	// A long name gives up room first, down to 24 columns, then the
+	// action wraps, down to 24 too; narrower, each app is a record.
+	g := &grid{indent: 2, cols: []gridCol{{min: 24, first: true}, {}, {wrap: true, min: 24}}}
 	for _, a := range append(slices.Clip(now), soon...) {
 		g.rows = append(g.rows, []string{clipWidth(objectName(a.app), tableNameWidth), a.when, a.action})
 	}
-	ws, _ := g.widths(width)
+	ws, fits := g.widths(width)
 	all := g.rows
 	section := func(title string, sev audit.Severity, rows [][]string) {
 		if len(rows) == 0 {
 			return
 		}
 		ew.printf("\n%s\n", t.paint(sev, Wrap(fmt.Sprintf("%s (%s):", title, audit.Plural(len(rows), "app")), width, "  ")))
-		if width > 0 && ws[2] < 20 {
+		if !fits {
 			// Too narrow for the action to read beside the rest.
 			for _, row := range rows {
 				ew.printf("  %s\n", Wrap(row[0]+": "+row[1]+"; "+row[2], width, "    "))

@@ -153,20 +153,33 @@ func TestTableVerdictRule(t *testing.T) {
 		finding("Cert soon", audit.CheckCertExpiring, audit.SeverityHigh, cert(-300, 5)),
 		finding("Successor ready", audit.CheckCertExpiring, audit.SeverityLow, cert(-300, 4)),
 		finding("Expired in use", audit.CheckCertExpiring, audit.SeverityMedium, cert(-300, 6)),
+		finding("Failing", audit.CheckSignInFailing, audit.SeverityCritical, &audit.CredentialRef{Kind: audit.CredentialCertificate}),
+		finding("Still on the old one", audit.CheckRotationIncomplete, audit.SeverityHigh, cert(-300, 12)),
+		finding("Vault renews", audit.CheckKeyVaultRenewalDue, audit.SeverityHigh, cert(-300, 25)),
 	}
 	audit.SortFindings(r.Findings)
 	r.CountFindings()
 	out := string(render(t, "table", r, reports.Options{Width: 100}))
-	now := section(out, "Sign-in fails now (4 apps):")
-	soon := section(out, "Sign-in will fail within 30 days (2 apps):")
-	for _, want := range []string{"Expired in use  since 2026-06-13", "Not uploaded    now ", "SAML            since 2026-06-14", "Starts later    until 2026-06-18"} {
+	now := section(out, "Sign-in fails now (5 apps):")
+	soon := section(out, "Sign-in will fail within 30 days (4 apps):")
+	for _, want := range []string{"Expired in use        since 2026-06-13", "Not uploaded          now ", "SAML                  since 2026-06-14",
+		"Starts later          until 2026-06-18", "Failing               now "} {
 		if !strings.Contains(now, want) {
 			t.Errorf("fails now lacks %q:\n%s", want, out)
 		}
 	}
 	// Soonest first; an app that fails now is not repeated.
-	if i, j := strings.Index(soon, "Cert soon"), strings.Index(soon, "Secret soon"); i < 0 || j < i || !strings.Contains(soon, "on 2026-06-20") || !strings.Contains(soon, "on 2026-06-24") {
-		t.Errorf("will fail:\n%s", out)
+	// Soonest first, each on its credential's end date.
+	last := -1
+	for _, want := range []struct{ app, date string }{
+		{"Cert soon", "2026-06-20"}, {"Secret soon", "2026-06-24"}, {"Still on the old one", "2026-06-27"}, {"Vault renews", "2026-07-10"},
+	} {
+		i := strings.Index(soon, "\n  "+want.app+" ")
+		line, _, _ := strings.Cut(soon[max(i, 0)+1:], "\n")
+		if i < last || !strings.Contains(line, " on "+want.date+" ") {
+			t.Errorf("will fail: %q not on %s after the ones before it:\n%s", want.app, want.date, soon)
+		}
+		last = i
 	}
 	for _, absent := range []string{"Leftover", "Disabled SAML", "Weak", "Successor ready"} {
 		if strings.Contains(now+soon, absent) {
