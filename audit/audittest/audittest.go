@@ -13,14 +13,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
-	"crypto/x509"
 	"encoding/binary"
-	"encoding/pem"
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/demo/democert"
@@ -53,45 +49,16 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-// Spec describes a certificate to make.
-type Spec struct {
-	CommonName string
-	NotBefore  time.Time
-	NotAfter   time.Time
-	// Key signs for the certificate's subject; nil means KeyA.
-	Key crypto.Signer
-	// SignatureAlgorithm of the issuer's signature; 0 lets crypto/x509
-	// choose (SHA-256 for RSA).
-	SignatureAlgorithm x509.SignatureAlgorithm
-	IsCA               bool
-	// Parent issues the certificate; nil makes it self-signed.
-	Parent *Cert
-	Serial int64
-}
+// Spec describes a certificate to make, and Cert is one made, with its
+// private key: democert's, whose methods (Thumbprints, KeyCredential,
+// LocalCert, CertPEM, KeyPEM...) are the tests' too.
+type (
+	Spec = democert.Spec
+	Cert = democert.Cert
+)
 
-// Cert is a generated certificate and its private key.
-type Cert struct {
-	DER  []byte
-	X509 *x509.Certificate
-	Key  crypto.Signer
-}
-
-// demo is c as package democert has it, whose methods c's are.
-func (c *Cert) demo() *democert.Cert { return &democert.Cert{DER: c.DER, X509: c.X509, Key: c.Key} }
-
-// NewCert makes the certificate Spec describes, with democert.
-func NewCert(s Spec) (*Cert, error) {
-	ds := democert.Spec{CommonName: s.CommonName, NotBefore: s.NotBefore, NotAfter: s.NotAfter, Key: s.Key,
-		SignatureAlgorithm: s.SignatureAlgorithm, IsCA: s.IsCA, Serial: s.Serial}
-	if s.Parent != nil {
-		ds.Parent = s.Parent.demo()
-	}
-	c, err := democert.New(ds)
-	if err != nil {
-		return nil, err
-	}
-	return &Cert{DER: c.DER, X509: c.X509, Key: c.Key}, nil
-}
+// NewCert makes the certificate Spec describes.
+func NewCert(s Spec) (*Cert, error) { return democert.New(s) }
 
 // MustCert is NewCert for tests, where failure is a bug.
 func MustCert(s Spec) *Cert { return must(NewCert(s)) }
@@ -100,42 +67,6 @@ func MustCert(s Spec) *Cert { return must(NewCert(s)) }
 func Valid(cn string, now time.Time, before, after time.Duration) *Cert {
 	return MustCert(Spec{CommonName: cn, NotBefore: now.Add(-before), NotAfter: now.Add(after)})
 }
-
-// Thumbprints of the certificate.
-func (c *Cert) Thumbprints() audit.Thumbprints { return c.demo().Thumbprints() }
-
-// Summary is the audit.Certificate of c.
-func (c *Cert) Summary() *audit.Certificate { return c.demo().Summary() }
-
-// CertPEM is the certificate as a PEM block.
-func (c *Cert) CertPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.DER})
-}
-
-// KeyPEM is the private key as PKCS#8 PEM ("PRIVATE KEY").
-func (c *Cert) KeyPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: must(x509.MarshalPKCS8PrivateKey(c.Key))})
-}
-
-// KeyPEMPKCS1 is an RSA private key as PKCS#1 PEM ("RSA PRIVATE KEY").
-func (c *Cert) KeyPEMPKCS1() []byte {
-	k, ok := c.Key.(*rsa.PrivateKey)
-	if !ok {
-		panic("audittest: KeyPEMPKCS1 needs an RSA key")
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
-}
-
-// KeyCredential registers c the way Graph reports it: type, usage, the
-// certificate's dates, customKeyIdentifier = SHA-1 digest, and the body in
-// key when withBody is true (list pages often omit it).
-func (c *Cert) KeyCredential(keyID, usage string, withBody bool) audit.KeyCredential {
-	return c.demo().KeyCredential(keyID, usage, withBody)
-}
-
-// LocalCert is c as audit/localfiles would report it, read from path with
-// its own private key.
-func (c *Cert) LocalCert(path string) audit.LocalCert { return c.demo().LocalCert(path) }
 
 // App is an application with the given credentials.
 func App(appID, name string, keys ...audit.KeyCredential) audit.Application {
@@ -198,18 +129,9 @@ func LargeTenant(n int, now time.Time, bodyEvery int) *audit.Tenant {
 	return t
 }
 
-// SignJWT signs header and claims with key as the golang-jwt library signs
-// them, which MSAL Go (and so azidentity) uses: the algorithm named by the
-// header's alg (RS256 with PKCS #1 v1.5, PS256 with PSS and a salt as long
-// as the hash), the header taken whole, as MSAL Go's accesstokens.go sets
-// it.
+// SignJWT signs header and claims with key as the golang-jwt library
+// signs them, which MSAL Go (and so azidentity) uses: democert.SignJWT,
+// with which the demo signs its assertions.
 func SignJWT(header, claims map[string]any, key crypto.Signer) (string, error) {
-	alg, _ := header["alg"].(string)
-	method := jwt.GetSigningMethod(alg)
-	if method == nil {
-		return "", fmt.Errorf("audittest: golang-jwt has no signing method %q", alg)
-	}
-	tok := jwt.NewWithClaims(method, jwt.MapClaims(claims))
-	tok.Header = header
-	return tok.SignedString(key)
+	return democert.SignJWT(header, claims, key)
 }

@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -9,25 +8,25 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/appaudit/appaudit/audit/demo/democert"
 	"github.com/appaudit/appaudit/audit/doctor"
 )
 
-// DoctorCase is one of the sign-ins `appaudit doctor --demo` diagnoses: a
-// sign-in against the demo tenant, and its evidence.
-type DoctorCase struct {
+// Case is one of the diagnoses the demo of doctor or preflight shows: its
+// title, and what it diagnoses (a doctor.Input or a
+// doctor.PreflightInput) against the demo tenant.
+type Case[In any] struct {
 	Title string
-	Input doctor.Input
+	Input In
 }
 
-// DoctorCases builds the demo's sign-ins as of now: one healthy assertion
+// DoctorCases builds the sign-ins `appaudit doctor --demo` diagnoses, as
+// of now, each with its evidence: one healthy assertion
 // as MSAL Go sends it, and broken ones as hand-written clients and
 // rotations gone wrong make them, each against the demo tenant and signed
 // with the key of the demo's certificate, as golang-jwt (which MSAL Go
 // uses) signs.
-func DoctorCases(now time.Time) ([]DoctorCase, error) {
+func DoctorCases(now time.Time) ([]Case[doctor.Input], error) {
 	now = now.UTC().Truncate(time.Second)
 	s, err := build(now)
 	if err != nil {
@@ -35,41 +34,35 @@ func DoctorCases(now time.Time) ([]DoctorCase, error) {
 	}
 	tenant, inv, c := s.tenant, s.inv, s.certs
 	endpoint := "https://login.microsoftonline.com/" + tenant.TenantID + "/oauth2/v2.0/token"
-	claims := func(client string) jwt.MapClaims {
-		return jwt.MapClaims{
+	claims := func(client string) map[string]any {
+		return map[string]any{
 			"aud": endpoint, "iss": client, "sub": client, "jti": "3f1c9a52-8d0e-4b7a-9c61-5e2f0a7d4b19",
 			"nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(9 * time.Minute).Unix(),
 		}
 	}
-	var cases []DoctorCase
+	var cases []Case[doctor.Input]
 	var failed error
-	// assertion signs claims under header h with cert's key; the first
-	// failure is kept and ends the build.
-	assertion := func(h map[string]any, cl jwt.MapClaims, cert *democert.Cert) string {
+	// assertion signs claims under header h with cert's key, as MSAL Go
+	// does; the first failure is kept and ends the build.
+	assertion := func(h map[string]any, cl map[string]any, cert *democert.Cert) string {
 		if failed != nil {
 			return ""
 		}
-		method := map[any]jwt.SigningMethod{"RS256": jwt.SigningMethodRS256, "PS256": jwt.SigningMethodPS256}[h["alg"]]
-		tok := jwt.NewWithClaims(method, cl)
-		tok.Header = h // replaced whole, as MSAL Go does
-		key, ok := cert.Key.(*rsa.PrivateKey)
-		if !ok {
-			failed = fmt.Errorf("demo: certificate %q has no RSA key", cert.X509.Subject.CommonName)
-			return ""
-		}
-		out, err := tok.SignedString(key)
+		out, err := democert.SignJWT(h, cl, cert.Key)
 		if err != nil {
 			failed = fmt.Errorf("demo: signing an assertion for %q: %w", cert.X509.Subject.CommonName, err)
 		}
 		return out
 	}
-	jwtFile := func(name string, h map[string]any, cl jwt.MapClaims, cert *democert.Cert) *doctor.Evidence {
+	jwtFile := func(name string, h map[string]any, cl map[string]any, cert *democert.Cert) *doctor.Evidence {
 		return &doctor.Evidence{Name: name, Data: []byte(assertion(h, cl, cert))}
 	}
 	base := func(client string) doctor.Input {
 		return doctor.Input{ClientID: client, Tenant: tenant, LocalCerts: inv.Certs, Now: now}
 	}
-	add := func(title string, in doctor.Input) { cases = append(cases, DoctorCase{Title: title, Input: in}) }
+	add := func(title string, in doctor.Input) {
+		cases = append(cases, Case[doctor.Input]{Title: title, Input: in})
+	}
 
 	// 1. MSAL Go: PS256, x5t#S256 in standard base64 with padding.
 	export := c["export"]

@@ -7,25 +7,19 @@ import (
 	"github.com/appaudit/appaudit/audit/doctor"
 )
 
-// PreflightCase is one of the rotations `appaudit preflight --demo`
-// checks: a deployment of a demo app about to switch to a new certificate.
-type PreflightCase struct {
-	Title string
-	Input doctor.PreflightInput
-}
-
-// PreflightCases builds the demo's rotations as of now, against the demo
-// tenant: one that is safe, and the ways a switch goes wrong (a new
+// PreflightCases builds the rotations `appaudit preflight --demo` checks,
+// as of now, each a deployment of a demo app about to switch to a new
+// certificate: one that is safe, and the ways a switch goes wrong (a new
 // certificate not uploaded, registered with the wrong usage, not valid
 // yet, deployed with another certificate's key).
-func PreflightCases(now time.Time) ([]PreflightCase, error) {
+func PreflightCases(now time.Time) ([]Case[doctor.PreflightInput], error) {
 	now = now.UTC().Truncate(time.Second)
 	s, err := build(now)
 	if err != nil {
 		return nil, err
 	}
 	c := s.certs
-	var cases []PreflightCase
+	var cases []Case[doctor.PreflightInput]
 	add := func(title, app, cert, file string, old string, warnDays int, at time.Time, edit func(*audit.LocalCert)) {
 		lc := c[cert].LocalCert("demo/certs/" + file)
 		if edit != nil {
@@ -36,7 +30,7 @@ func PreflightCases(now time.Time) ([]PreflightCase, error) {
 			tp := c[old].Thumbprints()
 			in.Old, in.OldSource = &tp, "--old"
 		}
-		cases = append(cases, PreflightCase{Title: title, Input: in})
+		cases = append(cases, Case[doctor.PreflightInput]{Title: title, Input: in})
 	}
 	policy := audit.DefaultPolicy()
 	// Inventory Sync's new certificate starts in three days: too soon

@@ -332,16 +332,12 @@ func doctorDemo(s *streams, opts *doctorOptions, outs []output) error {
 	if err != nil {
 		return err
 	}
-	var runs []demoRun
-	for _, c := range cases {
-		runs = append(runs, demoRun{title: c.Title, run: func() (*audit.Result, error) {
-			r, err := doctor.Diagnose(&c.Input)
-			if err != nil {
-				return nil, err
-			}
-			r.Source = tenantSource("demo", c.Input.Tenant)
-			return r, nil
-		}})
-	}
-	return runDemos(s, &opts.policy, outs, runs)
+	return runDemos(s, &opts.policy, outs, cases, func(in *doctor.Input) (*audit.Result, error) {
+		r, err := doctor.Diagnose(in)
+		if err != nil {
+			return nil, err
+		}
+		r.Source = tenantSource("demo", in.Tenant)
+		return r, nil
+	})
 }

@@ -171,17 +171,12 @@ func preflightDemo(s *streams, opts *preflightOptions) error {
 	if err != nil {
 		return err
 	}
-	var runs []demoRun
-	for _, c := range cases {
-		runs = append(runs, demoRun{title: c.Title, run: func() (*audit.Result, error) {
-			in := c.Input
-			in.WarnDays, in.FailOn = opts.policy.WarnDays, opts.policy.failOn
-			r := doctor.Preflight(&in)
-			r.Source = tenantSource("demo", in.Tenant)
-			return r, nil
-		}})
-	}
-	return runDemos(s, &opts.policy, outs, runs)
+	return runDemos(s, &opts.policy, outs, cases, func(in *doctor.PreflightInput) (*audit.Result, error) {
+		in.WarnDays, in.FailOn = opts.policy.WarnDays, opts.policy.failOn
+		r := doctor.Preflight(in)
+		r.Source = tenantSource("demo", in.Tenant)
+		return r, nil
+	})
 }
 
 // readOld reads --old: a certificate file, or a thumbprint in any

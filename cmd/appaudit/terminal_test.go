@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path"
@@ -161,23 +159,18 @@ func TestPreflightDemo(t *testing.T) {
 	if code != exitOK {
 		t.Errorf("--fail-on none: exit %d", code)
 	}
-	dec := json.NewDecoder(strings.NewReader(out))
-	n := 0
-	for {
+	var commands []string
+	for dec := json.NewDecoder(strings.NewReader(out)); dec.More(); {
 		var doc struct {
 			Command string `json:"command"`
 		}
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			break
+		if err := dec.Decode(&doc); err != nil {
+			t.Fatalf("document %d: %v", len(commands)+1, err)
 		}
-		if err != nil || doc.Command != "preflight" {
-			t.Fatalf("document %d: %v %+v", n, err, doc)
-		}
-		n++
+		commands = append(commands, doc.Command)
 	}
-	if n != 5 {
-		t.Errorf("%d JSON documents, want 5", n)
+	if strings.Join(commands, " ") != strings.TrimSpace(strings.Repeat("preflight ", 5)) {
+		t.Errorf("JSON documents of %q, want 5 of preflight", commands)
 	}
 }
 

@@ -7,8 +7,8 @@
 // be the baseline of another run of it the same day.
 //
 // The keys in keys/ are published with appaudit's source and sign nothing
-// but the demo's and the tests' certificates: never use them for anything
-// else. The package reads no file at run time (the keys are embedded),
+// but the demo's and the tests' certificates and assertions: never use
+// them for anything else. The package reads no file at run time (the keys are embedded),
 // touches no network, and returns errors rather than panicking.
 package democert
 
@@ -25,6 +25,8 @@ import (
 	"math/big"
 	"sync"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/appaudit/appaudit/audit"
 )
@@ -166,8 +168,49 @@ func (c *Cert) KeyCredential(keyID, usage string, withBody bool) audit.KeyCreden
 	return k
 }
 
+// CertPEM is the certificate as a PEM block.
+func (c *Cert) CertPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.DER})
+}
+
+// KeyPEM is the private key as PKCS#8 PEM ("PRIVATE KEY"), or nil when
+// there is none or it cannot be written so.
+func (c *Cert) KeyPEM() []byte {
+	b, err := x509.MarshalPKCS8PrivateKey(c.Key)
+	if err != nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: b})
+}
+
+// KeyPEMPKCS1 is an RSA private key as PKCS#1 PEM ("RSA PRIVATE KEY"), or
+// nil when the key is not RSA.
+func (c *Cert) KeyPEMPKCS1() []byte {
+	k, ok := c.Key.(*rsa.PrivateKey)
+	if !ok {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+}
+
 // LocalCert is c as audit/localfiles would report it, read from path with
 // its own private key.
 func (c *Cert) LocalCert(path string) audit.LocalCert {
 	return audit.LocalCert{Source: path, Path: path, Cert: c.Summary(), HasKey: c.Key != nil}
+}
+
+// SignJWT signs header and claims with key as the golang-jwt library signs
+// them, which MSAL Go (and so azidentity) uses: the algorithm named by the
+// header's alg (RS256 with PKCS #1 v1.5, PS256 with PSS and a salt as long
+// as the hash), the header taken whole, as MSAL Go's accesstokens.go sets
+// it. The demo's client assertions are signed so.
+func SignJWT(header, claims map[string]any, key crypto.Signer) (string, error) {
+	alg, _ := header["alg"].(string)
+	method := jwt.GetSigningMethod(alg)
+	if method == nil {
+		return "", fmt.Errorf("democert: golang-jwt has no signing method %q", alg)
+	}
+	tok := jwt.NewWithClaims(method, jwt.MapClaims(claims))
+	tok.Header = header
+	return tok.SignedString(key)
 }
