@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -14,12 +15,29 @@ func Day(t time.Time) string { return t.UTC().Format("2006-01-02") }
 // daysBetween counts whole days from a to b, rounding toward zero.
 func daysBetween(a, b time.Time) int { return int(b.Sub(a).Hours() / 24) }
 
-// Plural counts n of a regular noun for messages: "1 day", "3 days".
+// Plural counts n of a regular noun, for every text appaudit writes:
+// "1 day", "3 days", "2 retries", "12,000 applications". It is the one
+// plural helper: messages, reports and the terminal all count with it.
 func Plural(n int, one string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return fmt.Sprintf("%d %ss", n, one)
+	many := one + "s"
+	if k := len(one); k >= 2 && one[k-1] == 'y' && !strings.ContainsRune("aeiou", rune(one[k-2])) {
+		many = one[:k-1] + "ies"
+	}
+	return groupDigits(n) + " " + many
+}
+
+// groupDigits writes n with a comma between groups of three digits.
+func groupDigits(n int) string {
+	s := strconv.Itoa(n)
+	digits := len(strings.TrimPrefix(s, "-"))
+	for i := len(s) - 3; digits > 3; i -= 3 {
+		s = s[:i] + "," + s[i:]
+		digits -= 3
+	}
+	return s
 }
 
 func dayOrUnknown(t time.Time) string {

@@ -297,14 +297,14 @@ func (f *bodyFetcher) finish() []string {
 	var warnings []string
 	if f.failed > 0 {
 		warnings = append(warnings, fmt.Sprintf("the certificate bodies of %s could not be fetched (%s): their certificates are identified by customKeyIdentifier and display name only",
-			plural(f.failed, "object"), f.first))
+			audit.Plural(f.failed, "object"), f.first))
 	}
 	if f.skipped > 0 {
 		warnings = append(warnings, fmt.Sprintf("the certificate bodies of %s were not fetched, past the limit of %d objects: their certificates are identified by customKeyIdentifier and display name only (raise the limit, or read fewer apps)",
-			plural(f.skipped, "more object"), f.max))
+			audit.Plural(f.skipped, "more object"), f.max))
 	}
 	if f.gone > 0 {
-		warnings = append(warnings, fmt.Sprintf("%s listed were deleted before their certificate bodies could be fetched; they are audited as listed", plural(f.gone, "object")))
+		warnings = append(warnings, fmt.Sprintf("%s listed were deleted before their certificate bodies could be fetched; they are audited as listed", audit.Plural(f.gone, "object")))
 	}
 	return warnings
 }
@@ -400,7 +400,7 @@ func (f *bodyFetcher) fetch(items []need) {
 		}
 		if len(again) > 0 {
 			if attempt >= c.tr.policy.MaxAttempts || !c.tr.reserve(wait) {
-				f.fail(len(again), fmt.Sprintf("Graph kept answering 429 or 503 inside $batch after %s", plural(attempt, "attempt")))
+				f.fail(len(again), fmt.Sprintf("Graph kept answering 429 or 503 inside $batch after %s", audit.Plural(attempt, "attempt")))
 				return
 			}
 			c.tr.countRetry(wait)

@@ -117,7 +117,7 @@ func (c *Client) Read(ctx context.Context, opts ReadOptions) (*ReadResult, error
 		var st, prev *StoppedError
 		if i > 0 && errors.As(e, &st) && errors.As(errs[i-1], &prev) && st.Err.Error() == prev.Err.Error() {
 			reasons = append(reasons, fmt.Sprintf("listing %s stopped at page %d, after %s, for the same reason",
-				st.Collection, st.Page, plural(st.Objects, strings.TrimSuffix(st.Collection, "s"))))
+				st.Collection, st.Page, audit.Plural(st.Objects, strings.TrimSuffix(st.Collection, "s"))))
 			continue
 		}
 		reasons = append(reasons, strings.TrimPrefix(e.Error(), "graphclient: "))
@@ -249,7 +249,7 @@ type StoppedError struct {
 
 func (e *StoppedError) Error() string {
 	return fmt.Sprintf("graphclient: listing %s stopped at page %d, after %s: %s", e.Collection, e.Page,
-		plural(e.Objects, strings.TrimSuffix(e.Collection, "s")), strings.TrimPrefix(e.Err.Error(), "graphclient: "))
+		audit.Plural(e.Objects, strings.TrimSuffix(e.Collection, "s")), strings.TrimPrefix(e.Err.Error(), "graphclient: "))
 }
 
 func (e *StoppedError) Unwrap() error { return e.Err }

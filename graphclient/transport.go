@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/appaudit/appaudit/audit"
 )
 
 // RetryPolicy bounds how a Graph request is retried. Graph throttles with
@@ -112,7 +114,7 @@ type RetryError struct {
 }
 
 func (e *RetryError) Error() string {
-	return fmt.Sprintf("%s, after %s and %s of waiting", e.Reason, plural(e.Attempts, "attempt"), e.Waited.Round(100*time.Millisecond))
+	return fmt.Sprintf("%s, after %s and %s of waiting", e.Reason, audit.Plural(e.Attempts, "attempt"), e.Waited.Round(100*time.Millisecond))
 }
 
 func (e *RetryError) Unwrap() error { return e.Err }
@@ -404,11 +406,4 @@ func graphErrorCode(data []byte) string {
 		return ""
 	}
 	return clip(e.Error.Code) // a code is a word; the answer may be anything
-}
-
-func plural(n int, one string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + one + "s"
 }

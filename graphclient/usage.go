@@ -117,7 +117,7 @@ func (c *Client) ReadUsage(ctx context.Context, opts UsageOptions) (*audit.Usage
 		}
 	}
 	if len(opts.AppIDs) > 0 {
-		note := fmt.Sprintf("kept for %s only (--app)", plural(len(opts.AppIDs), "app"))
+		note := fmt.Sprintf("kept for %s only (--app)", audit.Plural(len(opts.AppIDs), "app"))
 		for _, s := range []*audit.UsageSource{&u.Activity, &u.Failures} {
 			if s.Read {
 				s.Note = note

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+
+	"github.com/appaudit/appaudit/audit"
 )
 
 // chromiumPage is what headless Chromium made of a page: the DOM after
@@ -128,11 +130,12 @@ func TestHTMLInHeadlessChromium(t *testing.T) {
 	}
 	pages := map[string]string{
 		"fixture": write("fixture.html", render(t, "html", fixtureResult(), testOpts)),
+		"demo":    write("demo.html", render(t, "html", demoResult(t), testOpts)),
 		"hostile": write("hostile.html", render(t, "html", hostileResult(), testOpts)),
 		"control": write("control.html", []byte(`<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head>`+
 			`<body><p>control</p><img src="https://example.invalid/pixel.png"></body></html>`)),
 	}
-	sizes := map[string][2]int{"fixture": {1100, 1400}, "hostile": {390, 844}, "control": {400, 300}}
+	sizes := map[string][2]int{"fixture": {1100, 1400}, "demo": {1100, 1400}, "hostile": {390, 844}, "control": {400, 300}}
 	got := map[string]chromiumPage{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -154,7 +157,17 @@ func TestHTMLInHeadlessChromium(t *testing.T) {
 	if len(got["control"].console) == 0 {
 		t.Fatal("the control page's refused image logged nothing: the console check cannot see errors")
 	}
-	for _, name := range []string{"fixture", "hostile"} {
+	// A section for every object with findings, and one for local files.
+	objects := map[audit.ObjectRef]bool{}
+	for _, f := range demoResult(t).Findings {
+		var o audit.ObjectRef
+		if f.App != nil {
+			o = *f.App
+		}
+		objects[o] = true
+	}
+	wantApps := map[string]int{"fixture": 5, "demo": len(objects), "hostile": 5}
+	for _, name := range []string{"fixture", "demo", "hostile"} {
 		p := got[name]
 		for _, line := range p.console {
 			t.Errorf("%s: console: %s", name, line)
@@ -174,7 +187,7 @@ func TestHTMLInHeadlessChromium(t *testing.T) {
 				h1 = textOf(n)
 			}
 		})
-		if scripts != 0 || h1 != "appaudit report" || apps != 5 {
+		if scripts != 0 || h1 != "appaudit report" || apps != wantApps[name] {
 			t.Errorf("%s: rendered DOM has %d script/img/injected elements, h1 %q, %d app sections", name, scripts, h1, apps)
 		}
 		if n := pixelsNear(p.shot, [3]int{0xa4, 0x00, 0x1c}); n < 200 {
@@ -188,14 +201,25 @@ func TestHTMLInHeadlessChromium(t *testing.T) {
 	if text := textOf(got["hostile"].dom); !strings.Contains(text, "<script>alert(1)</script>") {
 		t.Error("the hostile app name is not on the page as text")
 	}
+	// The demo's timeline draws its certificates that are not valid yet
+	// or registered with the wrong usage in the problem colour (--bad in
+	// report.css), and those ending soon in amber.
+	for _, c := range []struct {
+		name string
+		rgb  [3]int
+	}{{"problem", [3]int{0x7b, 0x1f, 0xa2}}, {"ending soon", [3]int{0xd9, 0x8b, 0x00}}} {
+		if n := pixelsNear(got["demo"].shot, c.rgb); n < 100 {
+			t.Errorf("demo: %d pixels of the %s colour on screen", n, c.name)
+		}
+	}
 	if *update {
-		// The screenshot the README shows.
+		// The screenshot the README shows: the demo's page.
 		f, err := os.Create(filepath.Join("..", "docs", "report-html.png"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		if err := png.Encode(f, got["fixture"].shot); err != nil {
+		if err := png.Encode(f, got["demo"].shot); err != nil {
 			t.Fatal(err)
 		}
 	}

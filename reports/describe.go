@@ -45,7 +45,7 @@ func withheldParts(r *audit.Result) []string {
 		parts = append(parts, fmt.Sprintf("%d below --min-severity not shown", sum.Hidden))
 	}
 	if sum.Suppressed > 0 {
-		parts = append(parts, fmt.Sprintf("%d suppressed by %s", sum.Suppressed, count(len(sum.Suppressions), "--ignore entry")))
+		parts = append(parts, fmt.Sprintf("%d suppressed by %s", sum.Suppressed, audit.Plural(len(sum.Suppressions), "--ignore entry")))
 	}
 	if b := sum.Baseline; b != nil {
 		parts = append(parts, fmt.Sprintf("%d already in baseline %s, %d resolved since", b.Unchanged, plainText(b.Report), b.Resolved))
@@ -67,12 +67,21 @@ func withheldNote(r *audit.Result) string {
 // principal (5 key credentials, 1 client secret)", and the local
 // certificates and deployment rows when there are any.
 func readLine(s audit.Summary) string {
-	line := fmt.Sprintf("Read %s and %s (%s, %s)", count(s.Applications, "application"), count(s.ServicePrincipals, "service principal"),
-		count(s.KeyCredentials, "key credential"), count(s.PasswordCredentials, "client secret"))
+	line := fmt.Sprintf("Read %s and %s (%s, %s)", audit.Plural(s.Applications, "application"), audit.Plural(s.ServicePrincipals, "service principal"),
+		audit.Plural(s.KeyCredentials, "key credential"), audit.Plural(s.PasswordCredentials, "client secret"))
 	if s.LocalCertificates > 0 || s.Deployments > 0 {
-		line += fmt.Sprintf("; %s and %s", count(s.LocalCertificates, "local certificate"), count(s.Deployments, "deployment row"))
+		line += fmt.Sprintf("; %s and %s", audit.Plural(s.LocalCertificates, "local certificate"), audit.Plural(s.Deployments, "deployment row"))
 	}
 	return line
+}
+
+// shownAbove is " at or above --min-severity" when the report leaves
+// findings below it out.
+func shownAbove(r *audit.Result) string {
+	if r.Summary.Hidden > 0 {
+		return " at or above --min-severity"
+	}
+	return ""
 }
 
 // noFindingsLine is what a report says in place of its findings when
@@ -185,7 +194,7 @@ func mostSevere(r *audit.Result) ([]audit.Finding, string) {
 // reports leave out: "25 findings: 7 critical, 3 high (2 suppressed by 1
 // --ignore entry)". A command prints it when every report goes to a file.
 func FindingsLine(r *audit.Result) string {
-	line := count(r.Summary.Findings, "finding")
+	line := audit.Plural(r.Summary.Findings, "finding")
 	if parts := severityCounts(r.Summary, func(_ audit.Severity, s string) string { return s }); len(parts) > 0 {
 		line += ": " + strings.Join(parts, ", ")
 	}

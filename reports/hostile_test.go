@@ -11,6 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/clipperhouse/displaywidth"
 	"golang.org/x/net/html"
 
 	"github.com/appaudit/appaudit/reports"
@@ -71,16 +72,24 @@ func TestHostileJSONKeepsTheDataExactly(t *testing.T) {
 func TestHostileTable(t *testing.T) {
 	out := string(render(t, "table", hostileResult(), testOpts))
 	for _, line := range strings.Split(out, "\n") {
-		if n := utf8.RuneCountInString(line); n > 220 {
-			t.Errorf("a long name was not clipped: line of %d runes", n)
+		if n := displaywidth.String(line); n > 80 {
+			t.Errorf("a long name was not clipped or wrapped to 80 columns: line of %d: %q", n, line)
 			break
 		}
 	}
-	if !strings.Contains(out, `Evil\u001B[2J`) || !strings.Contains(out, `App\u000D\u00`) {
-		t.Errorf("hostile characters are not shown escaped:\n%s", out)
+	// Laid out wide, the names are whole: escaped, not clipped.
+	wide := string(render(t, "table", hostileResult(), reports.Options{Wide: true}))
+	for _, out := range []string{out, wide} {
+		noRawHostile(t, "table", out)
+		if !strings.Contains(out, `Evil\u001B[2J`) {
+			t.Errorf("hostile characters are not shown escaped:\n%s", out)
+		}
+		if !strings.Contains(out, "🔥 Mailer 👩‍💻") {
+			t.Error("emoji (with their zero-width joiners) are not kept")
+		}
 	}
-	if !strings.Contains(out, "🔥 Mailer 👩‍💻") {
-		t.Error("emoji (with their zero-width joiners) are not kept")
+	if !strings.Contains(wide, `App\u000D\u000Aforged line\u0000nul`) {
+		t.Errorf("hostile characters are not shown escaped:\n%s", wide)
 	}
 }
 

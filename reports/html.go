@@ -59,15 +59,22 @@ type htmlPage struct {
 	Complete                           bool
 	Incomplete                         string
 	Read                               string
-	Severities                         []htmlCount
-	FindingsLine, Withheld             string
-	NoFindings                         string
-	NotListed                          string
-	Timeline                           *htmlTimeline
-	Groups                             []htmlGroup
-	LocalCerts                         []htmlLocal
-	Warnings                           []string
-	Footer                             string
+	// Facts are what a reader needs to trust the report: whether it is
+	// complete, the policy applied, what passed, and what made it.
+	Facts                  []htmlFact
+	Severities             []htmlCount
+	FindingsLine, Withheld string
+	NoFindings             string
+	NotListed              string
+	Timeline               *htmlTimeline
+	Groups                 []htmlGroup
+	LocalCerts             []htmlLocal
+	Warnings               []string
+	Footer                 string
+}
+
+type htmlFact struct {
+	Class, Label, Text string
 }
 
 type htmlCount struct {
@@ -110,10 +117,11 @@ func (h *htmlReporter) Write(w io.Writer, r *audit.Result) error {
 	}
 	s := r.Summary
 	page.Read = readLine(s)
+	page.Facts = htmlFacts(r, h.opts)
 	for _, sev := range audit.Severities() {
 		page.Severities = append(page.Severities, htmlCount{sev.String(), s.BySeverity[sev.String()]})
 	}
-	page.FindingsLine = count(s.Findings, "finding")
+	page.FindingsLine = audit.Plural(s.Findings, "finding")
 	page.Withheld = withheldNote(r)
 	page.NoFindings = noFindingsLine(r)
 	page.Timeline = buildTimeline(r)
@@ -153,9 +161,118 @@ func (h *htmlReporter) Write(w io.Writer, r *audit.Result) error {
 	return htmlTemplate().Execute(w, page)
 }
 
-// The timeline: one row per credential, a bar over its registered window
-// and a dot at its end, against months from 60 days before the audit to a
-// year after it.
+// htmlFacts are the statements the summary makes about the audit itself.
+func htmlFacts(r *audit.Result, o Options) []htmlFact {
+	var facts []htmlFact
+	if r.Complete {
+		text := "all the evidence given was read."
+		if r.Source.Kind != "none" {
+			text = "every application and service principal of the " + sourceNoun(r) + " was read, so a check that found nothing on an object passed on it."
+		}
+		facts = append(facts, htmlFact{"complete", "Complete:", text})
+	} else {
+		facts = append(facts, htmlFact{"incomplete", "Incomplete:", plainText(r.Incomplete) + ". What was not read was not checked; this is not a clean result."})
+	}
+	if p := policyText(r); p != "" {
+		facts = append(facts, htmlFact{"policy", "Policy:", p})
+	}
+	if p := passedText(r); p != "" {
+		facts = append(facts, htmlFact{"passed", "Passed:", p})
+	}
+	version := o.ToolVersion
+	if version == "" {
+		version = "(version unknown)"
+	}
+	facts = append(facts, htmlFact{"tool", "Made by:", fmt.Sprintf("appaudit %s, report schema version %s.", plainText(version), SchemaVersion)})
+	return facts
+}
+
+// sourceNoun names what was read: "tenant", "snapshot", "demo tenant".
+func sourceNoun(r *audit.Result) string {
+	switch r.Source.Kind {
+	case "snapshot":
+		return "snapshot"
+	case "demo":
+		return "demo tenant"
+	}
+	return "tenant"
+}
+
+// policyText states the thresholds the audit applied: all of them for a
+// scan, the warning window for a preflight, none for a diagnosis.
+func policyText(r *audit.Result) string {
+	p := r.Policy
+	switch r.Command {
+	case "doctor":
+		return ""
+	case "preflight":
+		return fmt.Sprintf("the new certificate's registered window must stay open for %s more.", audit.Plural(p.WarnDays, "day"))
+	}
+	return fmt.Sprintf("a credential ending within %s is expiring; a certificate may be registered for at most %s and a client secret for %s; an RSA key needs at least %d bits.",
+		audit.Plural(p.WarnDays, "day"), audit.Plural(p.MaxCertDays, "day"), audit.Plural(p.MaxSecretDays, "day"), p.MinRSABits)
+}
+
+// passedText counts the objects and credentials that passed every check
+// that examined them: no finding about them, and nothing withheld from
+// the report (below --min-severity, suppressed, in the baseline) or left
+// unchecked on their object. It says nothing but of a scan that records
+// what it examined (not of doctor or preflight, nor of a report from
+// before checksRun).
+func passedText(r *audit.Result) string {
+	if len(r.ChecksRun) == 0 || (r.Command != "scan" && r.Command != "") {
+		return ""
+	}
+	found := map[audit.ObjectRef]bool{}
+	type credKey struct {
+		obj   audit.ObjectRef
+		keyID string
+	}
+	credFound := map[credKey]bool{}
+	for _, f := range r.Findings {
+		if f.App == nil {
+			continue
+		}
+		found[*f.App] = true
+		if c := f.Credential; c != nil {
+			credFound[credKey{*f.App, strings.ToLower(c.KeyID)}] = true
+			for _, k := range c.PairedKeyIDs {
+				credFound[credKey{*f.App, strings.ToLower(k)}] = true
+			}
+		}
+	}
+	var objects, objectsPassed, creds, credsPassed int
+	for i := range r.Objects {
+		o := &r.Objects[i]
+		clear := len(o.Withheld) == 0 && len(o.Unchecked) == 0
+		objects++
+		if clear && !found[o.ObjectRef] {
+			objectsPassed++
+		}
+		for _, c := range o.Credentials {
+			creds++
+			if clear && !credFound[credKey{o.ObjectRef, strings.ToLower(c.KeyID)}] {
+				credsPassed++
+			}
+		}
+	}
+	if objects == 0 {
+		return "no application or service principal holds a certificate or a client secret."
+	}
+	noun := "applications and service principals that hold"
+	if objects == 1 {
+		noun = "application or service principal that holds"
+	}
+	return fmt.Sprintf("%d of the %d %s credentials had no finding, nor did %d of their %s (what a report leaves out, below --min-severity, suppressed or in the baseline, or could not fully check, is not counted as passed).",
+		objectsPassed, objects, noun, credsPassed, audit.Plural(creds, "credential"))
+}
+
+// The timeline: one row per credential (the Sign and Verify halves of
+// one certificate are one), a bar over its registered window and a dot at
+// its end, against months from 60 days before the audit to a year after
+// it. Ended credentials are red, those that are not valid yet or are
+// registered with the wrong usage purple, those ending within --warn-days
+// amber, the others green. When there are more than fit, the problems are
+// drawn, then the credentials ending next, and the ones that ended last.
 type htmlTimeline struct {
 	Width, Height       int
 	X0, X1, LabelX      int
@@ -190,42 +307,120 @@ const (
 	tlNameRune = 34
 )
 
+// timelineCred is one credential on the timeline: a certificate
+// registered once or as a Sign/Verify pair, or a secret.
 type timelineCred struct {
-	obj *audit.AuditedObject
-	c   audit.CredentialStatus
+	obj    *audit.AuditedObject
+	c      audit.CredentialStatus
+	usages []string
+	class  string
+}
+
+// timelineCreds lists each credential once, classified, in the order of
+// the objects.
+func timelineCreds(r *audit.Result) []timelineCred {
+	type key struct {
+		obj audit.ObjectRef
+		id  string
+	}
+	wrongUsage := map[key]bool{}
+	for _, f := range r.Findings {
+		if f.App != nil && f.Credential != nil && f.Check == audit.CheckCertWrongUsage {
+			for _, id := range append([]string{f.Credential.KeyID}, f.Credential.PairedKeyIDs...) {
+				wrongUsage[key{*f.App, strings.ToLower(id)}] = true
+			}
+		}
+	}
+	warn := time.Duration(r.Policy.WarnDays) * 24 * time.Hour
+	var out []timelineCred
+	for i := range r.Objects {
+		o := &r.Objects[i]
+		// The halves of one certificate share its name and window.
+		type half struct {
+			name       string
+			start, end time.Time
+		}
+		index := map[half]int{}
+		for _, c := range o.Credentials {
+			if c.End == nil {
+				continue
+			}
+			wrong := wrongUsage[key{o.ObjectRef, strings.ToLower(c.KeyID)}]
+			if c.Kind == audit.CredentialCertificate {
+				h := half{name: c.DisplayName, end: *c.End}
+				if c.Start != nil {
+					h.start = *c.Start
+				}
+				if j, ok := index[h]; ok {
+					if c.Usage != "" && !slices.Contains(out[j].usages, c.Usage) {
+						out[j].usages = append(out[j].usages, c.Usage)
+					}
+					if wrong && out[j].class != "gone" {
+						out[j].class = "bad"
+					}
+					continue
+				}
+				index[h] = len(out)
+			}
+			tc := timelineCred{obj: o, c: c, class: "ok"}
+			if c.Usage != "" {
+				tc.usages = []string{c.Usage}
+			}
+			switch {
+			case !r.AsOf.Before(*c.End):
+				tc.class = "gone"
+			case wrong || (c.Start != nil && c.Start.After(r.AsOf)):
+				tc.class = "bad"
+			case c.End.Sub(r.AsOf) <= warn:
+				tc.class = "soon"
+			}
+			out = append(out, tc)
+		}
+	}
+	return out
 }
 
 func buildTimeline(r *audit.Result) *htmlTimeline {
 	start := r.AsOf.Add(-tlBefore * 24 * time.Hour)
 	end := r.AsOf.Add(tlAfter * 24 * time.Hour)
-	var in []timelineCred
+	var bad, upcoming, ended []timelineCred
 	before, after := 0, 0
-	for i := range r.Objects {
-		o := &r.Objects[i]
-		for _, c := range o.Credentials {
-			if c.End == nil {
-				continue
-			}
-			switch {
-			case c.End.Before(start):
-				before++
-			case c.End.After(end):
-				after++
-			default:
-				in = append(in, timelineCred{o, c})
-			}
+	for _, tc := range timelineCreds(r) {
+		switch {
+		case tc.class == "bad":
+			bad = append(bad, tc) // a problem now, whenever it ends
+		case tc.c.End.Before(start):
+			before++
+		case tc.c.End.After(end):
+			after++
+		case tc.class == "gone":
+			ended = append(ended, tc)
+		default:
+			upcoming = append(upcoming, tc)
 		}
 	}
-	if before+after+len(in) == 0 {
+	total := len(bad) + len(upcoming) + len(ended)
+	if total+before+after == 0 {
 		return nil
 	}
-	slices.SortStableFunc(in, func(a, b timelineCred) int {
+	byEnd := func(a, b timelineCred) int {
 		if c := a.c.End.Compare(*b.c.End); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.obj.DisplayName, b.obj.DisplayName)
-	})
-	shown := in[:min(len(in), timelineRows)]
+	}
+	slices.SortStableFunc(bad, byEnd)
+	slices.SortStableFunc(upcoming, byEnd)
+	slices.SortStableFunc(ended, func(a, b timelineCred) int { return byEnd(b, a) }) // the last to end first
+	// The rows: the problems, then what ends next, with a third of the
+	// rest (or what the upcoming leave) for what ended last.
+	bad = bad[:min(len(bad), timelineRows)]
+	room := timelineRows - len(bad)
+	nEnded := min(len(ended), max(room/3, room-len(upcoming)))
+	nUpcoming := min(len(upcoming), room-nEnded)
+	shown := slices.Concat(bad, upcoming[:nUpcoming], ended[:nEnded])
+	slices.SortStableFunc(shown, byEnd)
+
 	t := &htmlTimeline{
 		Width: tlWidth, X0: tlLabelW + 10, X1: tlWidth - 10, LabelX: tlLabelW,
 		Top: tlTop, WarnDays: r.Policy.WarnDays, Today: r.AsOf.UTC().Format("2006-01-02"),
@@ -251,7 +446,6 @@ func buildTimeline(r *audit.Result) *htmlTimeline {
 		}
 		t.Ticks = append(t.Ticks, htmlTick{X: x(m), Label: label})
 	}
-	warn := time.Duration(r.Policy.WarnDays) * 24 * time.Hour
 	for i, tc := range shown {
 		c := tc.c
 		y := tlTop + i*tlRowH
@@ -259,33 +453,44 @@ func buildTimeline(r *audit.Result) *htmlTimeline {
 		if c.Start != nil {
 			from = *c.Start
 		}
-		class := "ok"
-		switch {
-		case !r.AsOf.Before(*c.End):
-			class = "gone"
-		case c.End.Sub(r.AsOf) <= warn:
-			class = "soon"
-		}
 		kind := "cert"
 		if c.Kind == audit.CredentialSecret {
 			kind = "secret"
 		}
+		usage := plainText(strings.Join(tc.usages, "+"))
 		label := clipRunes(plainText(tc.obj.DisplayName), tlNameRune) + " · " + kind
-		if c.Kind == audit.CredentialCertificate && c.Usage != "" && c.Usage != audit.UsageVerify {
-			label += " " + plainText(c.Usage)
+		if c.Kind == audit.CredentialCertificate && usage != "" && usage != audit.UsageVerify {
+			label += " " + usage
+		}
+		title := fmt.Sprintf("%s (%s): %s %s ends %s (%s)", plainText(tc.obj.DisplayName), plainText(tc.obj.AppID), kind,
+			credentialName(c), c.End.UTC().Format("2006-01-02"), relativeDays(r.AsOf, *c.End))
+		if tc.class == "bad" {
+			if c.Start != nil && c.Start.After(r.AsOf) {
+				title += "; not valid until " + audit.Day(*c.Start)
+			} else {
+				title += "; registered with the wrong usage (" + usage + ") for the deployment that signs with it"
+			}
 		}
 		row := htmlRow{
-			Label: label, Class: class, TextY: y + 12,
-			BarX: x(from), BarY: y + 4, BarH: 10, EndX: x(*c.End), EndY: y + 9,
-			Title: fmt.Sprintf("%s (%s): %s %s ends %s (%s)", plainText(tc.obj.DisplayName), plainText(tc.obj.AppID), kind,
-				credentialName(c), c.End.UTC().Format("2006-01-02"), relativeDays(r.AsOf, *c.End)),
+			Label: label, Class: tc.class, TextY: y + 12,
+			BarX: x(from), BarY: y + 4, BarH: 10, EndX: x(*c.End), EndY: y + 9, Title: title,
 		}
 		row.BarW = max(row.EndX-row.BarX, 1)
 		t.Rows = append(t.Rows, row)
 	}
-	t.Caption = fmt.Sprintf("%s ending between %s and %s", count(len(in), "credential"), start.UTC().Format("2006-01-02"), end.UTC().Format("2006-01-02"))
-	if len(in) > len(shown) {
-		t.Caption += fmt.Sprintf(", the %d ending soonest drawn", len(shown))
+	t.Caption = fmt.Sprintf("%s ending between %s and %s", audit.Plural(total, "credential"), start.UTC().Format("2006-01-02"), end.UTC().Format("2006-01-02"))
+	if len(shown) < total {
+		var drawn []string
+		if len(bad) > 0 {
+			drawn = append(drawn, fmt.Sprintf("the %d not valid yet or registered with the wrong usage", len(bad)))
+		}
+		if nUpcoming > 0 {
+			drawn = append(drawn, fmt.Sprintf("the %d ending next", nUpcoming))
+		}
+		if nEnded > 0 {
+			drawn = append(drawn, fmt.Sprintf("the %d that ended last", nEnded))
+		}
+		t.Caption += ", of which " + strings.Join(drawn, ", ") + " are drawn"
 	}
 	var rest []string
 	if before > 0 {
@@ -313,9 +518,9 @@ func relativeDays(now, at time.Time) string {
 	d := int(at.Sub(now).Hours() / 24)
 	switch {
 	case d > 0:
-		return "in " + count(d, "day")
+		return "in " + audit.Plural(d, "day")
 	case d < 0:
-		return count(-d, "day") + " ago"
+		return audit.Plural(-d, "day") + " ago"
 	}
 	return "today"
 }

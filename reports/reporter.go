@@ -28,6 +28,12 @@ type Options struct {
 	Color bool
 	// ToolVersion is appaudit's version, recorded in reports.
 	ToolVersion string
+	// Width is the width of the terminal in columns, which the table lays
+	// out to; 0 means 80.
+	Width int
+	// Wide lays the table out with no width limit: one line a finding,
+	// its whole message included.
+	Wide bool
 }
 
 // Reporter writes one Result in one format.
@@ -76,6 +82,8 @@ func Lookup(name string) (Format, error) {
 type OutputSpec struct {
 	Format Format
 	Path   string
+	// Wide is Options.Wide for this output (--wide); the command sets it.
+	Wide bool
 }
 
 // ParseOutputSpec reads "FORMAT" or "FORMAT=FILE". An unknown format is an

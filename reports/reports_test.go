@@ -179,18 +179,20 @@ func TestTableIncompleteAndEmpty(t *testing.T) {
 // Findings are grouped by object, the object with the worst finding
 // first, each group keeping its worst-first order.
 func TestTableGroupsByObject(t *testing.T) {
-	out := string(render(t, "table", fixtureResult(), reports.Options{}))
-	order := []string{"Payroll API", "Reporting", "Mailer", "SAML Portal", "(local file)"}
-	last := -1
-	for _, name := range order {
-		i := strings.Index(out, "| "+name)
-		if i < 0 || i < last {
-			t.Fatalf("%q out of order or missing in:\n%s", name, out)
+	for _, o := range []reports.Options{{}, {Width: 120}, {Wide: true}} {
+		out := string(render(t, "table", fixtureResult(), o))
+		order := []string{"\nPayroll API (", "\nReporting (", "\nMailer (", "\nSAML Portal (", "\n(local file)\n"}
+		last := -1
+		for _, header := range order {
+			i := strings.Index(out, header)
+			if i < 0 || i < last {
+				t.Fatalf("%+v: %q out of order or missing in:\n%s", o, header, out)
+			}
+			if strings.Count(out, header) != 1 {
+				t.Errorf("%+v: %q heads more than one group", o, header)
+			}
+			last = i
 		}
-		if strings.Count(out, "| "+name+" ") != 1 {
-			t.Errorf("%q named on more than one row", name)
-		}
-		last = i
 	}
 }
 

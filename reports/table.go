@@ -3,68 +3,143 @@ package reports
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/appaudit/appaudit/audit"
 )
 
-// tableReporter writes the report for people at a terminal: a header that
-// says what was read and whether it is complete, the findings grouped by
-// object (objects with the worst findings first), what to do for each
-// check that fired, and where each local certificate is registered.
+// tableReporter writes the report for people at a terminal, laid out to
+// the terminal's width: a header that says what was read and whether it
+// is complete; the verdict (for a scan, the apps whose sign-in fails now
+// and those that will within --warn-days; for doctor and preflight, the
+// diagnosis); the counts; the findings grouped by object, objects with
+// the worst findings first; what to do for each check that fired; where
+// each local certificate is registered; and the warnings.
+//
+// From tableStackBelow columns up, each finding takes one line and its
+// message is clipped to the width; below, each finding is a record of a
+// few lines with its whole message wrapped. Options.Wide lays everything
+// out on one line a finding, whole, whatever the width.
 type tableReporter struct{ opts Options }
 
 func newTable(o Options) Reporter { return &tableReporter{opts: o} }
 
-// Widths of the wrapped columns, in runes.
 const (
-	tableMessageWidth = 60
-	tableNameWidth    = 36
+	// tableDefaultWidth is the width when Options.Width is not given.
+	tableDefaultWidth = 80
+	// tableMinWidth is the narrowest layout: below it, lines only wrap
+	// into a column too narrow to read.
+	tableMinWidth = 40
+	// tableStackBelow is the width below which findings are stacked
+	// records rather than one line each.
+	tableStackBelow = 100
+	// tableNameWidth bounds a display name in a one-line cell.
+	tableNameWidth = 36
+	// severityWidth is the width of the longest severity, "critical".
+	severityWidth = 8
 )
+
+// width is the width to lay out to; 0 is no limit (--wide).
+func (t *tableReporter) width() int {
+	switch {
+	case t.opts.Wide:
+		return 0
+	case t.opts.Width <= 0:
+		return tableDefaultWidth
+	}
+	return max(t.opts.Width, tableMinWidth)
+}
+
+// stacked reports whether findings are laid out as records.
+func (t *tableReporter) stacked() bool {
+	w := t.width()
+	return w > 0 && w < tableStackBelow
+}
 
 func (t *tableReporter) Write(w io.Writer, r *audit.Result) error {
 	ew := &errWriter{w: w}
-	t.header(ew, r)
-	if len(r.Findings) == 0 {
-		ew.printf("\n%s\n", noFindingsLine(r))
+	width := t.width()
+	t.header(ew, r, width)
+	if r.Verdict != nil {
+		t.verdict(ew, r.Verdict, width)
 	} else {
-		ew.printf("\n")
-		if err := t.findings(ew, r); err != nil {
-			return err
-		}
-		t.remedies(ew, r)
+		t.lead(ew, r, width)
+	}
+	t.counts(ew, r, width)
+	if len(r.Findings) == 0 {
+		ew.printf("\n%s\n", Wrap(noFindingsLine(r), width, ""))
+	} else {
+		t.findings(ew, r, width)
+		t.remedies(ew, r, width)
 	}
 	if len(r.LocalCertificates) > 0 {
 		ew.printf("\nLocal certificates:\n")
-		if err := t.localCerts(ew, r); err != nil {
-			return err
-		}
+		t.localCerts(ew, r, width)
 	}
 	if len(r.Warnings) > 0 {
 		ew.printf("\nWarnings:\n")
 		for _, s := range r.Warnings {
-			ew.printf("  %s\n", wrapIndent(plainText(s), tableMessageWidth+20, "    "))
+			ew.printf("  %s\n", Wrap(plainText(s), width, "    "))
 		}
 	}
-	if r.Verdict != nil {
-		t.verdict(ew, r.Verdict)
-	}
 	if !r.Complete {
-		ew.printf("\n%s\n", t.paint(audit.SeverityCritical, incompleteBanner(r)))
+		ew.printf("\n%s\n", t.paint(audit.SeverityCritical, Wrap(incompleteBanner(r), width, "")))
 	}
 	return ew.err
 }
 
-// verdict prints the conclusion of doctor and preflight, and the exact
-// values to use, one a line and unwrapped so that they can be copied.
-func (t *tableReporter) verdict(ew *errWriter, v *audit.Verdict) {
-	text := wrapIndent("Verdict: "+plainText(v.Text), tableMessageWidth+20, "  ")
+func incompleteBanner(r *audit.Result) string {
+	return "AUDIT INCOMPLETE: " + plainText(r.Incomplete) + ". The findings cover only what was read; this is not a clean result."
+}
+
+// header says what was read, as of when, and whether all of it was.
+func (t *tableReporter) header(ew *errWriter, r *audit.Result, width int) {
+	ew.printf("%s\n", Wrap("appaudit: "+sourceLine(r), width, "  "))
+	sum := r.Summary
+	switch {
+	case r.Source.Kind != "none":
+		ew.printf("%s\n", Wrap(readLine(sum)+".", width, "  "))
+	case sum.LocalCertificates > 0:
+		ew.printf("Read %s.\n", audit.Plural(sum.LocalCertificates, "local certificate"))
+	}
+	if !r.Complete {
+		ew.printf("%s\n", t.paint(audit.SeverityCritical, Wrap(incompleteBanner(r), width, "")))
+	}
+}
+
+// counts is the line of counts by severity, and what the report leaves
+// out.
+func (t *tableReporter) counts(ew *errWriter, r *audit.Result, width int) {
+	sum := r.Summary
+	if sum.Findings == 0 && len(withheldParts(r)) == 0 {
+		return // noFindingsLine says it
+	}
+	text := Wrap(FindingsLine(r)+".", width, "  ")
+	if t.opts.Color {
+		// Each count after its ": " or ", ", so that "1 high" is not
+		// found in "11 high".
+		for _, sev := range audit.Severities() {
+			if n := sum.BySeverity[sev.String()]; n > 0 {
+				part := fmt.Sprintf("%d %s", n, sev)
+				for _, sep := range []string{": ", ", "} {
+					if i := strings.Index(text, sep+part); i >= 0 {
+						text = text[:i+len(sep)] + t.paint(sev, part) + text[i+len(sep)+len(part):]
+						break
+					}
+				}
+			}
+		}
+	}
+	ew.printf("\n%s\n", text)
+}
+
+// verdict prints the conclusion of doctor and preflight first, and the
+// exact values to use, one a line and unwrapped so that they can be
+// copied.
+func (t *tableReporter) verdict(ew *errWriter, v *audit.Verdict, width int) {
+	text := Wrap("Verdict: "+plainText(v.Text), width, "  ")
 	if v.Cause != "" {
 		text = t.paint(audit.SeverityHigh, text)
 	}
@@ -79,114 +154,190 @@ func (t *tableReporter) verdict(ew *errWriter, v *audit.Verdict) {
 	}
 }
 
-func incompleteBanner(r *audit.Result) string {
-	return "AUDIT INCOMPLETE: " + plainText(r.Incomplete) + ". The findings cover only what was read; this is not a clean result."
-}
-
-func (t *tableReporter) header(ew *errWriter, r *audit.Result) {
-	ew.printf("appaudit: %s\n", sourceLine(r))
-	sum := r.Summary
-	switch {
-	case r.Source.Kind != "none":
-		ew.printf("%s.\n", readLine(sum))
-	case sum.LocalCertificates > 0:
-		ew.printf("Read %s.\n", count(sum.LocalCertificates, "local certificate"))
+// lead is the verdict of a scan: the apps whose sign-in fails now, and
+// those whose sign-in will fail within --warn-days, one line each with
+// the date and the one thing to do (signin.go decides which is which).
+func (t *tableReporter) lead(ew *errWriter, r *audit.Result, width int) {
+	now, soon := signInOutlook(r)
+	if len(now)+len(soon) == 0 {
+		line := fmt.Sprintf("No sign-in fails now or within %s", audit.Plural(r.Policy.WarnDays, "day"))
+		if !r.Complete {
+			line += " in the part that was read"
+		}
+		ew.printf("\n%s.\n", Wrap(line, width, "  "))
+		return
 	}
-	parts := severityCounts(sum, t.paint)
-	line := count(sum.Findings, "finding")
-	if len(parts) > 0 {
-		line += ": " + strings.Join(parts, ", ")
+	// One grid for both lists, so that their columns line up.
+	// A long name gives up room first, down to 24 columns, then the
+	// action wraps, down to 24 too; narrower, each app is a record.
+	g := &grid{indent: 2, cols: []gridCol{{min: 24, first: true}, {}, {wrap: true, min: 24}}}
+	for _, a := range append(slices.Clip(now), soon...) {
+		g.rows = append(g.rows, []string{clipWidth(objectName(a.app), tableNameWidth), a.when, a.action})
 	}
-	ew.printf("%s%s.\n", line, withheldNote(r))
-	if !r.Complete {
-		ew.printf("%s\n", t.paint(audit.SeverityCritical, incompleteBanner(r)))
-	}
-}
-
-func shownAbove(r *audit.Result) string {
-	if r.Summary.Hidden > 0 {
-		return " at or above --min-severity"
-	}
-	return ""
-}
-
-// findings renders the findings table. Findings arrive sorted worst
-// first; they are grouped by object in the order each object first
-// appears, which puts the object with the worst finding on top and keeps
-// each group worst first.
-func (t *tableReporter) findings(ew *errWriter, r *audit.Result) error {
-	tbl := newASCIITable(ew)
-	tbl.Header("SEVERITY", "CHECK", "APP", "CREDENTIAL", "FINDING")
-	listed, notListed := mostSevere(r)
-	for _, group := range groupByObject(listed) {
-		for i, f := range group {
-			app := ""
-			if i == 0 {
-				app = objectCell(f.App)
+	ws, fits := g.widths(width)
+	all := g.rows
+	section := func(title string, sev audit.Severity, rows [][]string) {
+		if len(rows) == 0 {
+			return
+		}
+		ew.printf("\n%s\n", t.paint(sev, Wrap(fmt.Sprintf("%s (%s):", title, audit.Plural(len(rows), "app")), width, "  ")))
+		if !fits {
+			// Too narrow for the action to read beside the rest.
+			for _, row := range rows {
+				ew.printf("  %s\n", Wrap(row[0]+": "+row[1]+"; "+row[2], width, "    "))
 			}
-			if err := tbl.Append(t.paint(f.Severity, f.Severity.String()), f.Check, app, credentialCell(&f),
-				wrapIndent(plainText(f.Message), tableMessageWidth, "")); err != nil {
-				return err
+			return
+		}
+		g.rows = rows
+		g.renderWidths(ew, width, ws)
+	}
+	section("Sign-in fails now", audit.SeverityCritical, all[:len(now)])
+	section(fmt.Sprintf("Sign-in will fail within %s", audit.Plural(r.Policy.WarnDays, "day")), audit.SeverityMedium, all[len(now):])
+}
+
+// findings renders the findings, grouped by object. Findings arrive
+// sorted worst first; they are grouped by object in the order each object
+// first appears, which puts the object with the worst finding on top and
+// keeps each group worst first.
+func (t *tableReporter) findings(ew *errWriter, r *audit.Result, width int) {
+	listed, notListed := mostSevere(r)
+	groups := groupByObject(listed)
+	if t.stacked() {
+		for _, group := range groups {
+			ew.printf("\n%s\n", t.objectHeader(group[0].App, width))
+			for _, f := range group {
+				sev := f.Severity.String()
+				line := "  " + t.paint(f.Severity, sev) + strings.Repeat(" ", severityWidth-len(sev)+2) + clipWidth(plainText(f.Check), width-severityWidth-4)
+				if c := credentialText(&f); c != "" {
+					if 2+severityWidth+2+textWidth(plainText(f.Check))+2+textWidth(c) <= width {
+						line += "  " + c
+					} else {
+						line += "\n    " + Wrap(c, width, "    ")
+					}
+				}
+				ew.printf("%s\n    %s\n", line, Wrap(plainText(f.Message), width, "    "))
 			}
 		}
-	}
-	if err := tbl.Render(); err != nil {
-		return err
+	} else {
+		g := &grid{indent: 2, cols: []gridCol{{}, {}, {}, {min: 24}}}
+		g.paint = func(row, col int, s string) string {
+			if col == 0 {
+				sev, _ := audit.ParseSeverity(s)
+				return t.paint(sev, s)
+			}
+			return s
+		}
+		// The grid is laid out over every row, so that the columns of
+		// all groups line up; each group's rows are written under its
+		// object's header.
+		g.rows = append(g.rows, []string{"SEVERITY", "CHECK", "CREDENTIAL", "FINDING"})
+		starts := make([]int, len(groups))
+		for i, group := range groups {
+			starts[i] = len(g.rows)
+			for _, f := range group {
+				g.rows = append(g.rows, []string{f.Severity.String(), plainText(f.Check), credentialCell(&f, width == 0), plainText(f.Message)})
+			}
+		}
+		ws, _ := g.widths(width)
+		all := g.rows
+		ew.printf("\n")
+		g.rows = all[:1]
+		g.renderWidths(ew, width, ws)
+		for i, group := range groups {
+			ew.printf("%s\n", t.objectHeader(group[0].App, width))
+			g.rows = all[starts[i] : starts[i]+len(group)]
+			g.renderWidths(ew, width, ws)
+		}
 	}
 	if notListed != "" {
-		ew.printf("%s\n", notListed)
+		ew.printf("%s\n", Wrap(notListed, width, ""))
 	}
-	return nil
+}
+
+// objectHeader names the object a group of findings is about: its
+// display name, appId, and kind when it is a service principal.
+func (t *tableReporter) objectHeader(o *audit.ObjectRef, width int) string {
+	if o == nil {
+		return t.bold("(local file)")
+	}
+	name := plainText(o.DisplayName)
+	detail := plainText(o.AppID)
+	if o.Kind == audit.KindServicePrincipal {
+		detail = "service principal, " + detail
+	}
+	if width > 0 {
+		name = clipWidth(name, max(width-textWidth(detail)-3, tableNameWidth))
+	}
+	line := name + " (" + detail + ")"
+	if width > 0 && textWidth(line) > width {
+		return t.bold(clipWidth(name, width)) + "\n  " + Wrap("("+detail+")", width, "  ")
+	}
+	return t.bold(name) + " (" + detail + ")"
 }
 
 // remedies lists, once per check that fired, what to do about it.
-func (t *tableReporter) remedies(ew *errWriter, r *audit.Result) {
+func (t *tableReporter) remedies(ew *errWriter, r *audit.Result, width int) {
 	ew.printf("\nWhat to do:\n")
-	first := firstPerCheck(r.Findings)
-	width := 0
-	for _, f := range first {
-		width = max(width, utf8.RuneCountInString(f.Check))
+	g := &grid{indent: 2, cols: []gridCol{{}, {wrap: true}}}
+	for _, f := range firstPerCheck(r.Findings) {
+		g.rows = append(g.rows, []string{plainText(f.Check), plainText(f.Remediation)})
 	}
-	for _, f := range first {
-		ew.printf("  %-*s %s\n", width, plainText(f.Check), wrapIndent(plainText(f.Remediation), tableMessageWidth, strings.Repeat(" ", width+3)))
+	if ws, _ := g.widths(width); width > 0 && ws[1] < 30 {
+		for _, row := range g.rows {
+			ew.printf("  %s\n    %s\n", row[0], Wrap(row[1], width, "    "))
+		}
+	} else {
+		g.render(ew, width)
 	}
-	ew.printf("  (appaudit explain CHECK tells more about each check.)\n")
+	ew.printf("  %s\n", Wrap("(appaudit explain CHECK tells more about each check.)", width, "  "))
 }
 
-func (t *tableReporter) localCerts(ew *errWriter, r *audit.Result) error {
-	tbl := newASCIITable(ew)
-	tbl.Header("FILE", "SUBJECT", "SHA-1", "NOT AFTER", "REGISTERED ON")
-	for _, lc := range r.LocalCertificates {
-		on := "nowhere in this tenant"
-		if len(lc.RegisteredOn) > 0 {
-			names := make([]string, len(lc.RegisteredOn))
-			for i, o := range lc.RegisteredOn {
+// localCerts says where each local certificate is registered.
+func (t *tableReporter) localCerts(ew *errWriter, r *audit.Result, width int) {
+	// Laid out one line each within a width, a certificate is named by
+	// its short thumbprint and the objects by their names, as in the
+	// findings; stacked or --wide, in full.
+	brief := width > 0 && !t.stacked()
+	registered := func(lc *audit.LocalCertStatus) string {
+		if len(lc.RegisteredOn) == 0 {
+			return "nowhere in this tenant"
+		}
+		names := make([]string, len(lc.RegisteredOn))
+		for i, o := range lc.RegisteredOn {
+			if brief {
+				names[i] = clipWidth(plainText(o.DisplayName), tableNameWidth)
+			} else {
 				names[i] = objectLine(&o)
 			}
-			on = strings.Join(names, "\n")
 		}
-		if err := tbl.Append(clipRunes(plainText(lc.Source), 48), clipRunes(plainText(lc.Subject), 40),
-			lc.Thumbprints.SHA1, lc.NotAfter.UTC().Format("2006-01-02"), on); err != nil {
-			return err
-		}
+		return strings.Join(names, "; ")
 	}
-	return tbl.Render()
-}
-
-// newASCIITable is a tablewriter table with ASCII borders, no automatic
-// header formatting (headers are written as given) and no wrapping of its
-// own: cells are wrapped before they are added, so the layout does not
-// depend on the library's wrapping rules.
-func newASCIITable(w io.Writer) *tablewriter.Table {
-	return tablewriter.NewTable(w,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-		tablewriter.WithTrimSpace(tw.Off),
-	)
+	if t.stacked() {
+		for i := range r.LocalCertificates {
+			lc := &r.LocalCertificates[i]
+			ew.printf("  %s\n", Wrap(plainText(lc.Source), width, "    "))
+			ew.printf("    %s\n", Wrap(fmt.Sprintf("%s, SHA-1 %s, not after %s", plainText(lc.Subject), lc.Thumbprints.SHA1, audit.Day(lc.NotAfter)), width, "    "))
+			on := registered(lc)
+			if len(lc.RegisteredOn) > 0 {
+				on = "registered on " + on
+			} else {
+				on = "registered " + on
+			}
+			ew.printf("    %s\n", Wrap(on, width, "    "))
+		}
+		return
+	}
+	g := &grid{indent: 2, cols: []gridCol{{min: 16}, {min: 16}, {}, {}, {min: 16}}}
+	g.rows = append(g.rows, []string{"FILE", "SUBJECT", "SHA-1", "NOT AFTER", "REGISTERED ON"})
+	for i := range r.LocalCertificates {
+		lc := &r.LocalCertificates[i]
+		sha1 := lc.Thumbprints.SHA1
+		if brief {
+			sha1 = lc.Thumbprints.Short()
+		}
+		g.rows = append(g.rows, []string{plainText(lc.Source), plainText(lc.Subject), sha1, audit.Day(lc.NotAfter), registered(lc)})
+	}
+	g.render(ew, width)
 }
 
 // groupByObject splits findings into runs about the same object, objects
@@ -210,17 +361,6 @@ func groupByObject(fs []audit.Finding) [][]audit.Finding {
 	return groups
 }
 
-func objectCell(o *audit.ObjectRef) string {
-	if o == nil {
-		return "(local file)"
-	}
-	s := wrapIndent(clipRunes(plainText(o.DisplayName), 2*tableNameWidth), tableNameWidth, "") + "\n" + plainText(o.AppID)
-	if o.Kind == audit.KindServicePrincipal {
-		s += "\nservice principal"
-	}
-	return s
-}
-
 func objectLine(o *audit.ObjectRef) string {
 	s := clipRunes(plainText(o.DisplayName), tableNameWidth) + " (" + plainText(o.AppID) + ")"
 	if o.Kind == audit.KindServicePrincipal {
@@ -229,19 +369,40 @@ func objectLine(o *audit.ObjectRef) string {
 	return s
 }
 
-func credentialCell(f *audit.Finding) string {
+// credentialCell names a finding's credential in a few words: "cert
+// 881843E0", "cert 0D178A0E Sign", "secret smtp sender", or the mapping
+// row ("deployed.csv:4") or local file when no registered credential is
+// concerned. Names are clipped unless whole is true (--wide).
+func credentialCell(f *audit.Finding, whole bool) string {
+	nameWidth, sourceWidth := 16, 24
+	if whole {
+		nameWidth, sourceWidth = math.MaxInt, math.MaxInt
+	}
 	c := f.Credential
 	if c == nil {
 		if f.Local != nil {
-			label := "local file:"
-			if f.Local.App != "" {
-				label = "deployed:"
-			}
-			return label + "\n" + clipRunes(plainText(f.Local.Source), 24)
+			return clipWidth(plainText(f.Local.Source), sourceWidth)
 		}
-		return "-"
+		return ""
 	}
-	return strings.Join(credentialLines(c, 20), "\n")
+	lines := credentialLines(c, nameWidth)
+	if c.EndDateTime != nil {
+		lines = lines[:len(lines)-1] // the message gives the dates that matter
+	}
+	if len(lines) > 1 && lines[1] == audit.UsageVerify {
+		lines = lines[:1] // the usage every client credential has
+	}
+	return strings.Join(lines, " ")
+}
+
+// credentialText is credentialCell with the end date, for the stacked
+// layout.
+func credentialText(f *audit.Finding) string {
+	s := credentialCell(f, false)
+	if f.Credential != nil && f.Credential.EndDateTime != nil {
+		s += ", ends " + audit.Day(*f.Credential.EndDateTime)
+	}
+	return s
 }
 
 // paint colours text by severity when colour is on.
@@ -259,51 +420,12 @@ func (t *tableReporter) paint(s audit.Severity, text string) string {
 	return "\x1b[" + code + "m" + text + "\x1b[0m"
 }
 
-// wrapIndent wraps s at word boundaries to lines of at most width runes
-// (longer words are broken), indenting continuation lines with indent.
-func wrapIndent(s string, width int, indent string) string {
-	words := strings.Fields(s)
-	if len(words) == 0 {
-		return ""
+// bold makes an object's name stand out when colour is on.
+func (t *tableReporter) bold(text string) string {
+	if !t.opts.Color {
+		return text
 	}
-	var b strings.Builder
-	lineLen := 0
-	newline := func() {
-		b.WriteString("\n")
-		b.WriteString(indent)
-		lineLen = 0
-	}
-	for _, word := range words {
-		for utf8.RuneCountInString(word) > width {
-			if lineLen > 0 {
-				newline()
-			}
-			head := clipAt(word, width)
-			b.WriteString(head)
-			word = word[len(head):]
-			newline()
-		}
-		if word == "" {
-			continue
-		}
-		n := utf8.RuneCountInString(word)
-		if lineLen > 0 && lineLen+1+n > width {
-			newline()
-		} else if lineLen > 0 {
-			b.WriteByte(' ')
-			lineLen++
-		}
-		b.WriteString(word)
-		lineLen += n
-	}
-	return strings.TrimRight(b.String(), " \n")
-}
-
-func count(n int, one string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %ss", n, one)
+	return "\x1b[1m" + text + "\x1b[0m"
 }
 
 // errWriter keeps the first write error, so a report is written with

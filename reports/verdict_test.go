@@ -33,6 +33,9 @@ func TestVerdict(t *testing.T) {
 	if aud < 0 || x5t < aud {
 		t.Errorf("values missing or out of order:\n%s", rest)
 	}
+	if f := strings.Index(table, "\nPayroll API ("); f < i {
+		t.Errorf("the verdict does not lead: it is at %d, the first finding at %d", i, f)
+	}
 	if strings.Contains(table, "\x1b[") {
 		t.Error("a control character from the verdict reached the terminal")
 	}

@@ -1,7 +1,9 @@
-// Package audittest makes the certificates, keys and tenants that tests and
-// the built-in demo need, generated at run time with dates relative to a
-// clock the caller chooses, so that nothing rots. It is to audit what
-// net/http/httptest is to net/http. It never touches the network or disk.
+// Package audittest makes the certificates, keys and tenants that tests
+// need, with dates relative to a clock the caller chooses, so that nothing
+// rots. It is to audit what net/http/httptest is to net/http: for tests
+// only, never linked into appaudit (the built-in demo makes its
+// certificates with audit/demo/democert, as this package does). It never
+// touches the network or disk.
 package audittest
 
 import (
@@ -11,19 +13,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/binary"
-	"encoding/hex"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"sync"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/demo/democert"
 )
 
 // Now is the fixed instant tests use as "now".
@@ -32,173 +28,44 @@ func Now() time.Time { return time.Date(2026, time.June, 15, 12, 0, 0, 0, time.U
 // Days is n days as a duration.
 func Days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
 
-// Keys generated once per process: RSA generation is slow, and tests only
-// need a few distinct keys.
-var (
-	rsaA      = sync.OnceValue(func() *rsa.PrivateKey { return mustRSA(2048) })
-	rsaB      = sync.OnceValue(func() *rsa.PrivateKey { return mustRSA(2048) })
-	rsaWeak   = sync.OnceValue(func() *rsa.PrivateKey { return mustRSA(1024) })
-	ecP256Key = sync.OnceValue(func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			panic(err)
-		}
-		return k
-	})
-)
-
-func mustRSA(bits int) *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, bits)
-	if err != nil {
-		panic(fmt.Sprintf("audittest: generating RSA-%d key: %v", bits, err))
-	}
-	return k
-}
-
-// KeyA and KeyB are two distinct RSA-2048 keys; WeakKey is RSA-1024;
-// ECKey is ECDSA P-256.
-func KeyA() *rsa.PrivateKey    { return rsaA() }
-func KeyB() *rsa.PrivateKey    { return rsaB() }
-func WeakKey() *rsa.PrivateKey { return rsaWeak() }
+// KeyA and KeyB are two distinct RSA-2048 keys; WeakKey is RSA-1024:
+// the fixed keys of audit/demo/democert, so that tests spend no time
+// generating RSA keys and their certificates are the same on every run.
+// ECKey is an ECDSA P-256 key generated once per process.
+func KeyA() *rsa.PrivateKey    { return must(democert.KeyA()) }
+func KeyB() *rsa.PrivateKey    { return must(democert.KeyB()) }
+func WeakKey() *rsa.PrivateKey { return must(democert.WeakKey()) }
 func ECKey() *ecdsa.PrivateKey { return ecP256Key() }
 
-// Spec describes a certificate to make.
-type Spec struct {
-	CommonName string
-	NotBefore  time.Time
-	NotAfter   time.Time
-	// Key signs for the certificate's subject; nil means KeyA.
-	Key crypto.Signer
-	// SignatureAlgorithm of the issuer's signature; 0 lets crypto/x509
-	// choose (SHA-256 for RSA).
-	SignatureAlgorithm x509.SignatureAlgorithm
-	IsCA               bool
-	// Parent issues the certificate; nil makes it self-signed.
-	Parent *Cert
-	Serial int64
+var ecP256Key = sync.OnceValue(func() *ecdsa.PrivateKey {
+	return must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
+})
+
+// must is v, or a panic on err: a test helper's failure is a bug.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(fmt.Sprintf("audittest: %v", err))
+	}
+	return v
 }
 
-// Cert is a generated certificate and its private key.
-type Cert struct {
-	DER  []byte
-	X509 *x509.Certificate
-	Key  crypto.Signer
-}
+// Spec describes a certificate to make, and Cert is one made, with its
+// private key: democert's, whose methods (Thumbprints, KeyCredential,
+// LocalCert, CertPEM, KeyPEM...) are the tests' too.
+type (
+	Spec = democert.Spec
+	Cert = democert.Cert
+)
 
 // NewCert makes the certificate Spec describes.
-func NewCert(s Spec) (*Cert, error) {
-	if s.Key == nil {
-		s.Key = KeyA()
-	}
-	serial := s.Serial
-	if serial == 0 {
-		serial = s.NotBefore.UnixNano()&0xffffffff + int64(len(s.CommonName))
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial),
-		Subject:               pkix.Name{CommonName: s.CommonName},
-		NotBefore:             s.NotBefore,
-		NotAfter:              s.NotAfter,
-		SignatureAlgorithm:    s.SignatureAlgorithm,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  s.IsCA,
-	}
-	if s.IsCA {
-		tmpl.KeyUsage |= x509.KeyUsageCertSign
-	}
-	parent, signer := tmpl, s.Key
-	if s.Parent != nil {
-		parent, signer = s.Parent.X509, s.Parent.Key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, s.Key.Public(), signer)
-	if err != nil {
-		return nil, fmt.Errorf("audittest: making certificate %q: %w", s.CommonName, err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	return &Cert{DER: der, X509: c, Key: s.Key}, nil
-}
+func NewCert(s Spec) (*Cert, error) { return democert.New(s) }
 
-// MustCert is NewCert for tests and the demo, where failure is a bug.
-func MustCert(s Spec) *Cert {
-	c, err := NewCert(s)
-	if err != nil {
-		panic(err)
-	}
-	return c
-}
+// MustCert is NewCert for tests, where failure is a bug.
+func MustCert(s Spec) *Cert { return must(NewCert(s)) }
 
 // Valid makes a self-signed certificate valid from now-before to now+after.
 func Valid(cn string, now time.Time, before, after time.Duration) *Cert {
 	return MustCert(Spec{CommonName: cn, NotBefore: now.Add(-before), NotAfter: now.Add(after)})
-}
-
-// Thumbprints of the certificate.
-func (c *Cert) Thumbprints() audit.Thumbprints { return audit.ThumbprintsOf(c.DER) }
-
-// Summary is the audit.Certificate of c.
-func (c *Cert) Summary() *audit.Certificate { return audit.NewCertificate(c.X509) }
-
-// CertPEM is the certificate as a PEM block.
-func (c *Cert) CertPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.DER})
-}
-
-// KeyPEM is the private key as PKCS#8 PEM ("PRIVATE KEY").
-func (c *Cert) KeyPEM() []byte {
-	b, err := x509.MarshalPKCS8PrivateKey(c.Key)
-	if err != nil {
-		panic(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: b})
-}
-
-// KeyPEMPKCS1 is an RSA private key as PKCS#1 PEM ("RSA PRIVATE KEY").
-func (c *Cert) KeyPEMPKCS1() []byte {
-	k, ok := c.Key.(*rsa.PrivateKey)
-	if !ok {
-		panic("audittest: KeyPEMPKCS1 needs an RSA key")
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
-}
-
-// KeyCredential registers c the way Graph reports it: type, usage, the
-// certificate's dates, customKeyIdentifier = SHA-1 digest, and the body in
-// key when withBody is true (list pages often omit it).
-func (c *Cert) KeyCredential(keyID, usage string, withBody bool) audit.KeyCredential {
-	tp := c.Thumbprints()
-	k := audit.KeyCredential{
-		KeyID:               keyID,
-		DisplayName:         "CN=" + c.X509.Subject.CommonName,
-		Type:                audit.TypeAsymmetricX509Cert,
-		Usage:               usage,
-		Start:               c.X509.NotBefore.UTC(),
-		End:                 c.X509.NotAfter.UTC(),
-		CustomKeyIdentifier: mustHex(tp.SHA1),
-	}
-	var body []byte
-	if withBody {
-		body = c.DER
-	}
-	k.Identify(body)
-	return k
-}
-
-func mustHex(h string) []byte {
-	b, err := hex.DecodeString(h)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-// LocalCert is c as audit/localfiles would report it, read from path with
-// its own private key.
-func (c *Cert) LocalCert(path string) audit.LocalCert {
-	return audit.LocalCert{Source: path, Path: path, Cert: c.Summary(), HasKey: c.Key != nil}
 }
 
 // App is an application with the given credentials.
@@ -262,18 +129,9 @@ func LargeTenant(n int, now time.Time, bodyEvery int) *audit.Tenant {
 	return t
 }
 
-// SignJWT signs header and claims with key as the golang-jwt library signs
-// them, which MSAL Go (and so azidentity) uses: the algorithm named by the
-// header's alg (RS256 with PKCS #1 v1.5, PS256 with PSS and a salt as long
-// as the hash), the header taken whole, as MSAL Go's accesstokens.go sets
-// it.
+// SignJWT signs header and claims with key as the golang-jwt library
+// signs them, which MSAL Go (and so azidentity) uses: democert.SignJWT,
+// with which the demo signs its assertions.
 func SignJWT(header, claims map[string]any, key crypto.Signer) (string, error) {
-	alg, _ := header["alg"].(string)
-	method := jwt.GetSigningMethod(alg)
-	if method == nil {
-		return "", fmt.Errorf("audittest: golang-jwt has no signing method %q", alg)
-	}
-	tok := jwt.NewWithClaims(method, jwt.MapClaims(claims))
-	tok.Header = header
-	return tok.SignedString(key)
+	return democert.SignJWT(header, claims, key)
 }

@@ -16,8 +16,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the generated sections of README.md")
 
-// The README's check catalogue and flag reference are generated from the
-// code, so they cannot drift: this test fails when they differ, and
+// The README's check catalogue, flag reference and examples of the table
+// report are generated from the code (the examples by running the demo,
+// which is the same for a given day), so they cannot drift: this test
+// fails when they differ, and
 // `go test ./cmd/appaudit -run TestReadmeIsGenerated -update` rewrites them.
 func TestReadmeIsGenerated(t *testing.T) {
 	const path = "../../README.md"
@@ -31,6 +33,8 @@ func TestReadmeIsGenerated(t *testing.T) {
 		{"checks", catalogueMarkdown()},
 		{"aadsts", aadstsMarkdown()},
 		{"flags", flagsMarkdown(newRootCmd(s))},
+		{"demo-table", demoTableMarkdown(t)},
+		{"doctor-verdict", doctorVerdictMarkdown(t)},
 	} {
 		re := regexp.MustCompile(`(?s)(<!-- generated:` + sec.name + ` -->\n).*?(<!-- end:` + sec.name + ` -->)`)
 		if !re.MatchString(readme) {
@@ -48,6 +52,34 @@ func TestReadmeIsGenerated(t *testing.T) {
 		return
 	}
 	t.Error("README.md's generated sections are out of date: run go test ./cmd/appaudit -run TestReadmeIsGenerated -update")
+}
+
+// readmeDemoDay is the day the README's examples are made as of.
+const readmeDemoDay = "2026-06-15"
+
+// demoTableMarkdown is the start of `appaudit scan --demo` at 80 columns:
+// the header, the verdict, the counts and the first two apps' findings.
+func demoTableMarkdown(t *testing.T) string {
+	args := []string{"scan", "--demo", "--as-of", readmeDemoDay}
+	_, out, _ := runCLI(t, nil, args...)
+	blocks := strings.Split(out, "\n\n")
+	if len(blocks) < 7 {
+		t.Fatalf("appaudit %s printed:\n%s", strings.Join(args, " "), out)
+	}
+	return "```text\n$ appaudit " + strings.Join(args, " ") + "\n" + strings.Join(blocks[:6], "\n\n") + "\n\n...\n```\n"
+}
+
+// doctorVerdictMarkdown is the verdict of the second case of
+// `appaudit doctor --demo`.
+func doctorVerdictMarkdown(t *testing.T) string {
+	_, out, _ := runCLI(t, nil, "doctor", "--demo", "--as-of", readmeDemoDay)
+	_, second, _ := strings.Cut(out, "Demo 2 of 7")
+	i := strings.Index(second, "\nVerdict: ")
+	if i < 0 {
+		t.Fatalf("no verdict in the second demo case:\n%s", out)
+	}
+	verdict, _, _ := strings.Cut(second[i+1:], "\n\n")
+	return "```text\n" + verdict + "\n```\n"
 }
 
 func catalogueMarkdown() string {

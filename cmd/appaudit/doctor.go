@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/demo"
 	"github.com/appaudit/appaudit/audit/doctor"
 	"github.com/appaudit/appaudit/audit/localfiles"
 )
@@ -327,30 +328,16 @@ func doctorDemo(s *streams, opts *doctorOptions, outs []output) error {
 	if opts.Assertion != "" || opts.Request != "" || opts.Error != "" || len(opts.Certs) > 0 || strings.TrimSpace(opts.Cert) != "" {
 		return usageErr("--demo brings its own evidence and certificates: drop --assertion, --request, --error, --cert and --certs")
 	}
-	for _, o := range outs {
-		if o.Path != "" {
-			return usageErr("--demo prints its reports on stdout: drop the file from %s %s", o.flag, shellWord(o.value))
-		}
+	cases, err := demo.DoctorCases(opts.policy.now)
+	if err != nil {
+		return err
 	}
-	worst := exitOK
-	cases := doctor.DemoCases(opts.policy.now)
-	for i, c := range cases {
-		r, err := doctor.Diagnose(&c.Input)
+	return runDemos(s, &opts.policy, outs, cases, func(in *doctor.Input) (*audit.Result, error) {
+		r, err := doctor.Diagnose(in)
 		if err != nil {
-			return fmt.Errorf("demo case %d: %w", i+1, err) // a bug: the demo builds its own evidence
+			return nil, err
 		}
-		r.Source = tenantSource("demo", c.Input.Tenant)
-		worst = max(worst, opts.policy.exitFor(r))
-		r.FilterMinSeverity(opts.policy.minSeverity)
-		if outs[0].Format.Name == "table" {
-			fmt.Fprintf(s.Out, "%s\nDemo %d of %d: %s\n%s\n\n", strings.Repeat("=", 78), i+1, len(cases), c.Title, strings.Repeat("=", 78))
-		}
-		if err := writeOutputs(s, outs, r); err != nil {
-			return err
-		}
-		if outs[0].Format.Name == "table" && i < len(cases)-1 {
-			fmt.Fprintln(s.Out)
-		}
-	}
-	return silentExit(worst)
+		r.Source = tenantSource("demo", in.Tenant)
+		return r, nil
+	})
 }

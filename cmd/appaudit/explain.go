@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/reports"
 )
 
 // explainOptions are the arguments of `appaudit explain`.
@@ -155,8 +156,8 @@ const explainWidth = 76
 
 func explainCheck(w io.Writer, c audit.Check) {
 	fmt.Fprintf(w, "%s: %s\n  run by appaudit %s; default severity %s\n\n", c.ID, c.Title, c.Command, c.Severity)
-	fmt.Fprintf(w, "%s\n\n", wrap(c.Description, explainWidth, ""))
-	fmt.Fprintf(w, "%s\n", wrap("What to do: "+c.Remediation, explainWidth, "  "))
+	fmt.Fprintf(w, "%s\n\n", reports.Wrap(c.Description, explainWidth, ""))
+	fmt.Fprintf(w, "%s\n", reports.Wrap("What to do: "+c.Remediation, explainWidth, "  "))
 	if len(c.AADSTS) > 0 {
 		fmt.Fprintf(w, "\nSign-in errors it predicts:\n")
 		for _, code := range c.AADSTS {
@@ -173,15 +174,15 @@ func explainCheck(w io.Writer, c audit.Check) {
 func explainCode(w io.Writer, c audit.AADSTSCode) {
 	fmt.Fprintf(w, "%s: %s\n\nUsual causes:\n", c.Code, c.Meaning)
 	for _, cause := range c.Causes {
-		fmt.Fprintf(w, "  - %s\n", wrap(cause, explainWidth-4, "    "))
+		fmt.Fprintf(w, "  - %s\n", reports.Wrap(cause, explainWidth, "    "))
 	}
 	if len(c.Texts) > 0 {
 		fmt.Fprintf(w, "\nWhat Entra's text says, and what it means:\n")
 		for _, t := range c.Texts {
-			fmt.Fprintf(w, "  - %s\n", wrap(fmt.Sprintf("%q: %s", t.Says, t.Means), explainWidth-4, "    "))
+			fmt.Fprintf(w, "  - %s\n", reports.Wrap(fmt.Sprintf("%q: %s", t.Says, t.Means), explainWidth, "    "))
 		}
 	}
-	fmt.Fprintf(w, "\n%s\n", wrap("Fix: "+c.Fix, explainWidth, "  "))
+	fmt.Fprintf(w, "\n%s\n", reports.Wrap("Fix: "+c.Fix, explainWidth, "  "))
 	if checks := audit.ChecksFor(c.Code); len(checks) > 0 {
 		fmt.Fprintf(w, "\nChecks that detect it:\n")
 		for _, ch := range checks {
@@ -200,25 +201,4 @@ func explainAll(w io.Writer) {
 	for _, c := range audit.AADSTSCodes() {
 		fmt.Fprintf(w, "  %-15s %s\n", c.Code, c.Meaning)
 	}
-}
-
-// wrap breaks s at spaces into lines of at most width bytes, indenting
-// the lines after the first.
-func wrap(s string, width int, indent string) string {
-	var b strings.Builder
-	line := 0
-	for i, word := range strings.Fields(s) {
-		switch {
-		case i == 0:
-		case line+1+len(word) > width:
-			b.WriteString("\n" + indent)
-			line = len(indent)
-		default:
-			b.WriteByte(' ')
-			line++
-		}
-		b.WriteString(word)
-		line += len(word)
-	}
-	return b.String()
 }

@@ -26,6 +26,9 @@ type streams struct {
 
 	OutTTY bool
 	ErrTTY bool
+	// OutWidth is the width of the terminal stdout is, in columns; nil
+	// or 0 when it is not a terminal (see width).
+	OutWidth func() int
 	// Getenv reads the environment (so tests can give their own).
 	Getenv func(string) string
 	// live is nil but in tests: see liveHooks.
@@ -54,7 +57,8 @@ func systemStreams() *streams {
 	return &streams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr),
-		Getenv: os.Getenv,
+		OutWidth: func() int { return terminalWidth(os.Stdout) },
+		Getenv:   os.Getenv,
 	}
 }
 

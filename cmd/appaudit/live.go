@@ -411,17 +411,8 @@ func graphProgress(st graphclient.Stats) progressStatus {
 	return progressStatus{Done: done, Left: st.Left}
 }
 
-// count is "1 page", "2,000 applications".
-func count(n int64, one string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	many := one + "s"
-	if strings.HasSuffix(one, "y") {
-		many = strings.TrimSuffix(one, "y") + "ies"
-	}
-	return thousands(n) + " " + many
-}
+// count is "1 page", "2,000 applications": audit.Plural of a counter.
+func count(n int64, one string) string { return audit.Plural(int(n), one) }
 
 func thousands(n int64) string {
 	s := fmt.Sprint(n)

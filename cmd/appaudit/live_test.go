@@ -51,7 +51,10 @@ func serve(t *testing.T, snapshot string, opts graphtest.Options) *graphtest.Ser
 // and all.
 func demoSnapshot(t *testing.T) string {
 	t.Helper()
-	tenant, _ := demo.Scenario(audittest.Now())
+	tenant, _, err := demo.Scenario(audittest.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The live reads the tests hold against it run without --usage, and a
 	// snapshot keeps the demo's usage evidence: leave it out.
 	tenant.Usage = nil

@@ -22,6 +22,7 @@ import (
 type outputOptions struct {
 	Outputs    []string
 	OutputFile string
+	Wide       bool
 }
 
 func (o *outputOptions) addFlags(cmd *cobra.Command) {
@@ -33,6 +34,7 @@ func (o *outputOptions) addFlags(cmd *cobra.Command) {
 	f.StringArrayVarP(&o.Outputs, "output", "o", []string{"table"},
 		"report `FORMAT`, or FORMAT=FILE to write it to a file (repeatable; formats: "+strings.Join(names, ", ")+")")
 	f.StringVar(&o.OutputFile, "output-file", "", "write the report that would go to stdout to `FILE` instead")
+	f.BoolVar(&o.Wide, "wide", false, "lay the table out with no width limit: one line a finding, with its whole message")
 }
 
 // output is one report to write: its format and file (empty for stdout),
@@ -67,6 +69,7 @@ func (o *outputOptions) parse() ([]output, error) {
 		if spec.Path == "" {
 			stdout = append(stdout, len(outs))
 		}
+		spec.Wide = o.Wide
 		outs = append(outs, output{OutputSpec: spec, flag: "-o", value: raw})
 	}
 	switch {
@@ -144,7 +147,7 @@ const (
 func writeOutputs(s *streams, outs []output, r *audit.Result) error {
 	var errs []error
 	for _, out := range outs {
-		rep := out.Format.New(reports.Options{Color: out.Path == "" && s.colorOK(), ToolVersion: appVersion()})
+		rep := out.Format.New(reports.Options{Color: out.Path == "" && s.colorOK(), ToolVersion: appVersion(), Width: s.width(), Wide: out.Wide})
 		if out.Path == "" {
 			if err := rep.Write(s.Out, r); err != nil {
 				e := flagErr(reasonOutput, out.flag, out.value, err)

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/appaudit/appaudit/audit"
+	"github.com/appaudit/appaudit/audit/demo"
 	"github.com/appaudit/appaudit/audit/doctor"
 	"github.com/appaudit/appaudit/audit/localfiles"
 	"github.com/appaudit/appaudit/graphclient"
@@ -69,14 +70,15 @@ preflight exits 0 only when the switch is safe: no finding at or above
 }
 
 func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error {
+	if opts.source.Demo {
+		return preflightDemo(s, opts)
+	}
 	certPath := strings.TrimSpace(opts.Cert)
 	switch {
 	case strings.TrimSpace(opts.App) == "":
-		return usageErr("preflight needs --app: the appId or display name of the app to switch")
+		return usageErr("preflight needs --app: the appId or display name of the app to switch, or try --demo")
 	case certPath == "":
 		return usageErr("preflight needs --cert: the new certificate file")
-	case opts.source.Demo:
-		return usageErr("preflight needs certificate files, which the demo does not have on disk: use --snapshot")
 	}
 	if err := opts.source.validate(); err != nil {
 		return err
@@ -151,6 +153,30 @@ func preflightRun(ctx context.Context, s *streams, opts *preflightOptions) error
 	r.Source = got.source
 	r.Warnings = append(append(warnings, r.Warnings...), got.warnings...)
 	return opts.finish(s, outs, r)
+}
+
+// preflightDemo checks the built-in rotations, one report after another.
+func preflightDemo(s *streams, opts *preflightOptions) error {
+	if opts.App != "" || opts.Cert != "" || opts.Key != "" || opts.Old != "" {
+		return usageErr("--demo brings its own app and certificates: drop --app, --cert, --key and --old")
+	}
+	if err := opts.source.validate(); err != nil {
+		return err
+	}
+	outs, err := opts.prepare()
+	if err != nil {
+		return err
+	}
+	cases, err := demo.PreflightCases(opts.policy.now)
+	if err != nil {
+		return err
+	}
+	return runDemos(s, &opts.policy, outs, cases, func(in *doctor.PreflightInput) (*audit.Result, error) {
+		in.WarnDays, in.FailOn = opts.policy.WarnDays, opts.policy.failOn
+		r := doctor.Preflight(in)
+		r.Source = tenantSource("demo", in.Tenant)
+		return r, nil
+	})
 }
 
 // readOld reads --old: a certificate file, or a thumbprint in any

@@ -142,6 +142,7 @@ appaudit only reads: it never writes to a tenant.`,
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.ErrOut)
+	setHelp(root, s.width)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &cmdError{Reason: reasonUsage, Detail: err.Error(), Hint: "see --help", Err: err}
 	})

@@ -24,7 +24,7 @@ type sourceOptions struct {
 func (o *sourceOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.Snapshot, "snapshot", "", "read the tenant from `FILE` (a Graph page {\"value\":[...]}, a JSON array as `az ad app list --all` prints, or an appaudit snapshot) instead of Graph")
-	f.BoolVar(&o.Demo, "demo", false, "use the built-in demo tenant and certificates, generated relative to now")
+	f.BoolVar(&o.Demo, "demo", false, "use the built-in demo tenant and certificates, made relative to today")
 	o.live.addFlags(cmd)
 	o.vaults.addFlags(cmd)
 }
@@ -81,7 +81,10 @@ type loaded struct {
 func (o *sourceOptions) loadTenant(ctx context.Context, s *streams, now time.Time, quiet bool) (loaded, error) {
 	switch {
 	case o.Demo:
-		t, inv := demo.Scenario(now)
+		t, inv, err := demo.Scenario(now)
+		if err != nil {
+			return loaded{}, err
+		}
 		return loaded{tenant: t, inv: inv, source: tenantSource("demo", t)}, nil
 	case o.Snapshot != "":
 		snap, err := graphclient.LoadSnapshotFile(o.Snapshot)
