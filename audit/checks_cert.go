@@ -102,9 +102,9 @@ func clientCert(g *CertGroup) bool {
 	return g.IsCertificate() && !g.SAMLSigning() && g != g.Obj.SAML
 }
 
-// certWhat describes a registered certificate for a message about it: the
-// finding names its object and credential already, so the message does
-// not.
+// certWhat describes a registered certificate for a message about
+// another one. A finding names its own object and credential, so its
+// message does not.
 func certWhat(g *CertGroup) string {
 	return fmt.Sprintf("certificate %s (%s)", describeSubject(g.Subject()), g.Thumbprints.Brief())
 }
@@ -129,8 +129,8 @@ func certExpired(s *scan, c Check, g *CertGroup) {
 		sev = SeverityMedium
 		extra = "; another certificate for the same purpose is valid, so this one is a leftover to remove"
 	}
-	s.add(c, sev, &g.Obj.Ref, g.Ref(), nil, "%s expired on %s (%s ago)%s%s%s",
-		certWhat(g), Day(g.End), Plural(daysBetween(g.End, s.now), "day"), s.usedBy(g), extra, g.IdentityNote())
+	s.add(c, sev, &g.Obj.Ref, g.Ref(), nil, "expired on %s (%s ago)%s%s%s",
+		Day(g.End), Plural(daysBetween(g.End, s.now), "day"), s.usedBy(g), extra, g.IdentityNote())
 }
 
 func certNotYetValid(s *scan, c Check, g *CertGroup) {
@@ -141,8 +141,8 @@ func certNotYetValid(s *scan, c Check, g *CertGroup) {
 	if len(s.deployedBy[g]) > 0 {
 		sev = SeverityHigh
 	}
-	s.add(c, sev, &g.Obj.Ref, g.Ref(), nil, "%s is registered from %s (in %s)%s%s",
-		certWhat(g), Day(g.Start), Plural(daysBetween(s.now, g.Start), "day"), s.usedBy(g), g.IdentityNote())
+	s.add(c, sev, &g.Obj.Ref, g.Ref(), nil, "registered from %s (in %s)%s%s",
+		Day(g.Start), Plural(daysBetween(s.now, g.Start), "day"), s.usedBy(g), g.IdentityNote())
 }
 
 func certExpiring(s *scan, c Check, g *CertGroup) {
@@ -159,8 +159,8 @@ func certExpiring(s *scan, c Check, g *CertGroup) {
 		extra = "; no successor is registered"
 	}
 	sev, use, last := s.byUse(sev, succ != nil, g.Start, groupKeyIDs(g)...)
-	s.addAt(last, c, sev, &g.Obj.Ref, g.Ref(), nil, "%s expires on %s (in %s)%s%s%s%s",
-		certWhat(g), Day(g.End), Plural(daysBetween(s.now, g.End), "day"), s.usedBy(g), extra, use, g.IdentityNote())
+	s.addAt(last, c, sev, &g.Obj.Ref, g.Ref(), nil, "expires on %s (in %s)%s%s%s%s",
+		Day(g.End), Plural(daysBetween(s.now, g.End), "day"), s.usedBy(g), extra, use, g.IdentityNote())
 }
 
 // validSibling is another client certificate on the same object that is
@@ -201,7 +201,7 @@ func certWeakKey(s *scan, c Check, g *CertGroup) {
 		weak = append(weak, "a "+body.SignatureAlgorithm+" signature")
 	}
 	if len(weak) > 0 {
-		s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "%s has %s%s", certWhat(g), strings.Join(weak, " and "), g.IdentityNote())
+		s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "has %s%s", strings.Join(weak, " and "), g.IdentityNote())
 	}
 }
 
@@ -211,8 +211,8 @@ func certLongLived(s *scan, c Check, g *CertGroup) {
 	}
 	k := g.Primary()
 	if life, ok := lifetime(k.Start, k.End); ok && life > s.p.MaxCertDays+1 {
-		s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "%s is registered for %d days (%s to %s); the policy allows %d",
-			certWhat(g), life, Day(k.Start), Day(k.End), s.p.MaxCertDays)
+		s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "registered for %d days (%s to %s); the policy allows %d",
+			life, Day(k.Start), Day(k.End), s.p.MaxCertDays)
 	}
 }
 
@@ -224,6 +224,6 @@ func certUnidentified(s *scan, c Check, g *CertGroup) {
 	if n := len(g.Primary().CustomKeyIdentifier); n > 0 {
 		cki = fmt.Sprintf("(%d bytes) is not a thumbprint", n)
 	}
-	s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "%s has no certificate body in the data and its customKeyIdentifier %s: deployments can be matched to it by subject only",
-		certWhat(g), cki)
+	s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "no certificate body in the data, and its customKeyIdentifier %s: deployments can be matched to it by subject only",
+		cki)
 }

@@ -180,7 +180,7 @@ func certUnused(s *scan, c Check, g *CertGroup) {
 	if len(s.inv.Vaults) > 0 {
 		nothing = "neither a row of the deployed mapping nor a Key Vault certificate signs with it"
 	}
-	s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "%s can authenticate the app, but %s%s", certWhat(g), nothing, g.IdentityNote())
+	s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "can authenticate the app, but %s%s", nothing, g.IdentityNote())
 }
 
 func usages(gs []*CertGroup) string {

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -85,11 +84,11 @@ func samlActive(o *Object) (what string, end time.Time, cred *CredentialRef, not
 		return "", time.Time{}, nil, "", false
 	}
 	end = sp.PreferredTokenSigningKeyEndDateTime
-	what = "the SAML signing certificate " + sp.PreferredTokenSigningKeyThumbprint
+	what = "the SAML signing certificate " + sp.PreferredTokenSigningKeyThumbprint + " "
 	note = "; no keyCredential of the service principal has this thumbprint, so the date is preferredTokenSigningKeyEndDateTime"
 	if g := o.SAML; g != nil {
-		end, cred, note = g.Primary().End, g.Ref(), g.IdentityNote()
-		what = fmt.Sprintf("the SAML signing certificate %s (%s)", describeSubject(g.Subject()), g.Thumbprints.Brief())
+		// The finding names the certificate: the message does not.
+		end, cred, note, what = g.Primary().End, g.Ref(), g.IdentityNote(), ""
 	}
 	return what, end, cred, note, !end.IsZero()
 }
@@ -111,7 +110,7 @@ func samlCertExpired(s *scan, c Check, o *Object) {
 		sev = SeverityLow
 	}
 	sev, use, last := s.byUse(sev, false, samlStart(o), samlKeyIDs(o)...)
-	s.addAt(last, c, sev, &o.Ref, cred, nil, "%s expired on %s (%s ago): applications that check the signature refuse SAML sign-ins%s%s%s",
+	s.addAt(last, c, sev, &o.Ref, cred, nil, "%sexpired on %s (%s ago): applications that check the signature refuse SAML sign-ins%s%s%s",
 		what, Day(end), Plural(daysBetween(end, s.now), "day"), samlDisabled(o), use, note)
 }
 
@@ -131,7 +130,7 @@ func samlCertExpiring(s *scan, c Check, o *Object) {
 		sev = SeverityLow
 	}
 	sev, use, last := s.byUse(sev, next != nil, samlStart(o), samlKeyIDs(o)...)
-	s.addAt(last, c, sev, &o.Ref, cred, nil, "%s expires on %s (in %s)%s%s%s%s",
+	s.addAt(last, c, sev, &o.Ref, cred, nil, "%sexpires on %s (in %s)%s%s%s%s",
 		what, Day(end), Plural(daysBetween(s.now, end), "day"), extra, samlDisabled(o), use, note)
 }
 
@@ -167,23 +166,6 @@ func samlCertInactiveExpired(s *scan, c Check, g *CertGroup) {
 			extra += " and no other signing certificate is valid: if SAML sign-ins use this one, they fail"
 		}
 	}
-	s.add(c, sev, &o.Ref, g.Ref(), nil, "the signing certificate %s (%s, registered for %s) expired on %s (%s ago)%s%s",
-		describeSubject(g.Subject()), g.Thumbprints.Brief(), usageList(g), Day(g.End), Plural(daysBetween(g.End, s.now), "day"), extra, g.IdentityNote())
-}
-
-// usageList says how a certificate is registered: "Sign and Verify".
-func usageList(g *CertGroup) string {
-	var us []string
-	for _, k := range g.Keys {
-		if !slices.Contains(us, k.Usage) {
-			us = append(us, k.Usage)
-		}
-	}
-	switch len(us) {
-	case 0:
-		return "no usage"
-	case 1:
-		return us[0]
-	}
-	return us[0] + " and " + us[1]
+	s.add(c, sev, &o.Ref, g.Ref(), nil, "expired on %s (%s ago)%s%s",
+		Day(g.End), Plural(daysBetween(g.End, s.now), "day"), extra, g.IdentityNote())
 }

@@ -103,8 +103,8 @@ func secretExpired(s *scan, c Check, o *Object) {
 		if otherSecret(secrets, pc, func(p *PasswordCredential) bool { return p.ValidAt(s.now) }) {
 			sev, extra = SeverityLow, "; another secret is valid, so this one is a leftover to remove"
 		}
-		s.add(c, sev, &o.Ref, secretRef(pc), nil, "%s expired on %s (%s ago)%s",
-			secretWhat(pc), Day(pc.End), Plural(daysBetween(pc.End, s.now), "day"), extra)
+		s.add(c, sev, &o.Ref, secretRef(pc), nil, "expired on %s (%s ago)%s",
+			Day(pc.End), Plural(daysBetween(pc.End, s.now), "day"), extra)
 	}
 }
 
@@ -120,16 +120,16 @@ func secretExpiring(s *scan, c Check, o *Object) {
 			sev, extra = SeverityLow, "; a secret that outlives it is already registered"
 		}
 		sev, use, last := s.byUse(sev, outlived, pc.Start, pc.KeyID)
-		s.addAt(last, c, sev, &o.Ref, secretRef(pc), nil, "%s expires on %s (in %s)%s%s",
-			secretWhat(pc), Day(pc.End), Plural(daysBetween(s.now, pc.End), "day"), extra, use)
+		s.addAt(last, c, sev, &o.Ref, secretRef(pc), nil, "expires on %s (in %s)%s%s",
+			Day(pc.End), Plural(daysBetween(s.now, pc.End), "day"), extra, use)
 	}
 }
 
 func secretLongLived(s *scan, c Check, o *Object) {
 	for _, pc := range o.Secrets() {
 		if life, ok := lifetime(pc.Start, pc.End); ok && life > s.p.MaxSecretDays+1 {
-			s.add(c, 0, &o.Ref, secretRef(pc), nil, "%s is valid for %d days (%s to %s); the policy allows %d",
-				secretWhat(pc), life, Day(pc.Start), Day(pc.End), s.p.MaxSecretDays)
+			s.add(c, 0, &o.Ref, secretRef(pc), nil, "valid for %d days (%s to %s); the policy allows %d",
+				life, Day(pc.Start), Day(pc.End), s.p.MaxSecretDays)
 		}
 	}
 }

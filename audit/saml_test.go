@@ -45,7 +45,7 @@ func TestSAMLSigningCertificate(t *testing.T) {
 		frags []string
 	}{
 		{"expired", samlSP(expired), audit.CheckSAMLCertExpired, audit.SeverityCritical,
-			[]string{"expired on " + now.Add(days(-3)).Format("2006-01-02"), "(3 days ago)", "refuse SAML sign-ins", expired.Thumbprints().SHA1}},
+			[]string{"expired on " + now.Add(days(-3)).Format("2006-01-02"), "(3 days ago)", "refuse SAML sign-ins"}},
 		{"expired on a disabled service principal", disabled(samlSP(expired)), audit.CheckSAMLCertExpired, audit.SeverityLow, []string{"disabled"}},
 		{"expiring without a successor", samlSP(expiring), audit.CheckSAMLCertExpiring, audit.SeverityHigh,
 			[]string{"in 12 days", "no other signing certificate"}},
@@ -76,7 +76,10 @@ func TestSAMLOnlyTheActiveCertificateIsSAML(t *testing.T) {
 	sp.PreferredTokenSigningKeyThumbprint = strings.ToLower(active.Thumbprints().SHA1[:10] + " " + active.Thumbprints().SHA1[10:])
 	r := run(t, samlTenant(sp), nil)
 	none(t, r, audit.CheckSAMLCertExpired, audit.CheckSAMLCertExpiring, audit.CheckCertExpired)
-	f := one(t, r, audit.CheckSAMLCertInactiveExpired, audit.SeverityLow, old.Thumbprints().SHA1, "not the active signing certificate", "remove it")
+	f := one(t, r, audit.CheckSAMLCertInactiveExpired, audit.SeverityLow, "not the active signing certificate", "remove it")
+	if f.Credential == nil || f.Credential.Thumbprints == nil || f.Credential.Thumbprints.SHA1 != old.Thumbprints().SHA1 {
+		t.Errorf("the finding names %+v, not the old certificate", f.Credential)
+	}
 	if len(f.AADSTS) != 0 {
 		t.Errorf("a SAML signing certificate's finding names sign-in errors of client assertions: %v", f.AADSTS)
 	}

@@ -137,6 +137,9 @@ func TestEveryFormatReturnsTheWriteError(t *testing.T) {
 			t.Run(f.Name+"/"+name, func(t *testing.T) {
 				full := render(t, f.Name, r, testOpts)
 				for _, room := range []int{0, 1, 100, 4096, len(full) / 3, len(full) / 2, len(full) - 1, len(full)} {
+					if room > len(full) {
+						continue // a small report: the cut would come after its end
+					}
 					w := &failingWriter{room: room}
 					err := f.New(testOpts).Write(w, r)
 					switch {

@@ -71,9 +71,18 @@ func TestMessagesDoNotRepeatTheirObject(t *testing.T) {
 	at := audittest.Now()
 	tenant, inv := scenario(t, at)
 	r := audit.Run(tenant, inv, audit.DefaultPolicy(), at)
+	// The checks about one registered credential do not describe it again.
+	oneCredential := []string{audit.CheckCertExpired, audit.CheckCertExpiring, audit.CheckCertNotYetValid, audit.CheckCertWeakKey,
+		audit.CheckCertLongLived, audit.CheckCertUnidentified, audit.CheckCertUnused, audit.CheckSecretExpired, audit.CheckSecretExpiring,
+		audit.CheckSecretLongLived, audit.CheckSAMLCertExpired, audit.CheckSAMLCertExpiring, audit.CheckSAMLCertInactiveExpired, audit.CheckCredentialUnused}
 	for _, f := range r.Findings {
 		if f.App != nil && strings.Contains(f.Message, f.App.AppID) {
 			t.Errorf("%s on %s: message repeats the appId: %s", f.Check, f.App.DisplayName, f.Message)
+		}
+		if c := f.Credential; c != nil && slices.Contains(oneCredential, f.Check) {
+			if strings.Contains(f.Message, c.KeyID) || (c.Thumbprints != nil && c.Thumbprints.SHA1 != "" && strings.Contains(f.Message, c.Thumbprints.SHA1)) {
+				t.Errorf("%s on %s: message repeats the credential: %s", f.Check, f.App.DisplayName, f.Message)
+			}
 		}
 	}
 }
