@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"cmp"
 	"io"
 	"strings"
 
@@ -52,6 +53,11 @@ func (m *markdownReporter) Write(w io.Writer, r *audit.Result) error {
 		}
 	} else {
 		ew.printf("\n## Findings\n\n| severity | check | app | credential | finding |\n|---|---|---|---|---|\n")
+		// The summary goes out before the findings are grouped, so that a
+		// writer that fails is found before that work.
+		if err := cmp.Or(ew.err, bw.Flush()); err != nil {
+			return err
+		}
 		chains := chainByObject(r.Findings)
 		for _, head := range chains.heads {
 			for i := head; i >= 0; i = chains.next[i] {
@@ -196,3 +202,4 @@ func mdCode(s string) string {
 	}
 	return fence + s + fence
 }
+
