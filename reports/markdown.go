@@ -202,4 +202,3 @@ func mdCode(s string) string {
 	}
 	return fence + s + fence
 }
-
