@@ -129,7 +129,7 @@ func certExpired(s *scan, c Check, g *CertGroup) {
 		sev = SeverityMedium
 		extra = "; another certificate for the same purpose is valid, so this one is a leftover to remove"
 	}
-	s.add(c, sev, &g.Obj.Ref, g.Ref(), nil, "expired on %s (%s ago)%s%s%s",
+	s.add(c, sev, g.Obj.Ref, g.Ref(), nil, "expired on %s (%s ago)%s%s%s",
 		Day(g.End), Plural(daysBetween(g.End, s.now), "day"), s.usedBy(g), extra, g.IdentityNote())
 }
 
@@ -141,7 +141,7 @@ func certNotYetValid(s *scan, c Check, g *CertGroup) {
 	if len(s.deployedBy[g]) > 0 {
 		sev = SeverityHigh
 	}
-	s.add(c, sev, &g.Obj.Ref, g.Ref(), nil, "registered from %s (in %s)%s%s",
+	s.add(c, sev, g.Obj.Ref, g.Ref(), nil, "registered from %s (in %s)%s%s",
 		Day(g.Start), Plural(daysBetween(s.now, g.Start), "day"), s.usedBy(g), g.IdentityNote())
 }
 
@@ -159,7 +159,7 @@ func certExpiring(s *scan, c Check, g *CertGroup) {
 		extra = "; no successor is registered"
 	}
 	sev, use, last := s.byUse(sev, succ != nil, g.Start, groupKeyIDs(g)...)
-	s.addAt(last, c, sev, &g.Obj.Ref, g.Ref(), nil, "expires on %s (in %s)%s%s%s%s",
+	s.addAt(last, c, sev, g.Obj.Ref, g.Ref(), nil, "expires on %s (in %s)%s%s%s%s",
 		Day(g.End), Plural(daysBetween(s.now, g.End), "day"), s.usedBy(g), extra, use, g.IdentityNote())
 }
 
@@ -201,7 +201,7 @@ func certWeakKey(s *scan, c Check, g *CertGroup) {
 		weak = append(weak, "a "+body.SignatureAlgorithm+" signature")
 	}
 	if len(weak) > 0 {
-		s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "has %s%s", strings.Join(weak, " and "), g.IdentityNote())
+		s.add(c, 0, g.Obj.Ref, g.Ref(), nil, "has %s%s", strings.Join(weak, " and "), g.IdentityNote())
 	}
 }
 
@@ -211,7 +211,7 @@ func certLongLived(s *scan, c Check, g *CertGroup) {
 	}
 	k := g.Primary()
 	if life, ok := lifetime(k.Start, k.End); ok && life > s.p.MaxCertDays+1 {
-		s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "registered for %d days (%s to %s); the policy allows %d",
+		s.add(c, 0, g.Obj.Ref, g.Ref(), nil, "registered for %d days (%s to %s); the policy allows %d",
 			life, Day(k.Start), Day(k.End), s.p.MaxCertDays)
 	}
 }
@@ -224,6 +224,6 @@ func certUnidentified(s *scan, c Check, g *CertGroup) {
 	if n := len(g.Primary().CustomKeyIdentifier); n > 0 {
 		cki = fmt.Sprintf("(%d bytes) is not a thumbprint", n)
 	}
-	s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "no certificate body in the data, and its customKeyIdentifier %s: deployments can be matched to it by subject only",
+	s.add(c, 0, g.Obj.Ref, g.Ref(), nil, "no certificate body in the data, and its customKeyIdentifier %s: deployments can be matched to it by subject only",
 		cki)
 }

@@ -107,7 +107,7 @@ func certWrongUsage(s *scan, c Check, d *deployment) {
 		}
 	}
 	g := d.matched[0]
-	s.add(c, 0, &g.Obj.Ref, g.Ref(), d.local,
+	s.add(c, 0, g.Obj.Ref, g.Ref(), d.local,
 		"%s signs with %s, which the app has registered only as %s: Entra checks client assertions against AsymmetricX509Cert keys with usage Verify, so sign-in fails with AADSTS700027",
 		d.source, describeCert(d.cert, d.tp), usages(d.matched))
 }
@@ -159,7 +159,7 @@ func certRotatedOneSide(s *scan, c Check, d *deployment) {
 		// an older version, the workload loads the current one.
 		msg = fmt.Sprintf("Key Vault is ahead: version %s of %s, created on %s, is not registered on the app, which has only an older version (%s, registered until %s): a workload that loads the certificate by name signs with the new version and fails. Upload it to the app",
 			d.vault.current.Version, d.vault, dayOrUnknown(d.vault.current.Created), newest.Thumbprints.Brief(), dayOrUnknown(newest.Primary().End))
-		s.add(c, 0, &newest.Obj.Ref, newest.Ref(), d.local, "%s%s", msg, newest.IdentityNote())
+		s.add(c, 0, newest.Obj.Ref, newest.Ref(), d.local, "%s%s", msg, newest.IdentityNote())
 		return
 	}
 	if d.cert.NotBefore.After(newest.Issued()) {
@@ -169,7 +169,7 @@ func certRotatedOneSide(s *scan, c Check, d *deployment) {
 		msg = fmt.Sprintf("the app registration is ahead: the app has a newer certificate for %s (%s, from %s), but %s still signs with an older one (%s) that is no longer registered. Deploy the certificate the app now has",
 			CommonName(d.cert.Subject), newest.Thumbprints.Brief(), dayOrUnknown(newest.Issued()), d.source, d.tp.Brief())
 	}
-	s.add(c, 0, &newest.Obj.Ref, newest.Ref(), d.local, "%s%s", msg, newest.IdentityNote())
+	s.add(c, 0, newest.Obj.Ref, newest.Ref(), d.local, "%s%s", msg, newest.IdentityNote())
 }
 
 func certUnused(s *scan, c Check, g *CertGroup) {
@@ -180,7 +180,7 @@ func certUnused(s *scan, c Check, g *CertGroup) {
 	if len(s.inv.Vaults) > 0 {
 		nothing = "neither a row of the deployed mapping nor a Key Vault certificate signs with it"
 	}
-	s.add(c, 0, &g.Obj.Ref, g.Ref(), nil, "can authenticate the app, but %s%s", nothing, g.IdentityNote())
+	s.add(c, 0, g.Obj.Ref, g.Ref(), nil, "can authenticate the app, but %s%s", nothing, g.IdentityNote())
 }
 
 func usages(gs []*CertGroup) string {

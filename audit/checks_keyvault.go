@@ -51,10 +51,10 @@ func keyVaultRules() []rule {
 func appOf(objs []*Object) *ObjectRef {
 	for _, o := range objs {
 		if o.SP == nil {
-			return &o.Ref
+			return o.Ref
 		}
 	}
-	return &objs[0].Ref
+	return objs[0].Ref
 }
 
 // versionOn is the registered certificate of objs that is version v,

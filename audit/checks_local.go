@@ -29,7 +29,7 @@ func localCertUnregistered(s *scan, c Check, lc *LocalCert) {
 	local := LocalCertRef(lc)
 	if same := s.x.ClientAuthBySubject(lc.Cert.Subject); len(same) > 0 {
 		g := same[0]
-		s.add(c, SeverityMedium, &g.Obj.Ref, g.Ref(), local,
+		s.add(c, SeverityMedium, g.Obj.Ref, g.Ref(), local,
 			"%s (%s, %s) is registered on no app, but the app has a certificate with the same subject (%s, until %s): if this is its successor, upload it before switching the deployment",
 			lc.Source, lc.Cert.Subject, tp.Brief(), g.Thumbprints.Brief(), dayOrUnknown(g.Primary().End))
 		return

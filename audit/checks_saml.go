@@ -110,7 +110,7 @@ func samlCertExpired(s *scan, c Check, o *Object) {
 		sev = SeverityLow
 	}
 	sev, use, last := s.byUse(sev, false, samlStart(o), samlKeyIDs(o)...)
-	s.addAt(last, c, sev, &o.Ref, cred, nil, "%sexpired on %s (%s ago): applications that check the signature refuse SAML sign-ins%s%s%s",
+	s.addAt(last, c, sev, o.Ref, cred, nil, "%sexpired on %s (%s ago): applications that check the signature refuse SAML sign-ins%s%s%s",
 		what, Day(end), Plural(daysBetween(end, s.now), "day"), samlDisabled(o), use, note)
 }
 
@@ -130,7 +130,7 @@ func samlCertExpiring(s *scan, c Check, o *Object) {
 		sev = SeverityLow
 	}
 	sev, use, last := s.byUse(sev, next != nil, samlStart(o), samlKeyIDs(o)...)
-	s.addAt(last, c, sev, &o.Ref, cred, nil, "%sexpires on %s (in %s)%s%s%s%s",
+	s.addAt(last, c, sev, o.Ref, cred, nil, "%sexpires on %s (in %s)%s%s%s%s",
 		what, Day(end), Plural(daysBetween(s.now, end), "day"), extra, samlDisabled(o), use, note)
 }
 
@@ -166,6 +166,6 @@ func samlCertInactiveExpired(s *scan, c Check, g *CertGroup) {
 			extra += " and no other signing certificate is valid: if SAML sign-ins use this one, they fail"
 		}
 	}
-	s.add(c, sev, &o.Ref, g.Ref(), nil, "expired on %s (%s ago)%s%s",
+	s.add(c, sev, o.Ref, g.Ref(), nil, "expired on %s (%s ago)%s%s",
 		Day(g.End), Plural(daysBetween(g.End, s.now), "day"), extra, g.IdentityNote())
 }

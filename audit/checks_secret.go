@@ -89,7 +89,7 @@ func secretWhat(pc *PasswordCredential) string {
 
 func secretPresent(s *scan, c Check, o *Object) {
 	if n := len(o.Secrets()); n > 0 {
-		s.add(c, 0, &o.Ref, nil, nil, "%s registered", Plural(n, "client secret"))
+		s.add(c, 0, o.Ref, nil, nil, "%s registered", Plural(n, "client secret"))
 	}
 }
 
@@ -103,7 +103,7 @@ func secretExpired(s *scan, c Check, o *Object) {
 		if otherSecret(secrets, pc, func(p *PasswordCredential) bool { return p.ValidAt(s.now) }) {
 			sev, extra = SeverityLow, "; another secret is valid, so this one is a leftover to remove"
 		}
-		s.add(c, sev, &o.Ref, secretRef(pc), nil, "expired on %s (%s ago)%s",
+		s.add(c, sev, o.Ref, secretRef(pc), nil, "expired on %s (%s ago)%s",
 			Day(pc.End), Plural(daysBetween(pc.End, s.now), "day"), extra)
 	}
 }
@@ -120,7 +120,7 @@ func secretExpiring(s *scan, c Check, o *Object) {
 			sev, extra = SeverityLow, "; a secret that outlives it is already registered"
 		}
 		sev, use, last := s.byUse(sev, outlived, pc.Start, pc.KeyID)
-		s.addAt(last, c, sev, &o.Ref, secretRef(pc), nil, "expires on %s (in %s)%s%s",
+		s.addAt(last, c, sev, o.Ref, secretRef(pc), nil, "expires on %s (in %s)%s%s",
 			Day(pc.End), Plural(daysBetween(s.now, pc.End), "day"), extra, use)
 	}
 }
@@ -128,7 +128,7 @@ func secretExpiring(s *scan, c Check, o *Object) {
 func secretLongLived(s *scan, c Check, o *Object) {
 	for _, pc := range o.Secrets() {
 		if life, ok := lifetime(pc.Start, pc.End); ok && life > s.p.MaxSecretDays+1 {
-			s.add(c, 0, &o.Ref, secretRef(pc), nil, "valid for %d days (%s to %s); the policy allows %d",
+			s.add(c, 0, o.Ref, secretRef(pc), nil, "valid for %d days (%s to %s); the policy allows %d",
 				life, Day(pc.Start), Day(pc.End), s.p.MaxSecretDays)
 		}
 	}

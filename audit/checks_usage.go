@@ -190,7 +190,7 @@ func certUnusedBySignIns(s *scan, c Check, g *CertGroup) {
 	if !s.unused(last, known, g.Start) {
 		return
 	}
-	s.addAt(timePtr(last), c, 0, &g.Obj.Ref, g.Ref(), nil, "%s (--unused-days %d): remove it if nothing needs it",
+	s.addAt(timePtr(last), c, 0, g.Obj.Ref, g.Ref(), nil, "%s (--unused-days %d): remove it if nothing needs it",
 		s.notSignedIn(last, g.Start), s.unusedDays())
 }
 
@@ -203,7 +203,7 @@ func secretUnusedBySignIns(s *scan, c Check, o *Object) {
 		if !s.unused(last, known, pc.Start) {
 			continue
 		}
-		s.addAt(timePtr(last), c, 0, &o.Ref, secretRef(pc), nil, "%s (--unused-days %d): remove it if nothing needs it",
+		s.addAt(timePtr(last), c, 0, o.Ref, secretRef(pc), nil, "%s (--unused-days %d): remove it if nothing needs it",
 			s.notSignedIn(last, pc.Start), s.unusedDays())
 	}
 }
@@ -254,7 +254,7 @@ func rotationIncomplete(s *scan, c Check, o *Object) {
 				if !newLast.IsZero() {
 					newer = "last signed in on " + Day(newLast) + ", before the old one's last sign-in"
 				}
-				s.addAt(timePtr(last), c, sev, &o.Ref, old.ref, nil, "%s and still signs in (last on %s, %s ago), while the newer %s, registered on %s, %s: the deployment was never switched",
+				s.addAt(timePtr(last), c, sev, o.Ref, old.ref, nil, "%s and still signs in (last on %s, %s ago), while the newer %s, registered on %s, %s: the deployment was never switched",
 					ends, Day(last), ago(s.now.Sub(last)), nw.what, dayOrUnknown(nw.start), newer)
 				break
 			}

@@ -108,8 +108,7 @@ func (s *scan) ran(rl rule) bool {
 	return true
 }
 
-// coverage fills r.ChecksRun, r.Objects, r.LocalCertificates and
-// r.Summary.Unexamined.
+// coverage fills r.ChecksRun and r.LocalCertificates.
 func (s *scan) coverage() {
 	for _, rl := range scanRules() {
 		if s.ran(rl) {
@@ -118,37 +117,38 @@ func (s *scan) coverage() {
 	}
 	s.localStatus()
 	s.vaultStatus()
-	bodiless := 0
-	for _, o := range s.x.Objects() {
-		var creds []CredentialStatus
-		var unchecked []string
-		// The key checks look at each certificate's body.
-		for _, g := range o.Groups {
-			if g.IsCertificate() && g.Body == nil {
-				unchecked = []string{CheckCertWeakKey}
-				bodiless++
-			}
+}
+
+// inventory adds o's credentials to the Result's credential inventory and
+// returns the index of its entry (-1 when it holds none); bodiless counts
+// its certificates whose body is not known, which cert-weak-key could not
+// examine.
+func (s *scan) inventory(o *Object, bodiless *int) int {
+	var creds []CredentialStatus
+	var unchecked []string
+	for _, g := range o.Groups {
+		if g.IsCertificate() && g.Body == nil {
+			unchecked = []string{CheckCertWeakKey}
+			*bodiless++
 		}
-		for i := range o.P.KeyCredentials {
-			k := &o.P.KeyCredentials[i]
-			if !k.IsCertificate() && k.Cert == nil {
-				continue
-			}
-			creds = append(creds, CredentialStatus{Kind: CredentialCertificate, KeyID: k.KeyID, DisplayName: k.DisplayName,
-				Usage: k.Usage, Start: timePtr(k.Start), End: timePtr(k.End)})
-		}
-		for _, pc := range o.Secrets() {
-			creds = append(creds, CredentialStatus{Kind: CredentialSecret, KeyID: pc.KeyID, DisplayName: pc.DisplayName,
-				Start: timePtr(pc.Start), End: timePtr(pc.End)})
-		}
-		if len(creds) == 0 {
+	}
+	for i := range o.P.KeyCredentials {
+		k := &o.P.KeyCredentials[i]
+		if !k.IsCertificate() && k.Cert == nil {
 			continue
 		}
-		s.r.Objects = append(s.r.Objects, AuditedObject{ObjectRef: o.Ref, Deployed: s.covered[o], Credentials: creds, Unchecked: unchecked})
+		creds = append(creds, CredentialStatus{Kind: CredentialCertificate, KeyID: k.KeyID, DisplayName: k.DisplayName,
+			Usage: k.Usage, Start: timePtr(k.Start), End: timePtr(k.End)})
 	}
-	if bodiless > 0 {
-		s.r.Summary.Unexamined = map[string]int{CheckCertWeakKey: bodiless}
+	for _, pc := range o.Secrets() {
+		creds = append(creds, CredentialStatus{Kind: CredentialSecret, KeyID: pc.KeyID, DisplayName: pc.DisplayName,
+			Start: timePtr(pc.Start), End: timePtr(pc.End)})
 	}
+	if len(creds) == 0 {
+		return -1
+	}
+	s.r.Objects = append(s.r.Objects, AuditedObject{ObjectRef: *o.Ref, Credentials: creds, Unchecked: unchecked})
+	return len(s.r.Objects) - 1
 }
 
 // withholder returns a function that marks, on the finding's object, that

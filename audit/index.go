@@ -33,7 +33,10 @@ type Index struct {
 // credentials grouped: a certificate registered twice on the same object
 // (the Sign and Verify halves of a SAML signing certificate) is one group.
 type Object struct {
-	Ref ObjectRef
+	// Ref names the object in findings. It is allocated apart from the
+	// object, so that the findings about an object do not keep the object,
+	// its credentials or the tenant it was read from in memory.
+	Ref *ObjectRef
 	P   *Principal
 	// SP is the service principal; nil for an application.
 	SP     *ServicePrincipal
@@ -60,6 +63,8 @@ type CertGroup struct {
 	// Start and End bound the window in which the certificate
 	// authenticates (see Window).
 	Start, End time.Time
+
+	ref *CredentialRef
 }
 
 // Primary is the registration that stands for the group: its Verify key
@@ -144,8 +149,16 @@ func Window(k *KeyCredential, body *Certificate) (start, end time.Time) {
 
 // Ref describes the group for a finding: the primary registration as Graph
 // has it, the other registrations of the same certificate, and the
-// completed identity.
+// completed identity. Every finding about the certificate shares the one
+// it makes first: findings never change what they refer to.
 func (g *CertGroup) Ref() *CredentialRef {
+	if g.ref == nil {
+		g.ref = g.newRef()
+	}
+	return g.ref
+}
+
+func (g *CertGroup) newRef() *CredentialRef {
 	ref := g.Primary().Ref()
 	for _, o := range g.Keys[1:] {
 		ref.PairedKeyIDs = append(ref.PairedKeyIDs, o.KeyID)
@@ -202,25 +215,47 @@ func (x *Index) AddTenant(t *Tenant) {
 }
 
 // AddApplication indexes an application and returns its Object.
-func (x *Index) AddApplication(a *Application) *Object {
-	return x.add(&Object{Ref: a.Ref(), P: &a.Principal})
-}
+func (x *Index) AddApplication(a *Application) *Object { return x.add(applicationObject(a)) }
 
 // AddServicePrincipal indexes a service principal and returns its Object.
 func (x *Index) AddServicePrincipal(sp *ServicePrincipal) *Object {
-	o := x.add(&Object{Ref: sp.Ref(), P: &sp.Principal, SP: sp})
-	o.SAML = activeSAML(o)
-	return o
+	return x.add(servicePrincipalObject(sp))
+}
+
+func applicationObject(a *Application) *Object {
+	ref := a.Ref()
+	return &Object{Ref: &ref, P: &a.Principal}
+}
+
+func servicePrincipalObject(sp *ServicePrincipal) *Object {
+	ref := sp.Ref()
+	return &Object{Ref: &ref, P: &sp.Principal, SP: sp}
 }
 
 // Objects lists the indexed objects in the order they were added.
 func (x *Index) Objects() []*Object { return x.objects }
 
 func (x *Index) add(o *Object) *Object {
+	x.prepare(o)
+	x.keep(o)
+	return o
+}
+
+// prepare groups o's certificates and completes their identity from the
+// local certificates; for a service principal, it finds the active SAML
+// signing certificate.
+func (x *Index) prepare(o *Object) {
 	o.Groups = groupKeys(o)
 	for _, g := range o.Groups {
 		x.identify(g)
 	}
+	if o.SP != nil {
+		o.SAML = activeSAML(o)
+	}
+}
+
+// keep indexes a prepared object.
+func (x *Index) keep(o *Object) {
 	x.objects = append(x.objects, o)
 	// Indexes already built take the object in; those not built yet will.
 	if x.byAppID != nil && o.P.AppID != "" {
@@ -243,7 +278,6 @@ func (x *Index) add(o *Object) *Object {
 			}
 		}
 	}
-	return o
 }
 
 // identify completes a group's identity and window from its primary
@@ -426,7 +460,7 @@ func (x *Index) RegisteredOn(tp Thumbprints, except []*Object) []ObjectRef {
 			continue
 		}
 		seen = append(seen, g.Obj)
-		refs = append(refs, g.Obj.Ref)
+		refs = append(refs, *g.Obj.Ref)
 	}
 	return refs
 }

@@ -51,7 +51,7 @@ type deployment struct {
 
 // app is the object findings about the deployment name: the first the row
 // resolved to.
-func (d *deployment) app() *ObjectRef { return &d.objs[0].Ref }
+func (d *deployment) app() *ObjectRef { return d.objs[0].Ref }
 
 // join resolves every deployment against the index.
 func (s *scan) join() {

@@ -168,7 +168,7 @@ func (s *scan) vaultStatus() {
 			for _, g := range s.x.Lookup(vc.cert.Versions[i].Thumbprints) {
 				if !seen[g.Obj] {
 					seen[g.Obj] = true
-					on = append(on, g.Obj.Ref)
+					on = append(on, *g.Obj.Ref)
 				}
 			}
 		}

@@ -50,12 +50,18 @@ func NewResult(command string, t *Tenant, p Policy, now time.Time) *Result {
 		r.Source = Source{Kind: "none"}
 		return r
 	}
+	r.setTenant(t)
+	return r
+}
+
+// setTenant takes the Source and completeness of tenant t, once it has
+// been read: Incomplete says why t is incomplete even when t does not.
+func (r *Result) setTenant(t *Tenant) {
 	r.Source = Source{TenantID: t.TenantID, Cloud: t.Cloud, TakenAt: t.TakenAt}
 	r.Complete, r.Incomplete = t.Complete, t.IncompleteReason
 	if !t.Complete && r.Incomplete == "" {
 		r.Incomplete = "the tenant data is marked incomplete"
 	}
-	return r
 }
 
 // FinishFindings fingerprints the findings, sorts them worst first and

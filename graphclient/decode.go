@@ -446,7 +446,7 @@ func DecodePage(r io.Reader, name string, kind audit.ObjectKind, each func(Objec
 		raw, start, _ := in.value()
 		return Page{}, in.errAt(start, describe(raw)+", not a Graph collection page", `a page is an object {"value": [...]}`)
 	}
-	d, err := in.document(kind, nil, each)
+	d, err := in.document(kind, nil, each, nil)
 	if err != nil {
 		return Page{}, err
 	}

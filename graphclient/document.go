@@ -2,6 +2,7 @@ package graphclient
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -38,7 +39,20 @@ type document struct {
 	single   bool // has members of a directory object
 	objects  int
 	sawSP    bool
+
+	// before, when set, is called once, before the first directory
+	// object is passed on: the document's members read so far (its
+	// header, usage evidence and sections) are what the objects are read
+	// against. A usage or section member after the objects is then an
+	// error (ErrLateMember).
+	before func(*document) error
 }
+
+// ErrLateMember is StreamSnapshot's answer to a snapshot whose usage
+// evidence or sections come after its directory objects, where the
+// objects had to be read against them: read such a file whole, with
+// LoadSnapshot. appaudit writes them before the objects.
+var ErrLateMember = errors.New("graphclient: the snapshot's usage evidence or sections come after its directory objects")
 
 // errDoc is an error about the document as a whole, placed at its start.
 func (in *input) errDoc(d *document, msg, hint string) *DecodeError {
@@ -48,12 +62,17 @@ func (in *input) errDoc(d *document, msg, hint string) *DecodeError {
 // document reads the top-level object the input is at, calling each for
 // every directory object in its lists. snapshot says whether an appaudit
 // snapshot is acceptable (it is not where a Graph page is expected).
-func (in *input) document(want audit.ObjectKind, out *Snapshot, each func(Object) error) (*document, error) {
-	d := &document{out: out}
+func (in *input) document(want audit.ObjectKind, out *Snapshot, each func(Object) error, before func(*document) error) (*document, error) {
+	d := &document{out: out, before: before}
 	snapshot := out != nil
 	d.startLine, d.startCol, _ = in.position(in.offset())
 	in.pos++ // {
 	count := func(o Object) error {
+		if d.objects == 0 && d.before != nil {
+			if err := d.before(d); err != nil {
+				return err
+			}
+		}
 		d.objects++
 		d.sawSP = d.sawSP || o.Kind == audit.KindServicePrincipal
 		return each(o)
@@ -122,12 +141,18 @@ func (in *input) member(d *document, key string, want audit.ObjectKind, snapshot
 		if !snapshot {
 			break
 		}
+		if d.before != nil && d.objects > 0 {
+			return ErrLateMember
+		}
 		var err error
 		d.usage, err = in.usage()
 		return err
 	}
 
 	if snapshot && isSection(key) {
+		if d.before != nil && d.objects > 0 {
+			return ErrLateMember
+		}
 		return in.section(d, key)
 	}
 	raw, start, err := in.value()

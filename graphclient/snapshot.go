@@ -147,6 +147,25 @@ const azListLimit = 100
 // ConvertTo-Json, a credential without an end date), is a *DecodeError
 // naming the line and column, the object and a hint.
 func LoadSnapshot(r io.Reader, name string) (*Snapshot, error) {
+	return loadSnapshot(r, name, nil)
+}
+
+// StreamSnapshot reads a saved tenant as LoadSnapshot does, but passes its
+// directory objects on as they are read instead of keeping them: open is
+// called once, before the first object, with what the input has said so
+// far (the tenant's ID, cloud and date, its usage evidence and sections:
+// appaudit writes them before the objects), and gives the function that
+// takes each object. The Snapshot returned holds no objects. A snapshot
+// whose usage evidence or sections follow its objects is ErrLateMember:
+// read it with LoadSnapshot.
+func StreamSnapshot(r io.Reader, name string, open func(head *Snapshot) (func(Object) error, error)) (*Snapshot, error) {
+	if open == nil {
+		return nil, errors.New("graphclient: StreamSnapshot needs open")
+	}
+	return loadSnapshot(r, name, open)
+}
+
+func loadSnapshot(r io.Reader, name string, open func(head *Snapshot) (func(Object) error, error)) (*Snapshot, error) {
 	in := newInput(decodeBOM(r), name)
 	c, ok := in.next()
 	if !ok {
@@ -159,6 +178,34 @@ func LoadSnapshot(r io.Reader, name string) (*Snapshot, error) {
 	t := &audit.Tenant{}
 	s := &Snapshot{Tenant: t}
 	add := func(o Object) error { o.AddTo(t); return nil }
+	var before func(*document) error
+	if open != nil {
+		// Objects go to the sink open gives, once the members before them
+		// are known.
+		var sink func(Object) error
+		before = func(d *document) error {
+			head := &Snapshot{Tenant: &audit.Tenant{TenantID: d.tenantID, Cloud: d.cloud, TakenAt: d.takenAt, Usage: d.usage}, Sections: d.sections}
+			if d.hasValue || d.version == 0 {
+				head.Tenant.Cloud = cloudOf(d.context)
+			}
+			var err error
+			sink, err = open(head)
+			return err
+		}
+		add = func(o Object) error { return sink(o) }
+		if c == '[' {
+			first := true
+			add = func(o Object) error {
+				if first {
+					first = false
+					if err := before(&document{}); err != nil {
+						return err
+					}
+				}
+				return sink(o)
+			}
+		}
+	}
 	switch c {
 	case '[':
 		n, err := in.array(list{}, add)
@@ -173,7 +220,7 @@ func LoadSnapshot(r io.Reader, name string) (*Snapshot, error) {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("%s holds exactly %d objects, as many as `az ad app list` and `az ad sp list` print without --all: if the tenant has more, save the listing again with --all", in.name, azListLimit))
 		}
 	case '{':
-		d, err := in.document("", s, add)
+		d, err := in.document("", s, add, before)
 		if err != nil {
 			return nil, err
 		}
@@ -290,12 +337,8 @@ func WriteSnapshot(w io.Writer, t *audit.Tenant, meta SnapshotMeta) error {
 		_, err := bw.WriteString("]")
 		return err
 	}
-	if err := list("applications", len(t.Applications), func(i int) wireObject { return wireApplication(&t.Applications[i]) }); err != nil {
-		return err
-	}
-	if err := list("servicePrincipals", len(t.ServicePrincipals), func(i int) wireObject { return wireServicePrincipal(&t.ServicePrincipals[i]) }); err != nil {
-		return err
-	}
+	// The sections and the usage evidence come before the objects, so
+	// that a reader can audit each object as it reads it (StreamSnapshot).
 	if err := writeSections(bw, meta.Sections); err != nil {
 		return err
 	}
@@ -303,6 +346,12 @@ func WriteSnapshot(w io.Writer, t *audit.Tenant, meta SnapshotMeta) error {
 		if err := writeUsage(bw, &buf, enc, t.Usage); err != nil {
 			return err
 		}
+	}
+	if err := list("applications", len(t.Applications), func(i int) wireObject { return wireApplication(&t.Applications[i]) }); err != nil {
+		return err
+	}
+	if err := list("servicePrincipals", len(t.ServicePrincipals), func(i int) wireObject { return wireServicePrincipal(&t.ServicePrincipals[i]) }); err != nil {
+		return err
 	}
 	_, _ = bw.WriteString("\n}\n")
 	if err := bw.Flush(); err != nil {

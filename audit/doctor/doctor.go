@@ -164,7 +164,7 @@ func (d *diag) appRef() *audit.ObjectRef {
 			break
 		}
 	}
-	return &ref
+	return ref
 }
 
 // atText says when the request was made, for messages: "the time of the

@@ -166,8 +166,7 @@ func (d *diag) errorThumbprint(tp audit.Thumbprints) {
 		objs = d.x.app(id)
 		app = nil
 		if len(objs) > 0 {
-			r := objs[0].Ref
-			app = &r
+			app = objs[0].Ref
 		}
 	}
 	cert := d.x.cert(tp)

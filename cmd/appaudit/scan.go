@@ -244,17 +244,12 @@ func scanRun(ctx context.Context, s *streams, opts *scanOptions) error {
 		opts.source.live.needs = needsOf(inv)
 		opts.source.live.needs.thumbs = append(opts.source.live.needs.thumbs, audit.VaultThumbprints(vaults)...)
 	}
-	got, err := opts.source.loadTenant(ctx, s, opts.policy.now, opts.Quiet)
+	p := opts.policy.policy()
+	p.UnusedDays = opts.usage.UnusedDays
+	r, got, err := opts.source.audit(ctx, s, inv, vaults, p, opts.policy.now, opts.Quiet)
 	if err != nil {
 		return err
 	}
-	if opts.source.Demo {
-		inv = got.inv
-	}
-	joinVaults(inv, got.vaults, vaults)
-	p := opts.policy.policy()
-	p.UnusedDays = opts.usage.UnusedDays
-	r := audit.Run(got.tenant, inv, p, opts.policy.now)
 	r.Source = got.source
 	r.Warnings = append(append(r.Warnings, got.warnings...), unexaminedWarnings(r)...)
 	noteUsage(r, got.tenant.Usage)
