@@ -32,9 +32,27 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 //	go test -run='^$' -bench=Formats100k -benchmem -benchtime=3x ./reports/
 func BenchmarkFormats100k(b *testing.B) {
 	r := largeResult(100_000)
+	type format struct {
+		name string
+		opts reports.Options
+		reports.Format
+	}
+	var formats []format
 	for _, f := range reports.Formats() {
-		b.Run(f.Name, func(b *testing.B) {
-			rep := f.New(reports.Options{ToolVersion: "bench"})
+		formats = append(formats, format{f.Name, reports.Options{ToolVersion: "bench"}, f})
+	}
+	// The table at 80 columns is stacked records; at 120 and with --wide,
+	// tablewriter draws it.
+	table, err := reports.Lookup("table")
+	if err != nil {
+		b.Fatal(err)
+	}
+	formats = append(formats,
+		format{"table-w120", reports.Options{ToolVersion: "bench", Width: 120}, table},
+		format{"table-wide", reports.Options{ToolVersion: "bench", Wide: true}, table})
+	for _, f := range formats {
+		b.Run(f.name, func(b *testing.B) {
+			rep := f.New(f.opts)
 			var out countingWriter
 			b.ReportAllocs()
 			for b.Loop() {

@@ -74,10 +74,16 @@ func Wrap(s string, width int, indent string) string {
 // splitWidth splits s after as many whole characters (grapheme clusters)
 // as fit in n columns.
 func splitWidth(s string, n int) (string, string) {
+	return splitMeasured(s, n, textWidth)
+}
+
+// splitMeasured splits s after as many whole characters (grapheme
+// clusters) as fit in n columns, each character as wide as measure says.
+func splitMeasured(s string, n int, measure func(string) int) (string, string) {
 	g := displaywidth.StringGraphemes(s)
 	used, end := 0, 0
 	for g.Next() {
-		w := g.Width()
+		w := measure(g.Value())
 		if used+w > n {
 			break
 		}
@@ -106,22 +112,21 @@ func padRight(s string, n int) string {
 
 // grid lays out rows of cells in columns for a terminal, each column as
 // wide as its widest cell. When the rows are wider than the terminal, the
-// columns that may shrink (min > 0) give up room, the last column first,
-// down to their minimum, and their cells are clipped with an ellipsis; a
+// columns that may shrink (min > 0) give up room as shrink says, down to
+// their minimum, and their cells are clipped with an ellipsis; a
 // last column that wraps is wrapped instead, its lines aligned under it.
 type grid struct {
 	// indent is the number of spaces before every line.
 	indent int
 	cols   []gridCol
 	rows   [][]string
-	// paint colours a cell's text once it is laid out; nil for none.
-	paint func(row, col int, s string) string
 }
 
 type gridCol struct {
 	// min is the narrowest the column may shrink to; 0 never shrinks it.
 	min int
-	// first makes the column give up its room before the others.
+	// first makes the column give up its room before the others; columns
+	// marked first give it up in turn, the widest first.
 	first bool
 	// wrap wraps the cells of the last column rather than clip them; it
 	// shrinks to min, or to a single column when min is 0.
@@ -143,26 +148,43 @@ func (g *grid) widths(width int) ([]int, bool) {
 	if width <= 0 {
 		return ws, true
 	}
-	total := g.indent + gridGap*(len(ws)-1)
-	for _, w := range ws {
-		total += w
+	return ws, shrink(g.cols, ws, width-g.indent-gridGap*(len(ws)-1))
+}
+
+// shrink narrows ws, the widths of cols, until they add up to room at
+// most, and reports whether they do. The columns marked first give up
+// room first, the widest of them a column at a time, so that they end up
+// alike; then the others, the last column first. None goes below its
+// min.
+func shrink(cols []gridCol, ws []int, room int) bool {
+	floor := func(i int) int {
+		if cols[i].wrap && cols[i].min == 0 {
+			return 1
+		}
+		return cols[i].min
 	}
-	// The columns marked first give up room first, then the others, the
-	// last column first.
-	for _, first := range []bool{true, false} {
-		for i := len(ws) - 1; i >= 0 && total > width; i-- {
-			m := g.cols[i].min
-			if g.cols[i].wrap && m == 0 {
-				m = 1
-			}
-			if g.cols[i].first == first && m > 0 && ws[i] > m {
-				cut := min(ws[i]-m, total-width)
-				ws[i] -= cut
-				total -= cut
+	total := sumWidths(ws)
+	for total > room {
+		widest := -1
+		for i := range ws {
+			if cols[i].first && floor(i) > 0 && ws[i] > floor(i) && (widest < 0 || ws[i] >= ws[widest]) {
+				widest = i
 			}
 		}
+		if widest < 0 {
+			break
+		}
+		ws[widest]--
+		total--
 	}
-	return ws, total <= width
+	for i := len(ws) - 1; i >= 0 && total > room; i-- {
+		if m := floor(i); !cols[i].first && m > 0 && ws[i] > m {
+			cut := min(ws[i]-m, total-room)
+			ws[i] -= cut
+			total -= cut
+		}
+	}
+	return total <= room
 }
 
 // render writes the rows laid out for width (0: no limit).
@@ -176,7 +198,7 @@ func (g *grid) render(ew *errWriter, width int) {
 func (g *grid) renderWidths(ew *errWriter, width int, ws []int) {
 	last := len(ws) - 1
 	pad := strings.Repeat(" ", g.indent)
-	for r, row := range g.rows {
+	for _, row := range g.rows {
 		var b strings.Builder
 		b.WriteString(pad)
 		for i, c := range row {
@@ -190,21 +212,14 @@ func (g *grid) renderWidths(ew *errWriter, width int, ws []int) {
 				if width > 0 && g.cols[i].wrap {
 					c = Wrap(c, g.indent+sumWidths(ws[:last])+gridGap*last+ws[last], strings.Repeat(" ", g.indent+sumWidths(ws[:last])+gridGap*last))
 				}
-				b.WriteString(g.painted(r, i, c))
+				b.WriteString(c)
 				break
 			}
-			b.WriteString(g.painted(r, i, c))
+			b.WriteString(c)
 			b.WriteString(strings.Repeat(" ", ws[i]-textWidth(c)))
 		}
 		ew.printf("%s\n", strings.TrimRight(b.String(), " "))
 	}
-}
-
-func (g *grid) painted(row, col int, s string) string {
-	if g.paint == nil || s == "" {
-		return s
-	}
-	return g.paint(row, col, s)
 }
 
 func sumWidths(ws []int) int {

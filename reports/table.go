@@ -18,10 +18,11 @@ import (
 // the worst findings first; what to do for each check that fired; where
 // each local certificate is registered; and the warnings.
 //
-// From tableStackBelow columns up, each finding takes one line and its
-// message is clipped to the width; below, each finding is a record of a
-// few lines with its whole message wrapped. Options.Wide lays everything
-// out on one line a finding, whole, whatever the width.
+// From tableStackBelow columns up, the findings and the local
+// certificates are tables drawn by tablewriter (asciiTable), each finding
+// one line, its message clipped to the width; below, each finding is a
+// record of a few lines with its whole message wrapped. Options.Wide lays
+// the tables out whole, one line a finding, whatever the width.
 type tableReporter struct{ opts Options }
 
 func newTable(o Options) Reporter { return &tableReporter{opts: o} }
@@ -71,12 +72,16 @@ func (t *tableReporter) Write(w io.Writer, r *audit.Result) error {
 	if len(r.Findings) == 0 {
 		ew.printf("\n%s\n", Wrap(noFindingsLine(r), width, ""))
 	} else {
-		t.findings(ew, r, width)
+		if err := t.findings(ew, r, width); err != nil {
+			return err
+		}
 		t.remedies(ew, r, width)
 	}
 	if len(r.LocalCertificates) > 0 {
 		ew.printf("\nLocal certificates:\n")
-		t.localCerts(ew, r, width)
+		if err := t.localCerts(ew, r, width); err != nil {
+			return err
+		}
 	}
 	if len(r.Warnings) > 0 {
 		ew.printf("\nWarnings:\n")
@@ -198,8 +203,9 @@ func (t *tableReporter) lead(ew *errWriter, r *audit.Result, width int) {
 // findings renders the findings, grouped by object. Findings arrive
 // sorted worst first; they are grouped by object in the order each object
 // first appears, which puts the object with the worst finding on top and
-// keeps each group worst first.
-func (t *tableReporter) findings(ew *errWriter, r *audit.Result, width int) {
+// keeps each group worst first. Stacked, each object's name heads its
+// records; in the table, a row that spans the table.
+func (t *tableReporter) findings(ew *errWriter, r *audit.Result, width int) error {
 	listed, notListed := mostSevere(r)
 	groups := groupByObject(listed)
 	if t.stacked() {
@@ -219,60 +225,64 @@ func (t *tableReporter) findings(ew *errWriter, r *audit.Result, width int) {
 			}
 		}
 	} else {
-		g := &grid{indent: 2, cols: []gridCol{{}, {}, {}, {min: 24}}}
-		g.paint = func(row, col int, s string) string {
-			if col == 0 {
-				sev, _ := audit.ParseSeverity(s)
-				return t.paint(sev, s)
-			}
-			return s
+		tbl := &asciiTable{
+			header: []string{"SEVERITY", "CHECK", "CREDENTIAL", "FINDING"},
+			// The message gives up room first, down to 24 columns, then
+			// the credential, then the check: from tableStackBelow
+			// columns up, no check's ID is cut.
+			cols: []gridCol{{}, {min: 20}, {min: 13}, {min: 24, first: true}},
+			paintCell: func(col int, s string) string {
+				if col == 0 {
+					sev, _ := audit.ParseSeverity(s)
+					return t.paint(sev, s)
+				}
+				return s
+			},
+			paintSpan: t.bold,
 		}
-		// The grid is laid out over every row, so that the columns of
-		// all groups line up; each group's rows are written under its
-		// object's header.
-		g.rows = append(g.rows, []string{"SEVERITY", "CHECK", "CREDENTIAL", "FINDING"})
-		starts := make([]int, len(groups))
-		for i, group := range groups {
-			starts[i] = len(g.rows)
+		for _, group := range groups {
+			tbl.addSpan(objectTitle(group[0].App))
 			for _, f := range group {
-				g.rows = append(g.rows, []string{f.Severity.String(), plainText(f.Check), credentialCell(&f, width == 0), plainText(f.Message)})
+				tbl.add(f.Severity.String(), plainText(f.Check), credentialCell(&f, width == 0), plainText(f.Message))
 			}
 		}
-		ws, _ := g.widths(width)
-		all := g.rows
 		ew.printf("\n")
-		g.rows = all[:1]
-		g.renderWidths(ew, width, ws)
-		for i, group := range groups {
-			ew.printf("%s\n", t.objectHeader(group[0].App, width))
-			g.rows = all[starts[i] : starts[i]+len(group)]
-			g.renderWidths(ew, width, ws)
+		if err := tbl.render(ew, width); err != nil {
+			return err
 		}
 	}
 	if notListed != "" {
 		ew.printf("%s\n", Wrap(notListed, width, ""))
 	}
+	return nil
 }
 
-// objectHeader names the object a group of findings is about: its
-// display name, appId, and kind when it is a service principal.
+// objectHeader is objectTitle over the records of the stacked layout: the
+// name is cut first, and a name that leaves no room for the rest goes on
+// a line of its own.
 func (t *tableReporter) objectHeader(o *audit.ObjectRef, width int) string {
-	if o == nil {
-		return t.bold("(local file)")
+	name, detail := objectTitle(o)
+	if width > 0 {
+		name = clipWidth(name, max(width-textWidth(detail), tableNameWidth))
 	}
-	name := plainText(o.DisplayName)
-	detail := plainText(o.AppID)
+	if width > 0 && textWidth(name+detail) > width {
+		return t.bold(clipWidth(name, width)) + "\n  " + Wrap(strings.TrimPrefix(detail, " "), width, "  ")
+	}
+	return t.bold(name) + detail
+}
+
+// objectTitle names the object a group of findings is about: its display
+// name, then its appId, and its kind when it is a service principal, in
+// brackets (" (service principal, appId)").
+func objectTitle(o *audit.ObjectRef) (name, detail string) {
+	if o == nil {
+		return "(local file)", ""
+	}
+	detail = plainText(o.AppID)
 	if o.Kind == audit.KindServicePrincipal {
 		detail = "service principal, " + detail
 	}
-	if width > 0 {
-		name = clipWidth(name, max(width-textWidth(detail)-3, tableNameWidth))
-	}
-	line := name + " (" + detail + ")"
-	if width > 0 && textWidth(line) > width {
-		return t.bold(clipWidth(name, width)) + "\n  " + Wrap("("+detail+")", width, "  ")
-	}
-	return t.bold(name) + " (" + detail + ")"
+	return plainText(o.DisplayName), " (" + detail + ")"
 }
 
 // remedies lists, once per check that fired, what to do about it.
@@ -293,7 +303,7 @@ func (t *tableReporter) remedies(ew *errWriter, r *audit.Result, width int) {
 }
 
 // localCerts says where each local certificate is registered.
-func (t *tableReporter) localCerts(ew *errWriter, r *audit.Result, width int) {
+func (t *tableReporter) localCerts(ew *errWriter, r *audit.Result, width int) error {
 	// Laid out one line each within a width, a certificate is named by
 	// its short thumbprint and the objects by their names, as in the
 	// findings; stacked or --wide, in full.
@@ -325,19 +335,22 @@ func (t *tableReporter) localCerts(ew *errWriter, r *audit.Result, width int) {
 			}
 			ew.printf("    %s\n", Wrap(on, width, "    "))
 		}
-		return
+		return nil
 	}
-	g := &grid{indent: 2, cols: []gridCol{{min: 16}, {min: 16}, {}, {}, {min: 16}}}
-	g.rows = append(g.rows, []string{"FILE", "SUBJECT", "SHA-1", "NOT AFTER", "REGISTERED ON"})
+	tbl := &asciiTable{
+		header: []string{"FILE", "SUBJECT", "SHA-1", "NOT AFTER", "REGISTERED ON"},
+		// The names give up room in turn, the longest first.
+		cols: []gridCol{{min: 16, first: true}, {min: 16, first: true}, {}, {}, {min: 16, first: true}},
+	}
 	for i := range r.LocalCertificates {
 		lc := &r.LocalCertificates[i]
 		sha1 := lc.Thumbprints.SHA1
 		if brief {
 			sha1 = lc.Thumbprints.Short()
 		}
-		g.rows = append(g.rows, []string{plainText(lc.Source), plainText(lc.Subject), sha1, audit.Day(lc.NotAfter), registered(lc)})
+		tbl.add(plainText(lc.Source), plainText(lc.Subject), sha1, audit.Day(lc.NotAfter), registered(lc))
 	}
-	g.render(ew, width)
+	return tbl.render(ew, width)
 }
 
 // groupByObject splits findings into runs about the same object, objects

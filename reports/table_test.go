@@ -1,7 +1,7 @@
 package reports_test
 
 import (
-	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,16 +20,86 @@ func TestTableGoldenWidths(t *testing.T) {
 	golden(t, "hostile.w120.txt", render(t, "table", hostileResult(), reports.Options{ToolVersion: "test", Width: 120}))
 }
 
-// findingLine is how a finding's line starts in the table: its severity,
-// padded, and its check.
-func findingLine(f audit.Finding) string {
-	return fmt.Sprintf("  %-8s  %s", f.Severity, f.Check)
+// drawnTable is a table the report drew with ASCII borders: its
+// headings, and its rows between the borders, each its cells or, for a
+// row that spans the table (an app's name above its findings), one cell.
+type drawnTable struct {
+	header []string
+	rows   [][]string
+	lines  []string
 }
 
-// No line is wider than the terminal, hostile names and all; below 40
-// columns the table lays out to 40.
+var tableBorder = regexp.MustCompile(`^\+(-+\+)+$`)
+
+// drawnTables are the tables in out: each from a border line to the
+// border that closes it, two borders after the one under its headings.
+// A row is split into cells at the columns of the border's "+"; a row
+// with no "|" at any of those columns inside it spans the table.
+func drawnTables(out string) []drawnTable {
+	var tables []drawnTable
+	lines := strings.Split(out, "\n")
+	for i := 0; i+2 < len(lines); i++ {
+		if !tableBorder.MatchString(lines[i]) || !tableBorder.MatchString(lines[i+2]) {
+			continue
+		}
+		var cols []int
+		for c, r := range lines[i] {
+			if r == '+' {
+				cols = append(cols, c)
+			}
+		}
+		tbl := drawnTable{header: splitRow(lines[i+1], cols), lines: lines[i : i+3]}
+		for i += 3; i < len(lines) && !tableBorder.MatchString(lines[i]); i++ {
+			tbl.rows = append(tbl.rows, splitRow(lines[i], cols))
+			tbl.lines = append(tbl.lines, lines[i])
+		}
+		if i < len(lines) {
+			tbl.lines = append(tbl.lines, lines[i])
+		}
+		tables = append(tables, tbl)
+	}
+	return tables
+}
+
+// splitRow cuts a table's line into its cells at the display columns
+// cols, each cell without the space either side of it.
+func splitRow(line string, cols []int) []string {
+	var cells []string
+	var cell strings.Builder
+	at, next := 0, 1
+	for g := displaywidth.StringGraphemes(line); g.Next(); at += g.Width() {
+		switch {
+		case at == 0:
+			continue
+		case next < len(cols) && at == cols[next] && g.Value() == "|":
+			cells = append(cells, strings.TrimPrefix(strings.TrimRight(cell.String(), " "), " "))
+			cell.Reset()
+			next++
+			continue
+		case next < len(cols) && at >= cols[next]:
+			next++ // a row that spans this column
+		}
+		cell.WriteString(g.Value())
+	}
+	return cells
+}
+
+// findingsTable is the table of findings in a report laid out as one.
+func findingsTable(t *testing.T, out string) drawnTable {
+	t.Helper()
+	for _, tbl := range drawnTables(out) {
+		if len(tbl.header) > 0 && tbl.header[0] == "SEVERITY" {
+			return tbl
+		}
+	}
+	t.Fatalf("no table of findings in:\n%s", out)
+	return drawnTable{}
+}
+
+// No line is wider than the terminal, hostile names and emoji and all;
+// below 40 columns the table lays out to 40.
 func TestTableFitsTheWidth(t *testing.T) {
-	for _, r := range []*audit.Result{fixtureResult(), hostileResult()} {
+	for _, r := range []*audit.Result{fixtureResult(), hostileResult(), emojiResult()} {
 		for _, width := range []int{20, 40, 60, 80, 99, 100, 120, 200} {
 			out := string(render(t, "table", r, reports.Options{Width: width}))
 			for _, line := range strings.Split(out, "\n") {
@@ -41,49 +111,122 @@ func TestTableFitsTheWidth(t *testing.T) {
 	}
 }
 
-// From 100 columns up every finding is one line; below, every finding's
-// whole message is there, wrapped; with --wide, every message is whole on
-// its finding's line.
+// emojiResult is the shared fixture with emoji in its names: sequences
+// joined by U+200D, flags, skin tones, and characters that the emoji
+// presentation selector U+FE0F widens from one column to two.
+func emojiResult() *audit.Result {
+	return fixtureWith(fixtureNames{
+		Payroll:  "⚠️ Payroll ❤️ " + strings.Repeat("☺️", 80),
+		Mailer:   "👩‍💻 Mailer 🇫🇷 👍🏽 " + strings.Repeat("✔️👩‍👩‍👧", 40),
+		Secret:   "🔑❤️ smtp ⚠️⚠️⚠️⚠️⚠️⚠️⚠️⚠️",
+		CertName: "❤️ " + strings.Repeat("⚠️", 60),
+		Stray:    "certs/" + strings.Repeat("☺️", 40) + ".pem",
+	})
+}
+
+// From 100 columns up every finding is one row of the table, under a row
+// naming its app; below, every finding's whole message is there,
+// wrapped; with --wide, every message is whole in its row.
 func TestTableLayouts(t *testing.T) {
 	r := fixtureResult()
-	oneLine := string(render(t, "table", r, reports.Options{Width: 120}))
-	lines := strings.Split(oneLine, "\n")
-	for _, f := range r.Findings {
-		n := 0
-		for i, line := range lines {
-			if strings.HasPrefix(line, findingLine(f)+" ") {
-				n++
-				if next := lines[i+1]; strings.HasPrefix(next, "    ") {
-					t.Errorf("at 120 columns the finding %s goes on to a second line: %q", f.Check, next)
-				}
+	oneLine := findingsTable(t, string(render(t, "table", r, reports.Options{Width: 120})))
+	wide := findingsTable(t, string(render(t, "table", r, reports.Options{Wide: true, Width: 80})))
+	for _, tbl := range []drawnTable{oneLine, wide} {
+		if strings.Join(tbl.header, ",") != "SEVERITY,CHECK,CREDENTIAL,FINDING" {
+			t.Errorf("headings %q", tbl.header)
+		}
+	}
+	rowsOf := func(tbl drawnTable) [][]string {
+		var rows [][]string
+		for _, row := range tbl.rows {
+			if len(row) == 4 {
+				rows = append(rows, row)
 			}
 		}
-		if n == 0 {
-			t.Errorf("at 120 columns no line for %s", f.Check)
+		return rows
+	}
+	rows, wideRows := rowsOf(oneLine), rowsOf(wide)
+	if len(rows) != len(r.Findings) || len(wideRows) != len(r.Findings) {
+		t.Fatalf("%d findings in %d rows at 120 columns, %d with --wide:\n%s", len(r.Findings), len(rows), len(wideRows), strings.Join(oneLine.lines, "\n"))
+	}
+	// Each finding has its row, in its app's group rather than in the
+	// order of r.Findings.
+	whole := func(cell, msg string) bool { return cell == msg }
+	cut := func(cell, msg string) bool {
+		head, ok := strings.CutSuffix(cell, "…")
+		return strings.HasPrefix(msg, head) && (ok || cell == msg)
+	}
+	for _, layout := range []struct {
+		name    string
+		rows    [][]string
+		matches func(cell, msg string) bool
+	}{{"at 120 columns", rows, cut}, {"with --wide", wideRows, whole}} {
+		used := make([]bool, len(layout.rows))
+		for _, f := range r.Findings {
+			found := false
+			for i, row := range layout.rows {
+				if !used[i] && row[0] == f.Severity.String() && row[1] == f.Check && layout.matches(row[3], f.Message) {
+					used[i], found = true, true
+					break
+				}
+			}
+			if !found {
+				t.Errorf("%s no row holds %s %s with its message (cut with … at 120 columns, whole with --wide):\n%s",
+					layout.name, f.Severity, f.Check, f.Message)
+			}
 		}
 	}
-	if !strings.Contains(oneLine, "  SEVERITY  CHECK") {
-		t.Error("the one-line table has no column headings")
+	if len(oneLine.rows) != len(r.Findings)+5 {
+		t.Errorf("%d rows for %d findings of 5 objects", len(oneLine.rows), len(r.Findings))
 	}
 
-	stacked := strings.Join(strings.Fields(string(render(t, "table", r, reports.Options{Width: 80}))), " ")
+	stackedOut := string(render(t, "table", r, reports.Options{Width: 80}))
+	stacked := strings.Join(strings.Fields(stackedOut), " ")
 	for _, f := range r.Findings {
 		if !strings.Contains(stacked, strings.Join(strings.Fields(f.Message), " ")) {
 			t.Errorf("at 80 columns the message of %s is not whole: %s", f.Check, f.Message)
 		}
 	}
-	if strings.Contains(stacked, "SEVERITY CHECK") {
-		t.Error("the stacked records have column headings")
+	if strings.Contains(stacked, "SEVERITY") || len(drawnTables(stackedOut)) != 0 {
+		t.Error("the stacked records are drawn as a table")
 	}
+}
 
-	wide := string(render(t, "table", r, reports.Options{Wide: true, Width: 80}))
-	for _, f := range r.Findings {
-		found := false
-		for _, line := range strings.Split(wide, "\n") {
-			found = found || (strings.HasPrefix(line, findingLine(f)+" ") && strings.HasSuffix(line, "  "+f.Message))
+// The tables are drawn by tablewriter with ASCII borders (not its
+// default box-drawing lines) and with the headings as written (its
+// header auto-format would write SHA-1 as "SHA - 1"); every line of a
+// table is as wide as its borders.
+func TestTableIsDrawnByTablewriter(t *testing.T) {
+	for _, o := range []reports.Options{{Width: 120}, {Wide: true}} {
+		out := string(render(t, "table", fixtureResult(), o))
+		if strings.ContainsFunc(out, func(r rune) bool { return r >= 0x2500 && r <= 0x257F }) {
+			t.Errorf("%+v: box-drawing characters in:\n%s", o, out)
 		}
-		if !found {
-			t.Errorf("--wide has no line with the whole message of %s", f.Check)
+		tables := drawnTables(out)
+		if len(tables) != 2 {
+			t.Fatalf("%+v: %d tables in:\n%s", o, len(tables), out)
+		}
+		for i, want := range []string{
+			"| SEVERITY | CHECK ", "| FILE ",
+		} {
+			tbl := tables[i]
+			if !strings.HasPrefix(tbl.lines[1], want) {
+				t.Errorf("%+v: headings %q, want them to start %q", o, tbl.lines[1], want)
+			}
+			for _, line := range tbl.lines {
+				if len(line) != len(tbl.lines[0]) && displaywidth.String(line) != len(tbl.lines[0]) {
+					t.Errorf("%+v: a line not as wide as the border:\n%s\n%s", o, tbl.lines[0], line)
+				}
+				if !strings.HasPrefix(line, "|") && !strings.HasPrefix(line, "+") || !strings.HasSuffix(line, "|") && !strings.HasSuffix(line, "+") {
+					t.Errorf("%+v: a line without borders: %q", o, line)
+				}
+			}
+		}
+		if got := strings.Join(tables[1].header, ","); got != "FILE,SUBJECT,SHA-1,NOT AFTER,REGISTERED ON" {
+			t.Errorf("%+v: local certificates' headings %q", o, got)
+		}
+		if rows := tables[1].rows; len(rows) != 2 || rows[0][0] != "certs/test-client.pem" || rows[1][4] != "nowhere in this tenant" {
+			t.Errorf("%+v: local certificates %q", o, rows)
 		}
 	}
 }
@@ -119,7 +262,7 @@ func TestTableLeadsWithTheVerdict(t *testing.T) {
 	if got := strings.Split(soon, "\n")[1:]; len(got) != 1 || got[0] != "  Mailer       on 2026-06-24     add the next secret, switch to it" {
 		t.Errorf("will fail: %q", got)
 	}
-	verdict, counts, findings := strings.Index(out, "Sign-in fails now"), strings.Index(out, "\n8 findings: "), strings.Index(out, "\nPayroll API (")
+	verdict, counts, findings := strings.Index(out, "Sign-in fails now"), strings.Index(out, "\n8 findings: "), strings.Index(out, "\n| Payroll API (")
 	if verdict < 0 || counts < verdict || findings < counts {
 		t.Errorf("the verdict (%d), the counts (%d) and the findings (%d) are out of order:\n%s", verdict, counts, findings, out)
 	}

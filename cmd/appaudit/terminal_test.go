@@ -72,7 +72,7 @@ func TestOutputFollowsTheWidth(t *testing.T) {
 	_, narrow, _ := runCLI(t, nil, "scan", "--demo")
 	_, table, _ := runCLI(t, []string{"COLUMNS=120"}, "scan", "--demo")
 	_, wide, _ := runCLI(t, []string{"COLUMNS=120"}, "scan", "--demo", "--wide")
-	if strings.Contains(narrow, "SEVERITY  CHECK") || !strings.Contains(table, "  SEVERITY  CHECK") {
+	if strings.Contains(narrow, "| SEVERITY | CHECK ") || !strings.Contains(table, "\n| SEVERITY | CHECK ") {
 		t.Error("not stacked at 80 columns, or not a table at 120")
 	}
 	if n, _ := widest(wide); n <= 120 {
