@@ -37,8 +37,11 @@ type CredentialStatus struct {
 	KeyID       string     `json:"keyId"`
 	DisplayName string     `json:"displayName,omitempty"`
 	Usage       string     `json:"usage,omitempty"`
-	Start       *time.Time `json:"startDateTime,omitempty"`
-	End         *time.Time `json:"endDateTime,omitempty"`
+	// Start and End are the credential's window in UTC, zero when Graph
+	// gave none. They are values, not pointers: a tenant's inventory holds
+	// a few hundred thousand of them.
+	Start time.Time `json:"startDateTime,omitzero"`
+	End   time.Time `json:"endDateTime,omitzero"`
 }
 
 // ChecksOn lists the checks among ran (Result.ChecksRun) that examined
@@ -138,11 +141,11 @@ func (s *scan) inventory(o *Object, bodiless *int) int {
 			continue
 		}
 		creds = append(creds, CredentialStatus{Kind: CredentialCertificate, KeyID: k.KeyID, DisplayName: k.DisplayName,
-			Usage: k.Usage, Start: timePtr(k.Start), End: timePtr(k.End)})
+			Usage: k.Usage, Start: utc(k.Start), End: utc(k.End)})
 	}
 	for _, pc := range o.Secrets() {
 		creds = append(creds, CredentialStatus{Kind: CredentialSecret, KeyID: pc.KeyID, DisplayName: pc.DisplayName,
-			Start: timePtr(pc.Start), End: timePtr(pc.End)})
+			Start: utc(pc.Start), End: utc(pc.End)})
 	}
 	if len(creds) == 0 {
 		return -1

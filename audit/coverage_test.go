@@ -63,7 +63,7 @@ func TestObjectsListTheCredentialInventory(t *testing.T) {
 		t.Fatalf("%d objects listed, want 3 (the app without credentials left out): %+v", len(r.Objects), r.Objects)
 	}
 	svc, mailer, sso := r.Objects[0], r.Objects[1], r.Objects[2]
-	if svc.AppID != "a1" || !svc.Deployed || len(svc.Credentials) != 1 || svc.Credentials[0].KeyID != "k1" || svc.Credentials[0].End == nil {
+	if svc.AppID != "a1" || !svc.Deployed || len(svc.Credentials) != 1 || svc.Credentials[0].KeyID != "k1" || svc.Credentials[0].End.IsZero() {
 		t.Errorf("Svc: %+v (the Symmetric key is no certificate and is left out)", svc)
 	}
 	if mailer.Deployed || len(mailer.Credentials) != 1 || mailer.Credentials[0].Kind != audit.CredentialSecret {

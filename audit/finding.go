@@ -120,6 +120,14 @@ func (f *Finding) SetFingerprint() {
 	f.Fingerprint = hex.EncodeToString(h.Sum(nil)[:12])
 }
 
+// utc is t in UTC; the zero time stays zero.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
+}
+
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil

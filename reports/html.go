@@ -342,15 +342,13 @@ func timelineCreds(r *audit.Result) []timelineCred {
 		}
 		index := map[half]int{}
 		for _, c := range o.Credentials {
-			if c.End == nil {
+			if c.End.IsZero() {
 				continue
 			}
 			wrong := wrongUsage[key{o.ObjectRef, strings.ToLower(c.KeyID)}]
 			if c.Kind == audit.CredentialCertificate {
-				h := half{name: c.DisplayName, end: *c.End}
-				if c.Start != nil {
-					h.start = *c.Start
-				}
+				h := half{name: c.DisplayName, end: c.End}
+				h.start = c.Start
 				if j, ok := index[h]; ok {
 					if c.Usage != "" && !slices.Contains(out[j].usages, c.Usage) {
 						out[j].usages = append(out[j].usages, c.Usage)
@@ -367,9 +365,9 @@ func timelineCreds(r *audit.Result) []timelineCred {
 				tc.usages = []string{c.Usage}
 			}
 			switch {
-			case !r.AsOf.Before(*c.End):
+			case !r.AsOf.Before(c.End):
 				tc.class = "gone"
-			case wrong || (c.Start != nil && c.Start.After(r.AsOf)):
+			case wrong || c.Start.After(r.AsOf):
 				tc.class = "bad"
 			case c.End.Sub(r.AsOf) <= warn:
 				tc.class = "soon"
@@ -404,7 +402,7 @@ func buildTimeline(r *audit.Result) *htmlTimeline {
 		return nil
 	}
 	byEnd := func(a, b timelineCred) int {
-		if c := a.c.End.Compare(*b.c.End); c != 0 {
+		if c := a.c.End.Compare(b.c.End); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.obj.DisplayName, b.obj.DisplayName)
@@ -450,8 +448,8 @@ func buildTimeline(r *audit.Result) *htmlTimeline {
 		c := tc.c
 		y := tlTop + i*tlRowH
 		from := start
-		if c.Start != nil {
-			from = *c.Start
+		if !c.Start.IsZero() {
+			from = c.Start
 		}
 		kind := "cert"
 		if c.Kind == audit.CredentialSecret {
@@ -463,17 +461,17 @@ func buildTimeline(r *audit.Result) *htmlTimeline {
 			label += " " + usage
 		}
 		title := fmt.Sprintf("%s (%s): %s %s ends %s (%s)", plainText(tc.obj.DisplayName), plainText(tc.obj.AppID), kind,
-			credentialName(c), c.End.UTC().Format("2006-01-02"), relativeDays(r.AsOf, *c.End))
+			credentialName(c), c.End.UTC().Format("2006-01-02"), relativeDays(r.AsOf, c.End))
 		if tc.class == "bad" {
-			if c.Start != nil && c.Start.After(r.AsOf) {
-				title += "; not valid until " + audit.Day(*c.Start)
+			if c.Start.After(r.AsOf) {
+				title += "; not valid until " + audit.Day(c.Start)
 			} else {
 				title += "; registered with the wrong usage (" + usage + ") for the deployment that signs with it"
 			}
 		}
 		row := htmlRow{
 			Label: label, Class: tc.class, TextY: y + 12,
-			BarX: x(from), BarY: y + 4, BarH: 10, EndX: x(*c.End), EndY: y + 9, Title: title,
+			BarX: x(from), BarY: y + 4, BarH: 10, EndX: x(c.End), EndY: y + 9, Title: title,
 		}
 		row.BarW = max(row.EndX-row.BarX, 1)
 		t.Rows = append(t.Rows, row)

@@ -207,7 +207,7 @@ func (pc *promCredentials) each(yield func(labels []byte, c *audit.CredentialSta
 		for j := range o.Credentials {
 			pos++
 			c := &o.Credentials[j]
-			if c.End == nil || pc.dup[pos] {
+			if c.End.IsZero() || pc.dup[pos] {
 				continue
 			}
 			pc.labels = appendLabels(pc.labels[:0],
