@@ -33,10 +33,10 @@ type AuditedObject struct {
 // only what an expiry report needs.
 type CredentialStatus struct {
 	// Kind is "certificate" or "secret".
-	Kind        string     `json:"kind"`
-	KeyID       string     `json:"keyId"`
-	DisplayName string     `json:"displayName,omitempty"`
-	Usage       string     `json:"usage,omitempty"`
+	Kind        string `json:"kind"`
+	KeyID       string `json:"keyId"`
+	DisplayName string `json:"displayName,omitempty"`
+	Usage       string `json:"usage,omitempty"`
 	// Start and End are the credential's window in UTC, zero when Graph
 	// gave none. They are values, not pointers: a tenant's inventory holds
 	// a few hundred thousand of them.
