@@ -53,7 +53,7 @@ func one(t *testing.T, r *audit.Result, check string, sev audit.Severity, fragme
 			t.Errorf("%s: message %q lacks %q", check, f.Message, frag)
 		}
 	}
-	if f.Title == "" || f.Remediation == "" || f.Fingerprint == "" {
+	if f.Title() == "" || f.Remediation() == "" || f.Fingerprint == "" {
 		t.Errorf("%s: catalogue fields not filled: %+v", check, f)
 	}
 	return f

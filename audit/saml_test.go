@@ -80,8 +80,8 @@ func TestSAMLOnlyTheActiveCertificateIsSAML(t *testing.T) {
 	if f.Credential == nil || f.Credential.Thumbprints == nil || f.Credential.Thumbprints.SHA1 != old.Thumbprints().SHA1 {
 		t.Errorf("the finding names %+v, not the old certificate", f.Credential)
 	}
-	if len(f.AADSTS) != 0 {
-		t.Errorf("a SAML signing certificate's finding names sign-in errors of client assertions: %v", f.AADSTS)
+	if len(f.AADSTS()) != 0 {
+		t.Errorf("a SAML signing certificate's finding names sign-in errors of client assertions: %v", f.AADSTS())
 	}
 	if f.Credential.KeyID != "verify-b" {
 		t.Errorf("the expired leftover is reported as %s", f.Credential.KeyID)

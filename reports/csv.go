@@ -50,7 +50,7 @@ func (csvReporter) Write(w io.Writer, r *audit.Result) error {
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		clear(row)
-		row[0], row[1], row[2] = f.Severity.String(), f.Check, f.Title
+		row[0], row[1], row[2] = f.Severity.String(), f.Check, f.Title()
 		if o := f.App; o != nil {
 			row[3], row[4], row[5], row[6] = string(o.Kind), o.AppID, o.ObjectID, o.DisplayName
 		}
@@ -66,7 +66,7 @@ func (csvReporter) Write(w io.Writer, r *audit.Result) error {
 		if l := f.Local; l != nil {
 			row[13] = l.Source
 		}
-		row[14], row[15], row[16] = f.Message, f.Remediation, f.Fingerprint
+		row[14], row[15], row[16] = f.Message, f.Remediation(), f.Fingerprint
 		for j := range row {
 			row[j] = csvCell(row[j])
 		}

@@ -136,8 +136,8 @@ func (h *htmlReporter) Write(w io.Writer, r *audit.Result) error {
 			}
 		}
 		for _, f := range group {
-			hf := htmlFinding{Severity: f.Severity.String(), Check: plainText(f.Check), Title: plainText(f.Title),
-				Message: plainText(f.Message), Remediation: plainText(f.Remediation), Reference: f.Reference}
+			hf := htmlFinding{Severity: f.Severity.String(), Check: plainText(f.Check), Title: plainText(f.Title()),
+				Message: plainText(f.Message), Remediation: plainText(f.Remediation()), Reference: f.Reference()}
 			switch {
 			case f.Credential != nil:
 				hf.Credential = credentialLines(f.Credential, 40)

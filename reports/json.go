@@ -50,7 +50,22 @@ func (j *jsonReporter) Write(w io.Writer, r *audit.Result) error {
 		s.field("incompleteReason", r.Incomplete)
 	}
 	s.field("summary", r.Summary)
-	jsonArray(s, "findings", r.Findings)
+	// Each finding as its wire form: encoding/json would re-read what
+	// Finding.MarshalJSON writes.
+	s.key("findings")
+	if r.Findings == nil {
+		s.writeString("null")
+	} else {
+		s.open('[')
+		for i := range r.Findings {
+			if s.err != nil {
+				break
+			}
+			w := r.Findings[i].Wire()
+			s.element(&w)
+		}
+		s.close(']')
+	}
 	if r.Verdict != nil {
 		s.field("verdict", r.Verdict)
 	}

@@ -342,12 +342,12 @@ func junitCheckCase(check, classname string, fs []*audit.Finding, withheld, text
 		for _, f := range fs {
 			worst = max(worst, f.Severity)
 			line := f.Severity.String() + ": " + plainText(f.Message)
-			if f.Remediation != "" {
-				line += "\nWhat to do: " + plainText(f.Remediation)
+			if f.Remediation() != "" {
+				line += "\nWhat to do: " + plainText(f.Remediation())
 			}
 			lines = append(lines, line)
 		}
-		msg := plainText(fs[0].Title)
+		msg := plainText(fs[0].Title())
 		if len(fs) > 1 {
 			msg += fmt.Sprintf(" (%d findings)", len(fs))
 		}

@@ -74,7 +74,7 @@ func (m *markdownReporter) Write(w io.Writer, r *audit.Result) error {
 		}
 		ew.printf("\n## What to do\n\n")
 		for _, f := range firstPerCheck(r.Findings) {
-			ew.printf("- `%s`: %s\n", f.Check, mdText(f.Remediation))
+			ew.printf("- `%s`: %s\n", f.Check, mdText(f.Remediation()))
 		}
 	}
 	if len(r.Warnings) > 0 {

@@ -205,8 +205,8 @@ func (s *sarifReporter) Write(w io.Writer, r *audit.Result) error {
 			// A check this appaudit does not know (a report from a newer
 			// one, re-rendered): give it a rule of its own.
 			index[f.Check] = len(rules)
-			rules = append(rules, sarifRule{ID: f.Check, Name: ruleName(f.Check), ShortDescription: sarifText{plainText(f.Title)},
-				FullDescription: sarifText{plainText(f.Title)}, Help: sarifText{plainText(f.Remediation)},
+			rules = append(rules, sarifRule{ID: f.Check, Name: ruleName(f.Check), ShortDescription: sarifText{plainText(f.Title())},
+				FullDescription: sarifText{plainText(f.Title())}, Help: sarifText{plainText(f.Remediation())},
 				DefaultConfiguration: sarifRuleConfig{sarifLevel(f.Severity)},
 				Properties:           sarifRuleProps{Tags: []string{"security", "entra-id"}, SecuritySeverity: securitySeverity[f.Severity]}})
 		}
@@ -288,7 +288,7 @@ func sarifResultOf(r *audit.Result, f *audit.Finding, ri int, baseline string) *
 		Locations:           []sarifLocation{sarifLocate(r, f)},
 		PartialFingerprints: map[string]string{sarifFingerprintKey: f.Fingerprint},
 		BaselineState:       baseline,
-		Properties:          sarifResultProps{Severity: f.Severity.String(), AADSTS: f.AADSTS},
+		Properties:          sarifResultProps{Severity: f.Severity.String(), AADSTS: f.AADSTS()},
 	}
 	if f.App != nil {
 		res.Properties.AppID = plainText(f.App.AppID)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/reports"
 )
 
@@ -18,6 +19,9 @@ import (
 func jsonPaths(t reflect.Type, prefix string, out *[]string) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if t == reflect.TypeFor[audit.Finding]() {
+		t = reflect.TypeFor[audit.WireFinding]() // what its MarshalJSON writes
 	}
 	textMarshaler := reflect.TypeFor[encoding.TextMarshaler]()
 	switch {

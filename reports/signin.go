@@ -50,7 +50,7 @@ type outlook struct {
 // failsNow and failsOn classify one finding.
 func failsNow(f *audit.Finding) bool {
 	return f.Severity >= audit.SeverityHigh && !slices.Contains(expiringChecks, f.Check) &&
-		(len(f.AADSTS) > 0 || slices.Contains(signInChecks, f.Check))
+		(len(f.AADSTS()) > 0 || slices.Contains(signInChecks, f.Check))
 }
 
 func failsOn(f *audit.Finding) (time.Time, bool) {
@@ -126,7 +126,7 @@ func shortAction(f *audit.Finding) string {
 	if a, ok := shortActions[f.Check]; ok {
 		return a
 	}
-	s := plainText(f.Remediation)
+	s := plainText(f.Remediation())
 	if i := strings.IndexAny(s, ",;:(."); i > 0 {
 		s = s[:i]
 	}

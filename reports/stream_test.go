@@ -24,7 +24,7 @@ func streamResults(t *testing.T) map[string]*audit.Result {
 	full := fixtureResult()
 	full.Command = "doctor"
 	full.Complete, full.Incomplete = false, "servicePrincipals: page 4 failed after 6 attempts"
-	full.Verdict = &audit.Verdict{Cause: full.Findings[0].Check, Text: "most likely cause: " + full.Findings[0].Title,
+	full.Verdict = &audit.Verdict{Cause: full.Findings[0].Check, Text: "most likely cause: " + full.Findings[0].Title(),
 		Values: map[string]string{"x5t": "aGVsbG8", "aud": "https://login.microsoftonline.com/t/oauth2/v2.0/token"}}
 	full.Source.TakenAt = fixtureNow.Add(-time.Hour)
 	// Every member but complete, which is always written.

@@ -290,7 +290,7 @@ func (t *tableReporter) remedies(ew *errWriter, r *audit.Result, width int) {
 	ew.printf("\nWhat to do:\n")
 	g := &grid{indent: 2, cols: []gridCol{{}, {wrap: true}}}
 	for _, f := range firstPerCheck(r.Findings) {
-		g.rows = append(g.rows, []string{plainText(f.Check), plainText(f.Remediation)})
+		g.rows = append(g.rows, []string{plainText(f.Check), plainText(f.Remediation())})
 	}
 	if ws, _ := g.widths(width); width > 0 && ws[1] < 30 {
 		for _, row := range g.rows {

@@ -325,7 +325,7 @@ func (d *diag) verdict() *audit.Verdict {
 		v.Text += d.errorCause()
 		return v
 	}
-	cause := lowerFirst(best.Title)
+	cause := lowerFirst(best.Title())
 	if b := d.because[best.Check]; b != "" {
 		cause = b
 	}
@@ -388,7 +388,7 @@ func primaryCode(codes []string) (string, *audit.AADSTSCode) {
 // predicts reports whether f's check predicts one of the codes.
 func predicts(f *audit.Finding, codes []string) bool {
 	for _, c := range codes {
-		if slices.Contains(f.AADSTS, c) {
+		if slices.Contains(f.AADSTS(), c) {
 			return true
 		}
 	}

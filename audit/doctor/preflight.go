@@ -219,7 +219,7 @@ func (p *preflight) verdict() *audit.Verdict {
 	}
 	if worst != nil {
 		v.Cause = worst.Check
-		v.Text = "not safe to switch: " + lowerFirst(worst.Title) + " (" + worst.Check + ")"
+		v.Text = "not safe to switch: " + lowerFirst(worst.Title()) + " (" + worst.Check + ")"
 		if blocking > 1 {
 			v.Text += fmt.Sprintf("; %s found", audit.Plural(blocking-1, "other problem"))
 		}
