@@ -272,6 +272,14 @@ func statusOf(err error) int {
 	return 0
 }
 
+// SignInFailed reports whether err says no request of this client can
+// succeed: signing in failed, or Graph refused the token (401). A 403 is
+// not: it refuses one permission, and another read may have it.
+func SignInFailed(err error) bool {
+	var se *SignInError
+	return errors.As(err, &se) || statusOf(err) == http.StatusUnauthorized
+}
+
 // fatal reports whether err stops every further request: a sign-in that
 // failed, a token Graph refuses, a permission missing, or the caller
 // giving up.

@@ -65,6 +65,14 @@ type ReadOptions struct {
 	// known, with the Stats then (BodiesLeft and Left say how much of the
 	// fetch is still to come), before Read waits for the fetch.
 	Listed func(Stats)
+	// Each, when not nil, takes every object as soon as it is whole (its
+	// certificate bodies fetched, when they are to be), instead of the
+	// Tenant keeping it: the caller audits the tenant as it is read. Each
+	// is never called by two goroutines at once, and is given every
+	// application before any service principal (which are listed at the
+	// same time, a bounded number ahead). The Tenant then holds no
+	// objects.
+	Each func(Object)
 }
 
 // ReadResult is what Read read.
@@ -107,11 +115,13 @@ func (c *Client) Read(ctx context.Context, opts ReadOptions) (*ReadResult, error
 	}
 	t.Complete = len(errs) == 0
 	var se *SignInError
-	if len(errs) > 0 && errors.As(errs[0], &se) && len(t.Applications)+len(t.ServicePrincipals) == 0 {
+	st := c.Stats()
+	read := len(t.Applications) + len(t.ServicePrincipals) + int(st.Applications+st.ServicePrincipals)
+	if len(errs) > 0 && errors.As(errs[0], &se) && read == 0 {
 		// Nothing was read: the sign-in is the whole story.
 		errs = []error{se}
 	}
-	res.NotRead = len(errs) > 0 && fatal(errs[0]) && len(t.Applications)+len(t.ServicePrincipals) == 0
+	res.NotRead = len(errs) > 0 && fatal(errs[0]) && read == 0
 	var reasons []string
 	for i, e := range errs {
 		var st, prev *StoppedError
@@ -124,6 +134,10 @@ func (c *Client) Read(ctx context.Context, opts ReadOptions) (*ReadResult, error
 	}
 	t.IncompleteReason = strings.Join(reasons, "; ")
 	res.Stats = c.Stats()
+	if opts.Each != nil {
+		// The objects read one by one (--app) are handed on as the listed are.
+		handOn(t, opts.Each)
+	}
 	if len(errs) > 0 {
 		return res, errs[0]
 	}
@@ -170,55 +184,32 @@ var (
 // time, and fetches the certificate bodies the pages left out as the pages
 // come in.
 func (c *Client) readAll(ctx context.Context, opts ReadOptions, res *ReadResult) []error {
-	t := res.Tenant
-	// mu guards the two lists while the bodies fetched go into them.
-	var mu sync.Mutex
+	out := newObjectSink(res.Tenant, opts.Each)
 	var bodies *bodyFetcher
 	sel := newBodySelector(opts, c.clock.Now())
 	if sel != nil {
-		bodies = c.newBodyFetcher(ctx, opts.MaxKeyBodies, func(n need, keys []audit.KeyCredential) {
-			mu.Lock()
-			defer mu.Unlock()
-			var p *audit.Principal
-			if n.kind == audit.KindServicePrincipal {
-				p = &t.ServicePrincipals[n.index].Principal
-			} else {
-				p = &t.Applications[n.index].Principal
-			}
-			if p.ObjectID == n.id {
-				p.KeyCredentials = keys
-			}
-		})
+		bodies = c.newBodyFetcher(ctx, opts.MaxKeyBodies, out.bodies)
 	}
-	want := func(kind audit.ObjectKind, i int, p *audit.Principal) {
-		if bodies == nil {
-			return
+	take := func(o Object) {
+		out.admit(o)
+		p := o.Principal()
+		if bodies != nil {
+			if prio, ok := sel.want(p); ok {
+				i := out.hold(o)
+				bodies.want(need{kind: o.Kind, index: i, id: p.ObjectID, prio: prio})
+				return
+			}
 		}
-		if prio, ok := sel.want(p); ok {
-			bodies.want(need{kind: kind, index: i, id: p.ObjectID, prio: prio})
-		}
+		out.add(o)
 	}
-	var wg sync.WaitGroup
 	var appErr, spErr error
+	var wg sync.WaitGroup
 	wg.Go(func() {
-		appErr = c.list(ctx, applicationsCollection, func(o Object) {
-			mu.Lock()
-			t.Applications = append(t.Applications, o.Application)
-			i := len(t.Applications) - 1
-			mu.Unlock()
-			want(audit.KindApplication, i, &o.Application.Principal)
-		})
+		appErr = c.list(ctx, applicationsCollection, take)
+		out.appsListed()
 	})
 	if opts.ServicePrincipals {
-		wg.Go(func() {
-			spErr = c.list(ctx, servicePrincipalsCollection, func(o Object) {
-				mu.Lock()
-				t.ServicePrincipals = append(t.ServicePrincipals, o.ServicePrincipal)
-				i := len(t.ServicePrincipals) - 1
-				mu.Unlock()
-				want(audit.KindServicePrincipal, i, &o.ServicePrincipal.Principal)
-			})
-		})
+		wg.Go(func() { spErr = c.list(ctx, servicePrincipalsCollection, take) })
 	}
 	wg.Wait()
 	var errs []error
@@ -234,7 +225,195 @@ func (c *Client) readAll(ctx context.Context, opts ReadOptions, res *ReadResult)
 	if bodies != nil {
 		res.Warnings = append(res.Warnings, bodies.finish()...)
 	}
+	out.flush()
 	return errs
+}
+
+// lookAhead is how many service principals a read that hands its objects
+// on (ReadOptions.Each) lists ahead while the applications are still
+// being listed: they wait, for the caller takes every application first.
+// The listing of service principals pauses when that many wait, which
+// bounds the memory they take (some ten pages of them).
+var lookAhead = 10_000
+
+// objectSink takes the objects a read lists: into the Tenant, or, when
+// the caller audits them as they come (ReadOptions.Each), on to it, one
+// at a time. An object whose certificate bodies are to be fetched waits
+// for them, and a service principal waits until every application has
+// been listed and passed on: the caller takes every application before
+// the service principals of its app.
+type objectSink struct {
+	mu   sync.Mutex
+	t    *audit.Tenant
+	each func(Object)
+	// held are the objects waiting for their bodies, by index; heldApps
+	// counts the applications among them.
+	held     map[int]*Object
+	heldApps int
+	next     int
+	// waiting are the service principals, whole, waiting for the
+	// applications; ahead counts them with those held for their bodies.
+	waiting []Object
+	ahead   int
+	// listed is set once the applications are all listed; room is
+	// signalled when the service principals may list further.
+	listed bool
+	room   *sync.Cond
+}
+
+func newObjectSink(t *audit.Tenant, each func(Object)) *objectSink {
+	s := &objectSink{t: t, each: each, held: map[int]*Object{}}
+	s.room = sync.NewCond(&s.mu)
+	return s
+}
+
+// admit is called as each object is listed, before add or hold: a
+// service principal listed ahead of the applications waits here while
+// lookAhead of them wait already.
+func (s *objectSink) admit(o Object) {
+	if s.each == nil || o.Kind != audit.KindServicePrincipal {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for !s.listed && s.ahead >= lookAhead {
+		s.room.Wait()
+	}
+	s.ahead++
+}
+
+// appsListed records that the applications are all listed (or that their
+// listing stopped), and lets the service principals go on.
+func (s *objectSink) appsListed() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listed = true
+	s.room.Broadcast()
+	if s.each != nil {
+		s.releaseWaiting()
+	}
+}
+
+// add takes an object that is whole.
+func (s *objectSink) add(o Object) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.each == nil {
+		o.AddTo(s.t)
+		return
+	}
+	s.release(o)
+}
+
+// release passes a whole object on, or keeps a service principal waiting
+// for the applications. The caller holds s.mu.
+func (s *objectSink) release(o Object) {
+	if o.Kind == audit.KindServicePrincipal {
+		s.waiting = append(s.waiting, o)
+	} else {
+		s.each(o)
+	}
+	s.releaseWaiting()
+}
+
+// releaseWaiting passes the service principals waiting on, once every
+// application has been. The caller holds s.mu.
+func (s *objectSink) releaseWaiting() {
+	if !s.listed || s.heldApps > 0 {
+		return
+	}
+	for _, w := range s.waiting {
+		s.each(w)
+	}
+	s.ahead -= len(s.waiting)
+	s.waiting = nil
+}
+
+// hold takes an object whose bodies are to be fetched, and returns the
+// index the fetch names it by.
+func (s *objectSink) hold(o Object) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.each == nil {
+		o.AddTo(s.t)
+		if o.Kind == audit.KindServicePrincipal {
+			return len(s.t.ServicePrincipals) - 1
+		}
+		return len(s.t.Applications) - 1
+	}
+	s.next++
+	s.held[s.next] = &o
+	if o.Kind == audit.KindApplication {
+		s.heldApps++
+	}
+	return s.next
+}
+
+// bodies puts the fetched keyCredentials of the object n names in place,
+// and passes a held object on.
+func (s *objectSink) bodies(n need, keys []audit.KeyCredential) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.each != nil {
+		o := s.held[n.index]
+		if o == nil || o.Principal().ObjectID != n.id {
+			return
+		}
+		delete(s.held, n.index)
+		o.Principal().KeyCredentials = keys
+		if o.Kind == audit.KindApplication {
+			s.heldApps--
+		}
+		s.release(*o)
+		return
+	}
+	var p *audit.Principal
+	if n.kind == audit.KindServicePrincipal {
+		p = &s.t.ServicePrincipals[n.index].Principal
+	} else {
+		p = &s.t.Applications[n.index].Principal
+	}
+	if p.ObjectID == n.id {
+		p.KeyCredentials = keys
+	}
+}
+
+// flush passes on, once the fetch is over, the objects whose bodies did
+// not come: the applications, then the service principals waiting, then
+// those held, in the order they were listed.
+func (s *objectSink) flush() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.each == nil {
+		return
+	}
+	for i := 1; i <= s.next; i++ {
+		if o := s.held[i]; o != nil && o.Kind == audit.KindApplication {
+			s.each(*o)
+		}
+	}
+	for _, w := range s.waiting {
+		s.each(w)
+	}
+	for i := 1; i <= s.next; i++ {
+		if o := s.held[i]; o != nil && o.Kind == audit.KindServicePrincipal {
+			s.each(*o)
+		}
+	}
+	clear(s.held)
+	s.heldApps, s.waiting, s.ahead = 0, nil, 0
+}
+
+// handOn passes the objects t holds to each, the applications first, and
+// leaves t without them.
+func handOn(t *audit.Tenant, each func(Object)) {
+	for _, a := range t.Applications {
+		each(Object{Kind: audit.KindApplication, Application: a})
+	}
+	for _, sp := range t.ServicePrincipals {
+		each(Object{Kind: audit.KindServicePrincipal, ServicePrincipal: sp})
+	}
+	t.Applications, t.ServicePrincipals = nil, nil
 }
 
 // StoppedError is a listing that could not be read to its end: which

@@ -320,44 +320,73 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 	return c, nil
 }
 
-// read reads the tenant from Graph. A read that fails part-way is not an
-// error here: the tenant comes back incomplete, saying why, for the
-// command to report and exit 3 on. A read that could read nothing at all
-// (signing in failed, Graph refused the token or the permission) is: there
-// is no tenant to audit, so the run says why in one line and stops, exit 3.
-// quiet shows no progress.
-func (o *liveOptions) read(ctx context.Context, s *streams, quiet bool) (liveRead, error) {
+// read reads the tenant from Graph: the usage evidence first, when it is
+// asked for, then the applications and service principals. A read that
+// fails part-way is not an error here: the tenant comes back incomplete,
+// saying why, for the command to report and exit 3 on. A read that could
+// read nothing at all (signing in failed, Graph refused the token or the
+// permission) is: there is no tenant to audit, so the run says why in one
+// line and stops, exit 3. quiet shows no progress.
+//
+// begin, when not nil, is given the usage evidence once it is read and
+// returns what takes each object as it is read (scan audits the tenant as
+// it comes): the tenant read back then holds no objects.
+func (o *liveOptions) read(ctx context.Context, s *streams, quiet bool, begin func(*audit.Usage) func(graphclient.Object)) (liveRead, error) {
 	c, err := o.client(s)
 	if err != nil {
 		return liveRead{}, err
 	}
 	fetch, _ := o.fetch() // validated by client
+	// The usage evidence before the tenant: it is a few report pages, and
+	// says which objects an audit of the tenant as it is read must keep.
+	var usage *audit.Usage
+	if o.usage != nil && o.usage.Usage {
+		var uerr error
+		usage, uerr = o.usage.read(ctx, s, c, o.Apps, quiet)
+		if graphclient.SignInFailed(uerr) {
+			return liveRead{}, notRead(uerr)
+		}
+	}
+	var each func(graphclient.Object)
+	if begin != nil {
+		each = begin(usage)
+	}
 	p := startProgress(s, quiet, "reading Graph", func() progressStatus { return graphProgress(c.Stats()) })
 	res, err := c.Read(ctx, graphclient.ReadOptions{
 		ServicePrincipals: !o.NoServicePrincipals, KeyFetch: fetch, MaxKeyBodies: o.KeyFetchMax, AppIDs: o.Apps,
-		Deployed: o.needs.apps, Thumbprints: o.needs.thumbs,
+		Deployed: o.needs.apps, Thumbprints: o.needs.thumbs, Each: each,
 		Listed: func(st graphclient.Stats) {
 			if msg := fetchPlan(st, fetch); msg != "" {
 				p.say(msg)
 			}
 		}})
 	p.stop()
-	if o.usage != nil && o.usage.Usage && !res.NotRead {
-		res.Tenant.Usage = o.usage.read(ctx, s, c, err, o.Apps, quiet)
-	}
 	if ctx.Err() != nil {
 		return liveRead{}, incompleteErr("interrupted while reading Graph")
 	}
 	if res.NotRead {
-		var st *graphclient.StoppedError
-		if errors.As(err, &st) {
-			err = st.Err
-		}
-		return liveRead{}, incompleteErr(fmt.Sprintf("could not read the tenant: %s", strings.TrimPrefix(err.Error(), "graphclient: ")))
+		return liveRead{}, notRead(err)
 	}
 	t := res.Tenant
+	t.Usage = usage
 	return liveRead{tenant: t, source: tenantSource("live", t),
 		warnings: res.Warnings, elapsed: res.Stats.Elapsed}, nil
+}
+
+// notRead is the error of a read of Graph that could read nothing: what
+// stopped it (the sign-in, Graph's answer), not which page it stopped at.
+func notRead(err error) error {
+	var se *graphclient.SignInError
+	var ge *graphclient.Error
+	switch {
+	case errors.As(err, &se):
+		err = se
+	case errors.As(err, &ge):
+		e := *ge
+		e.Op = "" // a token refused is refused whichever read met it first
+		err = &e
+	}
+	return incompleteErr(fmt.Sprintf("could not read the tenant: %s", strings.TrimPrefix(err.Error(), "graphclient: ")))
 }
 
 // unexaminedWarnings say how many certificates a check could not examine

@@ -225,25 +225,33 @@ func TestLiveSignInAndPermission(t *testing.T) {
 			[]string{"appaudit: could not read the tenant: Graph answered 403 Authorization_RequestDenied", "Application.Read.All", "admin consent"}},
 		{"no token", nil, srv.URL, exitUsage, []string{"APPAUDIT_ACCESS_TOKEN"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			report := filepath.Join(t.TempDir(), "report.json")
-			code, _, errOut := runCLI(t, tc.env, "scan", "--auth", "token", "--graph-url", tc.url, "-o", "json="+report, "--quiet")
-			if code != tc.code || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "appaudit: ") {
-				t.Errorf("exit %d, stderr %q: want exit %d and one line", code, errOut, tc.code)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr %q lacks %q", errOut, w)
+		// With --usage the usage evidence is read first: it meets the
+		// failure first, and the run stops the same way.
+		for _, usage := range []string{"", "--usage"} {
+			t.Run(tc.name+usage, func(t *testing.T) {
+				report := filepath.Join(t.TempDir(), "report.json")
+				args := []string{"scan", "--auth", "token", "--graph-url", tc.url, "-o", "json=" + report, "--quiet"}
+				if usage != "" {
+					args = append(args, usage)
 				}
-			}
-			if strings.Contains(errOut, expired) || strings.Contains(errOut, fakeToken) {
-				t.Error("a token leaked into the error")
-			}
-			// Nothing of the tenant was read: there is nothing to report.
-			if _, err := os.Stat(report); err == nil {
-				t.Error("a report was written, though nothing was read")
-			}
-		})
+				code, _, errOut := runCLI(t, tc.env, args...)
+				if code != tc.code || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "appaudit: ") {
+					t.Errorf("exit %d, stderr %q: want exit %d and one line", code, errOut, tc.code)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(errOut, w) {
+						t.Errorf("stderr %q lacks %q", errOut, w)
+					}
+				}
+				if strings.Contains(errOut, expired) || strings.Contains(errOut, fakeToken) {
+					t.Error("a token leaked into the error")
+				}
+				// Nothing of the tenant was read: there is nothing to report.
+				if _, err := os.Stat(report); err == nil {
+					t.Error("a report was written, though nothing was read")
+				}
+			})
+		}
 	}
 }
 

@@ -85,7 +85,7 @@ func snapshotRun(ctx context.Context, s *streams, opts *snapshotOptions) error {
 	if err != nil {
 		return err
 	}
-	lr, err := opts.live.read(ctx, s, opts.Quiet)
+	lr, err := opts.live.read(ctx, s, opts.Quiet, nil)
 	if err != nil {
 		return err
 	}

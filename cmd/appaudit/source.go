@@ -91,6 +91,9 @@ func (o *sourceOptions) audit(ctx context.Context, s *streams, inv *audit.Invent
 		}
 		// Its usage evidence or sections come after its objects: read it whole.
 	}
+	if !o.Demo && o.Snapshot == "" {
+		return o.streamLive(ctx, s, inv, vaults, p, now, quiet)
+	}
 	got, err := o.loadTenant(ctx, s, now, quiet)
 	if err != nil {
 		return nil, loaded{}, err
@@ -148,6 +151,28 @@ func (o *sourceOptions) streamSnapshot(inv *audit.Inventory, vaults []audit.Vaul
 	return sc.Finish(snap.Tenant), loaded{tenant: snap.Tenant, source: src, warnings: snap.Warnings}, nil
 }
 
+// streamLive audits the tenant as Graph lists it: an object is audited
+// once its certificate bodies are in, and only those the deployed side or
+// the usage evidence name are kept for the join.
+func (o *sourceOptions) streamLive(ctx context.Context, s *streams, inv *audit.Inventory, vaults []audit.Vault, p audit.Policy, now time.Time, quiet bool) (*audit.Result, loaded, error) {
+	joinVaults(inv, nil, vaults)
+	var sc *audit.Scanner
+	lr, err := o.live.read(ctx, s, quiet, func(u *audit.Usage) func(graphclient.Object) {
+		sc = audit.NewScanner(inv, u, p, now)
+		return func(obj graphclient.Object) {
+			if obj.Kind == audit.KindServicePrincipal {
+				sc.AddServicePrincipal(&obj.ServicePrincipal)
+			} else {
+				sc.AddApplication(&obj.Application)
+			}
+		}
+	})
+	if err != nil {
+		return nil, loaded{}, err
+	}
+	return sc.Finish(lr.tenant), loaded{tenant: lr.tenant, source: lr.source, warnings: lr.warnings}, nil
+}
+
 // loadTenant reads the tenant from the chosen source; quiet shows no
 // progress of a live read.
 func (o *sourceOptions) loadTenant(ctx context.Context, s *streams, now time.Time, quiet bool) (loaded, error) {
@@ -171,7 +196,7 @@ func (o *sourceOptions) loadTenant(ctx context.Context, s *streams, now time.Tim
 		src.Path = o.Snapshot
 		return loaded{tenant: snap.Tenant, source: src, vaults: vaults, warnings: snap.Warnings}, nil
 	}
-	lr, err := o.live.read(ctx, s, quiet)
+	lr, err := o.live.read(ctx, s, quiet, nil)
 	if err != nil {
 		return loaded{}, err
 	}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/spf13/cobra"
 
@@ -54,26 +52,21 @@ func (o *usageOptions) validate(offline bool) error {
 	return nil
 }
 
-// read reads the usage evidence with the client that read the tenant,
-// unless reading the tenant failed to sign in (tenantErr). A read that
-// fails is not an error here: the Usage comes back incomplete, saying
-// why, and the audit with it.
-func (o *usageOptions) read(ctx context.Context, s *streams, c *graphclient.Client, tenantErr error, apps []string, quiet bool) *audit.Usage {
-	var se *graphclient.SignInError
-	var ge *graphclient.Error
-	if errors.As(tenantErr, &se) || (errors.As(tenantErr, &ge) && ge.Status == http.StatusUnauthorized) {
-		return &audit.Usage{IncompleteReason: "not read: signing in to Graph failed"}
-	}
+// read reads the usage evidence with the client that then reads the
+// tenant. A read that fails is not an error to the audit: the Usage comes
+// back incomplete, saying why, and the audit with it; err says why, for
+// the caller to stop when signing in failed.
+func (o *usageOptions) read(ctx context.Context, s *streams, c *graphclient.Client, apps []string, quiet bool) (*audit.Usage, error) {
 	if s.ErrTTY && !quiet {
 		// A progress line, as the tenant's: rewritten in place, then cleared.
 		fmt.Fprintf(s.ErrOut, "\rappaudit: reading credential sign-in activity and %d days of failed sign-ins (Graph allows 5 report requests every 10 seconds)\x1b[K", o.Days)
 		defer fmt.Fprint(s.ErrOut, "\r\x1b[K")
 	}
-	u, _ := c.ReadUsage(ctx, graphclient.UsageOptions{Days: o.Days, AppIDs: apps})
+	u, err := c.ReadUsage(ctx, graphclient.UsageOptions{Days: o.Days, AppIDs: apps})
 	if u == nil { // the window was refused: validate lets none through
 		u = &audit.Usage{IncompleteReason: fmt.Sprintf("the usage window of %d days was refused", o.Days)}
 	}
-	return u
+	return u, err
 }
 
 // noteUsage adds to the Result what limits the usage evidence: a source

@@ -71,6 +71,14 @@ func TestScanUsage(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil || code != exitOK || !r.Complete || withoutUnexamined(errOut) != "" {
 		t.Fatalf("exit %d, %v, complete %v, stderr %q", code, err, r.Complete, errOut)
 	}
+	// The evidence reaches the audit of the tenant as it is read.
+	failing := false
+	for _, f := range r.Findings {
+		failing = failing || f.Check == "signin-failing" && f.App != nil && f.App.AppID == demoPayroll
+	}
+	if !failing {
+		t.Errorf("no signin-failing finding for the payroll API in %+v", r.Findings)
+	}
 	if a, s := betaRequests(srv); a != 1 || s != 3 {
 		t.Errorf("%d activity and %d sign-in requests; want 1 and 3 (7 days in 3-day slices)", a, s)
 	}

@@ -131,6 +131,11 @@ type Fault struct {
 
 	// Times is how often the fault fires; 0 is every time.
 	Times int
+	// Every, when above 1, fires the fault on every Every-th request it
+	// matches only (the 9th, the 18th, ...): a Graph that throttles now
+	// and then.
+	Every int
+	seen  int
 }
 
 // Request is one request the fake received.
@@ -456,6 +461,11 @@ func (h *Handler) fault(rel string, page int, inBatch bool) *Fault {
 		}
 		if f.Times < 0 {
 			continue
+		}
+		if f.Every > 1 {
+			if f.seen++; f.seen%f.Every != 0 {
+				continue
+			}
 		}
 		if f.Times > 0 {
 			f.Times--
@@ -844,7 +854,7 @@ func (h *Handler) batch(root string, req *batchRequest) answer {
 // command line: "path=/applications,page=2,status=429,retry-after=5,times=2",
 // "path=/applications,page=3,drop", "path=/$batch,truncate",
 // "delay=3s,times=1", "page=4,loop-to=2", "page=2,malformed",
-// "in-batch,path=/applications/,status=503".
+// "in-batch,path=/applications/,status=503", "status=429,retry-after=1,every=9".
 func ParseFault(s string) (Fault, error) {
 	var f Fault
 	for _, part := range strings.Split(s, ",") {
@@ -861,6 +871,8 @@ func ParseFault(s string) (Fault, error) {
 			f.RetryAfter = v
 		case "times":
 			f.Times, err = strconv.Atoi(v)
+		case "every":
+			f.Every, err = strconv.Atoi(v)
 		case "loop-to":
 			f.LoopTo, err = strconv.Atoi(v)
 		case "delay":
@@ -874,7 +886,7 @@ func ParseFault(s string) (Fault, error) {
 		case "in-batch":
 			f.InBatch = true
 		default:
-			return Fault{}, fmt.Errorf("graphtest: fault %q: unknown setting %q (path, page, status, retry-after, times, loop-to, delay, drop, truncate, malformed, in-batch)", s, k)
+			return Fault{}, fmt.Errorf("graphtest: fault %q: unknown setting %q (path, page, status, retry-after, times, every, loop-to, delay, drop, truncate, malformed, in-batch)", s, k)
 		}
 		if err != nil {
 			return Fault{}, fmt.Errorf("graphtest: fault %q: %s=%s is not a number or duration", s, k, v)

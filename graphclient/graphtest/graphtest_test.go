@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,6 +187,22 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// A fault with Every fires on every Every-th request it matches only.
+func TestFaultEvery(t *testing.T) {
+	srv := start(t, graphtest.Options{Faults: []graphtest.Fault{{Path: "/applications", Status: 429, RetryAfter: "1", Every: 3}}})
+	var got []int
+	for range 7 {
+		status, _, _ := do(t, srv, "GET", "/v1.0/applications", "")
+		got = append(got, status)
+	}
+	do(t, srv, "GET", "/v1.0/servicePrincipals", "") // not matched: not counted
+	status, _, _ := do(t, srv, "GET", "/v1.0/applications", "")
+	got = append(got, status)
+	if want := []int{200, 200, 429, 200, 200, 429, 200, 200}; !slices.Equal(got, want) {
+		t.Errorf("answers %v, want %v", got, want)
+	}
+}
+
 func TestParseFault(t *testing.T) {
 	f, err := graphtest.ParseFault("path=/applications,page=2,status=429,retry-after=5,times=2")
 	if err != nil || f != (graphtest.Fault{Path: "/applications", Page: 2, Status: 429, RetryAfter: "5", Times: 2}) {
@@ -195,7 +212,10 @@ func TestParseFault(t *testing.T) {
 	if err != nil || !f.InBatch || !f.Drop || !f.Truncate || f.Delay != 2*time.Second || f.LoopTo != 1 {
 		t.Errorf("%+v %v", f, err)
 	}
-	for _, bad := range []string{"page=two", "colour=red", "delay=soon"} {
+	if f, err = graphtest.ParseFault("status=429,retry-after=1,every=3"); err != nil || f.Every != 3 || f.Status != 429 {
+		t.Errorf("%+v %v", f, err)
+	}
+	for _, bad := range []string{"page=two", "colour=red", "delay=soon", "every=often"} {
 		if _, err := graphtest.ParseFault(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
