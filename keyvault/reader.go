@@ -234,6 +234,9 @@ func (rd *vaultRead) list(ctx context.Context, out chan<- string) {
 	n := 0
 	pager := rd.client.NewListCertificatePropertiesPager(nil)
 	for page := 1; pager.More(); page++ {
+		if rd.stopped() {
+			return // the certificates of another page would not be read
+		}
 		resp, err := pager.NextPage(ctx)
 		if err != nil {
 			e := classify(rd.ep, "listing certificates", err)

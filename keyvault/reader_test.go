@@ -258,6 +258,24 @@ func TestAnEmptyAnswerIsNoPage(t *testing.T) {
 	}
 }
 
+// A fatal answer stops the listing too: with one certificate read at a
+// time, the listing hands the rest of the first page to a reader that
+// has already met the 403, and asks for no second page.
+func TestAFatalAnswerStopsTheListing(t *testing.T) {
+	s := vault(t)
+	s.Fault(kvtest.Fault{Path: "/certificates/app-00000/versions", Status: 403})
+	r := reader(t, s.Transport(), func(c *keyvault.Config) { c.Concurrency = 1 })
+	v := r.Read(context.Background(), endpoint(t, s.URL))
+	if v.Complete || !strings.HasPrefix(v.IncompleteReason, "certificate app-00000: listing its versions: Key Vault answered 403 Forbidden") || len(v.Certificates) != 0 {
+		t.Fatalf("complete %v, %d certificates: %s", v.Complete, len(v.Certificates), v.IncompleteReason)
+	}
+	for _, q := range s.Requests() {
+		if q.Path != "/certificates" && q.Path != "/certificates/app-00000/versions" || strings.Contains(q.Query, "skiptoken") {
+			t.Errorf("sent after the 403: %s?%s", q.Path, q.Query)
+		}
+	}
+}
+
 func TestUnknownVault(t *testing.T) {
 	tr := &http.Transport{DialContext: func(_ context.Context, _, addr string) (net.Conn, error) {
 		host, _, _ := net.SplitHostPort(addr)
