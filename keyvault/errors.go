@@ -29,9 +29,19 @@ type failure struct {
 	fatal bool
 }
 
+// emptyAnswer is a success answer with no body, which Key Vault never
+// sends to a read of certificates (net/http's server sends one for a
+// handler that writes nothing; a proxy may too).
+type emptyAnswer struct{ status, path string }
+
+func (e *emptyAnswer) Error() string {
+	return fmt.Sprintf("keyvault: Key Vault answered %s to GET %s with no body, which is no answer of Key Vault; run the audit again later", e.status, clip(e.path))
+}
+
 // classify says what err, met while doing op on the vault at ep, means.
 func classify(ep Endpoint, op string, err error) failure {
 	var se *graphclient.SignInError
+	var empty *emptyAnswer
 	var re *azcore.ResponseError
 	var rt *graphclient.RetryError
 	var dns *net.DNSError
@@ -42,6 +52,8 @@ func classify(ep Endpoint, op string, err error) failure {
 		return failure{strings.TrimPrefix(se.Error(), "graphclient: "), true}
 	case errors.As(err, &re):
 		return responseFailure(re)
+	case errors.As(err, &empty):
+		return failure{strings.TrimPrefix(empty.Error(), "keyvault: "), false}
 	case errors.As(err, &rt):
 		msg := "Key Vault is failing or cannot be reached (" + rt.Error() + "); run the audit again later"
 		if rt.Status == http.StatusTooManyRequests {

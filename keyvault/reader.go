@@ -130,18 +130,26 @@ func CheckReadOnly(req *http.Request, _ []byte) error {
 	return nil
 }
 
-// hostGuard sends only requests for its vault's host: a nextLink that
-// points elsewhere never gets the token.
-type hostGuard struct {
+// guard sends only requests for its vault's host: a nextLink that
+// points elsewhere never gets the token. It refuses a success answer
+// with no body (an emptyAnswer): Key Vault answers every read of
+// certificates with JSON, and the SDK would take an empty answer to a
+// listing for its last page, a vault read part-way for a whole one.
+type guard struct {
 	ep   Endpoint
-	next http.RoundTripper
+	next http.RoundTripper // a RetryTransport: the answer is read whole
 }
 
-func (g hostGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+func (g guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !g.ep.onHost(req.URL) {
 		return nil, fmt.Errorf("keyvault: refusing to send a request for %s to %s: the vault's answers point only to its own host", g.ep.URL, req.URL.Scheme+"://"+req.URL.Host)
 	}
-	return g.next.RoundTrip(req)
+	resp, err := g.next.RoundTrip(req)
+	if err == nil && resp.StatusCode/100 == 2 && resp.ContentLength == 0 {
+		resp.Body.Close()
+		return nil, &emptyAnswer{status: resp.Status, path: req.URL.Path}
+	}
+	return resp, err
 }
 
 // Read reads the vault at ep: every certificate, its versions, its policy
@@ -158,7 +166,7 @@ func (r *Reader) Read(ctx context.Context, ep Endpoint) audit.Vault {
 	r.stats.vaults.Add(1)
 	client, err := azcertificates.NewClient(ep.URL, r.cfg.Credential, &azcertificates.ClientOptions{
 		ClientOptions: azcore.ClientOptions{
-			Transport: &http.Client{Transport: hostGuard{ep: ep, next: r.tr},
+			Transport: &http.Client{Transport: guard{ep: ep, next: r.tr},
 				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 			// Retries are the transport's, under appaudit's policy.
 			Retry:     policy.RetryOptions{MaxRetries: -1},
@@ -226,6 +234,9 @@ func (rd *vaultRead) list(ctx context.Context, out chan<- string) {
 	n := 0
 	pager := rd.client.NewListCertificatePropertiesPager(nil)
 	for page := 1; pager.More(); page++ {
+		if rd.stopped() {
+			return // the certificates of another page would not be read
+		}
 		resp, err := pager.NextPage(ctx)
 		if err != nil {
 			e := classify(rd.ep, "listing certificates", err)

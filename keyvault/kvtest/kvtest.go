@@ -87,7 +87,8 @@ type Fault struct {
 	Code       string
 	RetryAfter string
 	// Drop closes the connection without an answer; Hang answers nothing
-	// until the client gives up.
+	// until the client gives up, and then closes the connection without
+	// an answer either.
 	Drop, Hang bool
 	// Times is how many requests it takes; 0 is every one.
 	Times int
@@ -106,7 +107,8 @@ type Server struct {
 	*httptest.Server
 	// Tenant is named in the challenge; Token, when not "", is the only
 	// bearer token accepted; Forbidden answers every authorized request
-	// 403 ForbiddenByRbac; Latency delays every answer.
+	// 403 ForbiddenByRbac; Latency delays every answer (a client that
+	// gives up before gets none).
 	Tenant    string
 	Token     string
 	Forbidden bool
@@ -169,7 +171,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(s.Latency):
 		case <-r.Context().Done():
-			return
+			abort()
 		}
 	}
 	if auth == "" || (s.Token != "" && auth != s.Token) {
@@ -260,6 +262,16 @@ func (s *Server) fault(r *http.Request) *Fault {
 	return nil
 }
 
+// abort ends a request without a byte of answer: the connection is
+// closed. A handler that returns without writing would send 200 OK with
+// an empty body instead, and a client that is closing the connection
+// when it gives up can still read that answer (net/http's Transport uses
+// a response that races with the closing of its connection): a vault
+// that stops answering would look like one that answered an empty page.
+func abort() {
+	panic(http.ErrAbortHandler)
+}
+
 func (s *Server) answerFault(w http.ResponseWriter, r *http.Request, f *Fault) {
 	switch {
 	case f.Drop:
@@ -269,10 +281,10 @@ func (s *Server) answerFault(w http.ResponseWriter, r *http.Request, f *Fault) {
 				return
 			}
 		}
-		panic(http.ErrAbortHandler)
+		abort()
 	case f.Hang:
 		<-r.Context().Done()
-		return
+		abort()
 	}
 	if f.RetryAfter != "" {
 		w.Header().Set("Retry-After", f.RetryAfter)
