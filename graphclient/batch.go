@@ -66,7 +66,7 @@ func ParseKeyFetch(s string) (KeyFetch, error) {
 		}
 		names = append(names, k.String())
 	}
-	return 0, fmt.Errorf("graphclient: %q is not a way of fetching certificate bodies (%s)", s, strings.Join(names, ", "))
+	return 0, fmt.Errorf("graphclient: %w", &audit.ChoiceError{What: "way of fetching certificate bodies", Name: s, Choices: names})
 }
 
 // bodySelector decides which listed objects get their certificate bodies
@@ -352,7 +352,7 @@ func (f *bodyFetcher) fetch(items []need) {
 				f.stop = true
 				f.mu.Unlock()
 			}
-			f.fail(len(pending), strings.TrimPrefix(err.Error(), "graphclient: "))
+			f.fail(len(pending), Reason(err))
 			return
 		}
 		var again []need
@@ -366,7 +366,7 @@ func (f *bodyFetcher) fetch(items []need) {
 			case a.Status == http.StatusOK:
 				o, err := decodeObjectBytes(a.Body, fmt.Sprintf("$batch answer for %s %s", kindName(n.kind), n.id), n.kind)
 				if err != nil {
-					f.fail(1, strings.TrimPrefix(liveHint(err).Error(), "graphclient: "))
+					f.fail(1, Reason(liveHint(err)))
 					continue
 				}
 				p := o.Principal() // o.Kind is n.kind: decodeObjectBytes refuses another

@@ -272,6 +272,13 @@ func statusOf(err error) int {
 	return 0
 }
 
+// Reason is what err says without the "graphclient: " this package's
+// messages begin with: the words a caller puts after its own ("could not
+// read the tenant: ..."). The prefix is known here only.
+func Reason(err error) string {
+	return strings.TrimPrefix(err.Error(), "graphclient: ")
+}
+
 // SignInFailed reports whether err says no request of this client can
 // succeed: signing in failed, or Graph refused the token (401). A 403 is
 // not: it refuses one permission, and another read may have it.

@@ -130,7 +130,7 @@ func (c *Client) Read(ctx context.Context, opts ReadOptions) (*ReadResult, error
 				st.Collection, st.Page, audit.Plural(st.Objects, strings.TrimSuffix(st.Collection, "s"))))
 			continue
 		}
-		reasons = append(reasons, strings.TrimPrefix(e.Error(), "graphclient: "))
+		reasons = append(reasons, Reason(e))
 	}
 	t.IncompleteReason = strings.Join(reasons, "; ")
 	res.Stats = c.Stats()
@@ -428,7 +428,7 @@ type StoppedError struct {
 
 func (e *StoppedError) Error() string {
 	return fmt.Sprintf("graphclient: listing %s stopped at page %d, after %s: %s", e.Collection, e.Page,
-		audit.Plural(e.Objects, strings.TrimSuffix(e.Collection, "s")), strings.TrimPrefix(e.Err.Error(), "graphclient: "))
+		audit.Plural(e.Objects, strings.TrimSuffix(e.Collection, "s")), Reason(e.Err))
 }
 
 func (e *StoppedError) Unwrap() error { return e.Err }

@@ -126,7 +126,7 @@ func (c *Client) ReadUsage(ctx context.Context, opts UsageOptions) (*audit.Usage
 	}
 	var reasons []string
 	for _, e := range errs {
-		reasons = append(reasons, strings.TrimPrefix(e.Error(), "graphclient: "))
+		reasons = append(reasons, Reason(e))
 	}
 	u.IncompleteReason = strings.Join(reasons, "; ")
 	if len(errs) > 0 {
@@ -433,5 +433,5 @@ func usageError(op string, err error) error {
 	if errors.As(err, &se) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return &Error{Op: op, Message: strings.TrimPrefix(err.Error(), "graphclient: "), Err: err}
+	return &Error{Op: op, Message: Reason(err), Err: err}
 }

@@ -59,23 +59,23 @@ func ResolveVault(arg, cloud string) (Endpoint, error) {
 		suffix := Suffix(cloud)
 		switch {
 		case suffix == "":
-			return Endpoint{}, fmt.Errorf("keyvault: unknown cloud %q", cloud)
+			return Endpoint{}, fmt.Errorf("keyvault: %w", &audit.ChoiceError{What: "cloud", Name: cloud, Choices: audit.CloudNames()})
 		case !audit.ValidVaultName(arg):
-			return Endpoint{}, fmt.Errorf("keyvault: %q is not a vault name (3 to 24 letters, digits and hyphens, starting with a letter) or a vault URL (https://NAME.%s)", clip(arg), suffix)
+			return Endpoint{}, configErr("", "%q is not a vault name (3 to 24 letters, digits and hyphens, starting with a letter) or a vault URL (https://NAME.%s)", clip(arg), suffix)
 		}
 		arg = "https://" + strings.ToLower(arg) + "." + suffix
 	}
 	u, err := url.Parse(arg)
 	if err != nil || u.Hostname() == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return Endpoint{}, fmt.Errorf("keyvault: %q is not a vault URL (https://NAME.%s) or a vault name", clip(arg), Suffix("public"))
+		return Endpoint{}, configErr("", "%q is not a vault URL (https://NAME.%s) or a vault name", clip(arg), Suffix("public"))
 	}
 	root := u.Scheme + "://" + u.Host
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.Trim(u.Path, "/") != "" {
-		return Endpoint{}, fmt.Errorf("keyvault: vault URL %s: give only the scheme and host (%s), with no path, user or query", clip(arg), root)
+		return Endpoint{}, configErr("", "vault URL %s: give only the scheme and host (%s), with no path, user or query", clip(arg), root)
 	}
 	loopback := graphclient.IsLoopback(u.Hostname())
 	if u.Scheme == "http" && !loopback {
-		return Endpoint{}, fmt.Errorf("keyvault: vault URL %s: plain http is allowed only for localhost, 127.0.0.1 and ::1, since requests carry an access token; use https", root)
+		return Endpoint{}, configErr("use https", "vault URL %s: plain http is allowed only for localhost, 127.0.0.1 and ::1, since requests carry an access token", root)
 	}
 	u.Path, u.RawPath = "", ""
 	name := strings.ToLower(strings.Split(u.Hostname(), ".")[0])

@@ -22,6 +22,26 @@ import (
 const HintPermission = "the signed-in identity needs, on this vault, the Key Vault Reader role (vaults that use Azure RBAC) " +
 	"or an access policy with the certificate permissions Get and List (vaults that use access policies); no secret permission is needed"
 
+// ConfigError is a vault, a token or a setting the reader cannot work
+// with, found before anything is sent. Msg and Hint name no package, so
+// that a command can put the flag or variable it came from before them.
+type ConfigError struct {
+	Msg  string // what is wrong, lower case
+	Hint string // what to do about it; may be empty
+}
+
+func (e *ConfigError) Error() string {
+	s := "keyvault: " + e.Msg
+	if e.Hint != "" {
+		s += " (" + e.Hint + ")"
+	}
+	return s
+}
+
+func configErr(hint, format string, args ...any) *ConfigError {
+	return &ConfigError{Msg: fmt.Sprintf(format, args...), Hint: hint}
+}
+
 // failure is a request that failed, said for a person: msg, and whether
 // every further request to the vault would fail the same way.
 type failure struct {
@@ -34,8 +54,10 @@ type failure struct {
 // handler that writes nothing; a proxy may too).
 type emptyAnswer struct{ status, path string }
 
-func (e *emptyAnswer) Error() string {
-	return fmt.Sprintf("keyvault: Key Vault answered %s to GET %s with no body, which is no answer of Key Vault; run the audit again later", e.status, clip(e.path))
+func (e *emptyAnswer) Error() string { return "keyvault: " + e.msg() }
+
+func (e *emptyAnswer) msg() string {
+	return fmt.Sprintf("Key Vault answered %s to GET %s with no body, which is no answer of Key Vault; run the audit again later", e.status, clip(e.path))
 }
 
 // classify says what err, met while doing op on the vault at ep, means.
@@ -49,11 +71,11 @@ func classify(ep Endpoint, op string, err error) failure {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &rt):
 		return failure{"interrupted", true}
 	case errors.As(err, &se):
-		return failure{strings.TrimPrefix(se.Error(), "graphclient: "), true}
+		return failure{graphclient.Reason(se), true}
 	case errors.As(err, &re):
 		return responseFailure(re)
 	case errors.As(err, &empty):
-		return failure{strings.TrimPrefix(empty.Error(), "keyvault: "), false}
+		return failure{empty.msg(), false}
 	case errors.As(err, &rt):
 		msg := "Key Vault is failing or cannot be reached (" + rt.Error() + "); run the audit again later"
 		if rt.Status == http.StatusTooManyRequests {

@@ -2,7 +2,6 @@ package keyvault
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -85,7 +84,7 @@ func (r *Reader) Stats() Stats {
 // NewReader makes a Reader; it sends nothing.
 func NewReader(cfg Config) (*Reader, error) {
 	if cfg.Credential == nil {
-		return nil, errors.New("keyvault: no credential to sign in with")
+		return nil, configErr("", "no credential to sign in with")
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 8

@@ -355,7 +355,7 @@ func jwtFor(aud string, exp time.Time) string {
 func TestTokenCredential(t *testing.T) {
 	clk := func() time.Time { return now }
 	if _, err := keyvault.NewTokenCredential(jwtFor("https://graph.microsoft.com", now.Add(time.Hour)), "APPAUDIT_KEYVAULT_TOKEN", "public", clk); err == nil ||
-		!strings.Contains(err.Error(), "the token in APPAUDIT_KEYVAULT_TOKEN is for https://graph.microsoft.com, not for Azure Key Vault (https://vault.azure.net): get one with az account get-access-token --resource https://vault.azure.net") {
+		!strings.Contains(err.Error(), "the token in APPAUDIT_KEYVAULT_TOKEN is for https://graph.microsoft.com, not for Azure Key Vault (https://vault.azure.net) (get one with az account get-access-token --resource https://vault.azure.net") {
 		t.Errorf("a Graph token: %v", err)
 	}
 	for _, aud := range []string{"https://vault.azure.net", "https://vault.azure.net/", "cfa8b339-82a2-471a-a3c9-0fc0be7a4093"} {

@@ -2,8 +2,8 @@ package keyvault
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
@@ -74,7 +74,12 @@ func ReadSection(raw []byte, name string) ([]audit.Vault, error) {
 		at := fmt.Sprintf("%s: %s[%d]", name, SnapshotSection, i)
 		ep, err := ResolveVault(sv.URL, "public")
 		if err != nil {
-			return nil, fmt.Errorf("keyvault: %s: vaultUri: %v", at, strings.TrimPrefix(err.Error(), "keyvault: "))
+			msg := err.Error()
+			var ce *ConfigError
+			if errors.As(err, &ce) {
+				msg = ce.Msg
+			}
+			return nil, fmt.Errorf("keyvault: %s: vaultUri: %s", at, msg)
 		}
 		v := audit.Vault{Name: sv.Name, URL: ep.URL, IncompleteReason: sv.IncompleteReason}
 		if v.Name == "" {

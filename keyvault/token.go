@@ -39,9 +39,9 @@ func NewTokenCredential(token, source, cloud string, now func() time.Time) (azco
 	token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(token), "Bearer "))
 	switch {
 	case token == "":
-		return nil, fmt.Errorf("keyvault: sign-in with token needs a Key Vault access token in %s (%s)", source, hint)
+		return nil, configErr(hint, "sign-in with token needs a Key Vault access token in %s", source)
 	case strings.ContainsAny(token, " \t\r\n"):
-		return nil, fmt.Errorf("keyvault: %s holds more than one word: give the access token alone", source)
+		return nil, configErr("give the access token alone", "%s holds more than one word", source)
 	}
 	if now == nil {
 		now = time.Now
@@ -56,7 +56,7 @@ func NewTokenCredential(token, source, cloud string, now func() time.Time) (azco
 	}
 	aud, _ := claims.GetAudience()
 	if len(aud) > 0 && !forKeyVault(aud, resource) {
-		return nil, fmt.Errorf("keyvault: the token in %s is for %s, not for Azure Key Vault (%s): %s", source, clip(strings.Join(aud, ", ")), resource, hint)
+		return nil, configErr(hint, "the token in %s is for %s, not for Azure Key Vault (%s)", source, clip(strings.Join(aud, ", ")), resource)
 	}
 	return c, nil
 }

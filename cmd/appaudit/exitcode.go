@@ -13,6 +13,7 @@ import (
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/audit/localfiles"
 	"github.com/appaudit/appaudit/graphclient"
+	"github.com/appaudit/appaudit/keyvault"
 	"github.com/appaudit/appaudit/reports"
 )
 
@@ -146,6 +147,7 @@ func flagErr(r reason, flag, value string, err error) *cmdError {
 		lf     *localfiles.Error
 		de     *graphclient.DecodeError
 		ce     *graphclient.ConfigError
+		kce    *keyvault.ConfigError
 		spec   *reports.SpecError
 		choice *audit.ChoiceError
 		base   *audit.BaselineError
@@ -161,6 +163,8 @@ func flagErr(r reason, flag, value string, err error) *cmdError {
 	case errors.As(err, &ce):
 		e.Flag = cmp.Or(settingFlags[ce.Setting], flag)
 		e.Value, e.Detail, e.Hint = ce.Value, ce.Msg, ce.Hint
+	case errors.As(err, &kce):
+		e.Detail, e.Hint = kce.Msg, kce.Hint
 	case errors.As(err, &spec):
 		e.Value, e.Detail, e.Hint = spec.Spec, spec.Msg, spec.Hint
 	case errors.As(err, &choice):

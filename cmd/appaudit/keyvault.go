@@ -50,7 +50,7 @@ func (o *keyvaultOptions) endpoints(cloud string) ([]keyvault.Endpoint, error) {
 	for _, v := range o.Vaults {
 		ep, err := keyvault.ResolveVault(v, cloud)
 		if err != nil {
-			return nil, usageErr("--keyvault: %s", strings.TrimPrefix(err.Error(), "keyvault: "))
+			return nil, flagErr(reasonUsage, "--keyvault", "", err)
 		}
 		if !slices.ContainsFunc(eps, func(e keyvault.Endpoint) bool { return e.URL == ep.URL }) {
 			eps = append(eps, ep)
@@ -77,7 +77,7 @@ func (o *keyvaultOptions) read(ctx context.Context, s *streams, live *liveOption
 	cfg := keyvault.Config{UserAgent: "appaudit/" + moduleVersion()}
 	if mode == graphclient.AuthToken {
 		if cfg.Credential, err = keyvault.NewTokenCredential(s.Getenv(envKeyVaultToken), envKeyVaultToken, live.Cloud, nil); err != nil {
-			return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "keyvault: "))
+			return nil, flagErr(reasonUsage, "", "", err)
 		}
 	} else {
 		in, err := live.credential(s)
@@ -91,7 +91,7 @@ func (o *keyvaultOptions) read(ctx context.Context, s *streams, live *liveOption
 	}
 	r, err := keyvault.NewReader(cfg)
 	if err != nil {
-		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "keyvault: "))
+		return nil, flagErr(reasonUsage, "", "", err)
 	}
 	var vaults []audit.Vault
 	for _, ep := range eps {

@@ -232,7 +232,7 @@ func (o *liveOptions) validate() (graphclient.AuthMode, graphclient.Endpoint, er
 func (o *liveOptions) fetch() (graphclient.KeyFetch, error) {
 	k, err := graphclient.ParseKeyFetch(o.KeyFetch)
 	if err != nil {
-		return 0, usageErr("--key-fetch: %s", strings.TrimPrefix(err.Error(), "graphclient: "))
+		return 0, flagErr(reasonUsage, "--key-fetch", o.KeyFetch, err)
 	}
 	if o.NoKeyFetch {
 		if o.KeyFetch != o.keyFetch.String() && k != graphclient.KeyFetchNone {
@@ -386,7 +386,7 @@ func notRead(err error) error {
 		e.Op = "" // a token refused is refused whichever read met it first
 		err = &e
 	}
-	return incompleteErr(fmt.Sprintf("could not read the tenant: %s", strings.TrimPrefix(err.Error(), "graphclient: ")))
+	return incompleteErr(fmt.Sprintf("could not read the tenant: %s", graphclient.Reason(err)))
 }
 
 // unexaminedWarnings say how many certificates a check could not examine

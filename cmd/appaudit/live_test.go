@@ -398,7 +398,7 @@ func TestLiveUsageErrors(t *testing.T) {
 		{[]string{"--auth", "client-certificate", "--client-cert", filepath.Join(t.TempDir(), "none.pfx")}, "none.pfx"},
 		{[]string{"--key-reads-per-minute", "-1"}, "must not be negative"},
 		{[]string{"--key-fetch-max", "-1"}, "appaudit: --key-fetch-max -1: must not be negative\n"},
-		{[]string{"--key-fetch", "some"}, `--key-fetch: "some" is not a way of fetching certificate bodies (none, needed, all)`},
+		{[]string{"--key-fetch", "some"}, `--key-fetch some: unknown way of fetching certificate bodies (want one of none, needed, all)`},
 		{[]string{"--no-key-fetch", "--key-fetch", "all"}, "--no-key-fetch is --key-fetch none: it cannot go with --key-fetch all"},
 		{[]string{"--key-fetch", "none", "--key-fetch-max", "10"}, "--key-fetch-max limits the certificate bodies fetched, and --key-fetch none"},
 		{[]string{"--demo", "--key-fetch", "all"}, "--key-fetch reads Microsoft Graph"},
