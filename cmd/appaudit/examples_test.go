@@ -113,14 +113,26 @@ func shellInvocations(script string) [][]string {
 }
 
 // shellWords splits a line into words the way a shell does for quotes:
-// '...' and "..." group, and the quotes go.
+// '...' and "..." group, and the quotes go; a command substitution,
+// $(...), stays within its word.
 func shellWords(line string) []string {
 	var words []string
 	var cur strings.Builder
-	in, quote := false, byte(0)
+	in, quote, depth := false, byte(0), 0
 	for i := 0; i < len(line); i++ {
 		c := line[i]
 		switch {
+		case depth > 0:
+			cur.WriteByte(c)
+			if c == '(' {
+				depth++
+			} else if c == ')' {
+				depth--
+			}
+		case quote == 0 && c == '$' && i+1 < len(line) && line[i+1] == '(':
+			cur.WriteString("$(")
+			i++
+			depth, in = 1, true
 		case quote != 0:
 			if c == quote {
 				quote = 0
@@ -339,4 +351,72 @@ func dig(v any, path ...any) any {
 		}
 	}
 	return v
+}
+
+// Every appaudit command line in the shell blocks of the README and of
+// docs/ uses commands, flags and formats appaudit has. (Arguments that
+// are not flags are the commands' own: explain's codes.)
+func TestDocumentedCommands(t *testing.T) {
+	s, _, _ := testStreams("")
+	root := newRootCmd(s)
+	files, _ := filepath.Glob("../../docs/*.md")
+	files = append(files, "../../README.md")
+	n := 0
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, block := range shellBlocks(string(b)) {
+			for _, args := range shellInvocations(block) {
+				n++
+				args = slices.DeleteFunc(args, func(a string) bool { return a == "..." }) // a placeholder
+				if len(args) == 1 && strings.HasPrefix(args[0], "-") {
+					// cobra adds --version at run time, when Version is set.
+					if f := strings.TrimLeft(args[0], "-"); root.Flags().Lookup(f) == nil && !(f == "version" && root.Version != "") {
+						t.Errorf("%s: appaudit %s: no such flag", filepath.Base(name), args[0])
+					}
+					continue
+				}
+				missing, problems := checkInvocation(root, args)
+				for _, p := range problems {
+					if !strings.Contains(p, "stray argument") || !positional(root, args) {
+						t.Errorf("%s: %s", filepath.Base(name), p)
+					}
+				}
+				for _, m := range missing {
+					t.Errorf("%s: appaudit %s: no such flag", filepath.Base(name), m)
+				}
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d appaudit command lines found in the docs", n)
+	}
+}
+
+// shellBlocks are the fenced sh, bash and shell blocks of a Markdown text.
+func shellBlocks(md string) []string {
+	var out []string
+	var cur []string
+	in := false
+	for _, line := range strings.Split(md, "\n") {
+		switch {
+		case !in && (line == "```sh" || line == "```bash" || line == "```shell"):
+			in, cur = true, nil
+		case in && line == "```":
+			in = false
+			out = append(out, strings.Join(cur, "\n"))
+		case in:
+			cur = append(cur, line)
+		}
+	}
+	return out
+}
+
+// positional reports whether the command args name takes arguments that
+// are not flags.
+func positional(root *cobra.Command, args []string) bool {
+	cmd, _, err := root.Find(args)
+	return err == nil && cmd.Args != nil && cmd.Args(cmd, []string{"x"}) == nil
 }
