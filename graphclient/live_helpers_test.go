@@ -56,15 +56,7 @@ const testToken = "test-token-not-a-secret"
 
 func fake(t *testing.T, tenant *audit.Tenant, opts graphtest.Options) *graphtest.Server {
 	t.Helper()
-	if opts.Token == "" {
-		opts.Token = testToken
-	}
-	srv, err := graphtest.NewServer(tenant, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return srv
+	return fakeOn(t, tenant, opts, graphtest.NewServer)
 }
 
 // fakePipe is fake for a test run in a testing/synctest bubble: the fake
@@ -73,10 +65,15 @@ func fake(t *testing.T, tenant *audit.Tenant, opts graphtest.Options) *graphtest
 // measured by the bubble's clock, not by how fast the machine runs.
 func fakePipe(t *testing.T, tenant *audit.Tenant, opts graphtest.Options) *graphtest.Server {
 	t.Helper()
+	return fakeOn(t, tenant, opts, graphtest.NewPipeServer)
+}
+
+func fakeOn(t *testing.T, tenant *audit.Tenant, opts graphtest.Options, start func(*audit.Tenant, graphtest.Options) (*graphtest.Server, error)) *graphtest.Server {
+	t.Helper()
 	if opts.Token == "" {
 		opts.Token = testToken
 	}
-	srv, err := graphtest.NewPipeServer(tenant, opts)
+	srv, err := start(tenant, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,6 +89,8 @@ func (c *Clock) SleepUntil(ctx context.Context, t time.Time) error {
 	return sleepCtx(ctx, d)
 }
 
+// sleepCtx waits d, or until ctx is done, and returns ctx's error in the
+// second case.
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()

@@ -411,16 +411,9 @@ func readAll(r *http.Request) ([]byte, error) {
 	return b.Bytes(), err
 }
 
-func sleep(r *http.Request, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
-}
+// sleep holds r's answer back d, and says false when the client gave up
+// first.
+func sleep(r *http.Request, d time.Duration) bool { return sleepCtx(r.Context(), d) == nil }
 
 func (h *Handler) record(r Request) int {
 	h.mu.Lock()
