@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -329,7 +330,17 @@ func TestDeviceCode(t *testing.T) {
 	}
 }
 
+// managedIdentityRuns numbers the runs of TestManagedIdentity in this
+// process.
+var managedIdentityRuns atomic.Int32
+
 func TestManagedIdentity(t *testing.T) {
+	// MSAL Go keeps managed identity tokens in one cache for the whole
+	// process (apps/managedidentity/managedidentity.go, v1.10.1:
+	// "var cacheManager"), by client ID and resource: a second run of this
+	// test under -count would be given the first run's token without a
+	// request. Each run is another user-assigned identity.
+	clientID := fmt.Sprintf("66666666-7777-4888-9999-%012d", managedIdentityRuns.Add(1))
 	var got []*http.Request
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = append(got, r)

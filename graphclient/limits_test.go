@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/appaudit/appaudit/graphclient"
@@ -80,28 +81,34 @@ func TestMaxKeyBodies(t *testing.T) {
 // When Graph throttles a read the client did not count (another run, or
 // another tool, read keyCredentials in the same minute), the fetch waits
 // what Graph asks and completes. (window_internal_test.go shows that the
-// other requests wait too.) One batch at a time: the test clock, which
-// jumps to the end of a wait at once, would stamp a request in flight
-// while another waits with the later time.
+// other requests wait too.) In a bubble, with the fake on in-memory
+// connections: a request takes none of the bubble's time, so the fake
+// counts each read at the instant the client's window did, with batches
+// and list pages in flight together. (On a clock that never sleeps, a
+// request in flight while another goroutine waited reached the fake
+// stamped with the end of that wait, and a run alone was now and then
+// throttled.)
 func TestThrottledFetchWaitsWhatGraphAsks(t *testing.T) {
-	clock := newTestClock()
-	srv := fake(t, liveTenant(120), graphtest.Options{KeyReadsPerMinute: 30, Clock: clock})
-	read := func() *graphclient.ReadResult {
-		c := client(t, srv.URL, clock, func(c *graphclient.Config) { c.PageSize = 999; c.KeyReadsPerMinute = 30; c.Concurrency = 1 })
-		res, err := readLive(t, c, graphclient.ReadOptions{ServicePrincipals: true, KeyFetch: graphclient.KeyFetchAll})
-		if err != nil || res.Stats.BodiesFetched != 120+40 {
-			t.Fatalf("%v: %d bodies", err, res.Stats.BodiesFetched)
+	synctest.Test(t, func(t *testing.T) {
+		clock := newSleepingClock()
+		srv := fakePipe(t, liveTenant(120), graphtest.Options{KeyReadsPerMinute: 30, Clock: clock})
+		read := func() *graphclient.ReadResult {
+			c := client(t, srv.URL, clock, onPipe(srv), func(c *graphclient.Config) { c.PageSize = 999; c.KeyReadsPerMinute = 30 })
+			res, err := readLive(t, c, graphclient.ReadOptions{ServicePrincipals: true, KeyFetch: graphclient.KeyFetchAll})
+			if err != nil || res.Stats.BodiesFetched != 120+40 {
+				t.Fatalf("%v: %d bodies", err, res.Stats.BodiesFetched)
+			}
+			return res
 		}
-		return res
-	}
-	first := read()
-	// The second run starts in the same minute: Graph still counts the
-	// first run's last reads, which its client knows nothing of.
-	second := read()
-	if first.Stats.Throttled != 0 || first.Stats.Retries != 0 {
-		t.Errorf("a run alone was throttled: %+v", first.Stats)
-	}
-	if second.Stats.Throttled == 0 || second.Stats.Retries == 0 || len(second.Warnings) != 0 {
-		t.Errorf("the second run: %+v, %q", second.Stats, second.Warnings)
-	}
+		first := read()
+		// The second run starts in the same minute: Graph still counts the
+		// first run's last reads, which its client knows nothing of.
+		second := read()
+		if first.Stats.Throttled != 0 || first.Stats.Retries != 0 {
+			t.Errorf("a run alone was throttled: %+v", first.Stats)
+		}
+		if second.Stats.Throttled == 0 || second.Stats.Retries == 0 || len(second.Warnings) != 0 {
+			t.Errorf("the second run: %+v, %q", second.Stats, second.Warnings)
+		}
+	})
 }

@@ -56,16 +56,39 @@ const testToken = "test-token-not-a-secret"
 
 func fake(t *testing.T, tenant *audit.Tenant, opts graphtest.Options) *graphtest.Server {
 	t.Helper()
+	return fakeOn(t, tenant, opts, graphtest.NewServer)
+}
+
+// fakePipe is fake for a test run in a testing/synctest bubble: the fake
+// answers on in-memory connections (graphtest.NewPipeServer), which a
+// client reaches with onPipe, and every wait, timeout and slow answer is
+// measured by the bubble's clock, not by how fast the machine runs.
+func fakePipe(t *testing.T, tenant *audit.Tenant, opts graphtest.Options) *graphtest.Server {
+	t.Helper()
+	return fakeOn(t, tenant, opts, graphtest.NewPipeServer)
+}
+
+func fakeOn(t *testing.T, tenant *audit.Tenant, opts graphtest.Options, start func(*audit.Tenant, graphtest.Options) (*graphtest.Server, error)) *graphtest.Server {
+	t.Helper()
 	if opts.Token == "" {
 		opts.Token = testToken
 	}
-	srv, err := graphtest.NewServer(tenant, opts)
+	srv, err := start(tenant, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+// onPipe is a client edit that reaches srv, a fakePipe.
+func onPipe(srv *graphtest.Server) func(*graphclient.Config) {
+	return func(c *graphclient.Config) { c.Transport = srv.Transport() }
+}
+
+// newSleepingClock is newTestClock for a test run in a bubble: its waits
+// take the bubble's time, none of the machine's.
+func newSleepingClock() *testClock { return graphtest.NewSleepingClock(audittest.Now()) }
 
 // client reads the fake at url with the test token, two objects a page,
 // no limit on keyCredentials reads and a clock that does not sleep; edit

@@ -12,7 +12,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/appaudit/appaudit/audit"
@@ -206,33 +208,39 @@ func TestThrottling(t *testing.T) {
 			[]time.Duration{500 * time.Millisecond}, []time.Duration{time.Second}},
 	}
 	for _, tc := range tests {
+		// In a bubble, so that the per-attempt timeout of 100ms, which
+		// the slow answer's 400ms passes, is 100ms of the bubble's time:
+		// an answer that takes no time is never past it, however loaded
+		// the machine.
 		t.Run(tc.name, func(t *testing.T) {
-			src := liveTenant(5)
-			srv := fake(t, src, graphtest.Options{Faults: []graphtest.Fault{tc.fault}})
-			clock := newTestClock()
-			c := client(t, srv.URL, clock, func(c *graphclient.Config) { c.Retry.Timeout = 100 * time.Millisecond })
-			res, err := readLive(t, c, graphclient.ReadOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(res.Tenant.Applications) != 5 {
-				t.Errorf("read %d applications, want 5", len(res.Tenant.Applications))
-			}
-			waits := clock.Waits()
-			if len(waits) != len(tc.lo) {
-				t.Fatalf("waited %v, want %d waits", waits, len(tc.lo))
-			}
-			for i, w := range waits {
-				if w < tc.lo[i] || w > tc.hi[i] {
-					t.Errorf("wait %d was %v, want %v to %v", i+1, w, tc.lo[i], tc.hi[i])
+			synctest.Test(t, func(t *testing.T) {
+				src := liveTenant(5)
+				srv := fakePipe(t, src, graphtest.Options{Faults: []graphtest.Fault{tc.fault}})
+				clock := newSleepingClock()
+				c := client(t, srv.URL, clock, onPipe(srv), func(c *graphclient.Config) { c.Retry.Timeout = 100 * time.Millisecond })
+				res, err := readLive(t, c, graphclient.ReadOptions{})
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			if res.Stats.Retries != int64(len(waits)) {
-				t.Errorf("stats count %d retries, want %d", res.Stats.Retries, len(waits))
-			}
-			if tc.fault.Status == 429 && res.Stats.Throttled != int64(len(waits)) {
-				t.Errorf("stats count %d throttled answers, want %d", res.Stats.Throttled, len(waits))
-			}
+				if len(res.Tenant.Applications) != 5 {
+					t.Errorf("read %d applications, want 5", len(res.Tenant.Applications))
+				}
+				waits := clock.Waits()
+				if len(waits) != len(tc.lo) {
+					t.Fatalf("waited %v, want %d waits", waits, len(tc.lo))
+				}
+				for i, w := range waits {
+					if w < tc.lo[i] || w > tc.hi[i] {
+						t.Errorf("wait %d was %v, want %v to %v", i+1, w, tc.lo[i], tc.hi[i])
+					}
+				}
+				if res.Stats.Retries != int64(len(waits)) {
+					t.Errorf("stats count %d retries, want %d", res.Stats.Retries, len(waits))
+				}
+				if tc.fault.Status == 429 && res.Stats.Throttled != int64(len(waits)) {
+					t.Errorf("stats count %d throttled answers, want %d", res.Stats.Throttled, len(waits))
+				}
+			})
 		})
 	}
 }
@@ -473,6 +481,60 @@ func TestBatchAnswersInsideAreRetried(t *testing.T) {
 	if res.Stats.Throttled != 1 {
 		t.Errorf("throttled %d", res.Stats.Throttled)
 	}
+}
+
+// A storm of 429s inside $batch, while several batches are in flight:
+// every body Graph serves once the storm is over arrives. The batches
+// Graph throttled together go again together, when the longest
+// Retry-After among them ends (the others are held until then, rather
+// than each be throttled in turn), so the 30 refusals are spent in two
+// rounds and the third gets every body. In a bubble, so that the batches'
+// waits overlap as on a real clock: on a clock that never sleeps, a batch
+// that ran ahead in wall time did all its attempts before another had
+// begun its first wait, took every refusal left, and lost its bodies.
+func TestBatchesShareA429Storm(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := fakePipe(t, liveTenant(17), graphtest.Options{Faults: []graphtest.Fault{{InBatch: true, Path: "/", Status: 429, RetryAfter: "1", Times: 30}}})
+		var mu sync.Mutex
+		var sent []time.Time // when each $batch went out
+		stamp := &stamper{base: srv.Transport(), stamp: func(r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/$batch") {
+				mu.Lock()
+				sent = append(sent, time.Now())
+				mu.Unlock()
+			}
+		}}
+		// 150 reads a minute: batches of 15, so 17 objects go out in two.
+		c := client(t, srv.URL, newSleepingClock(), func(c *graphclient.Config) { c.Transport = stamp; c.KeyReadsPerMinute = 150 })
+		began := time.Now()
+		res, err := readLive(t, c, graphclient.ReadOptions{KeyFetch: graphclient.KeyFetchAll})
+		if err != nil || len(res.Warnings) != 0 || res.Stats.BodiesFetched != 17 {
+			t.Fatalf("%v, warnings %q: %d bodies of 17", err, res.Warnings, res.Stats.BodiesFetched)
+		}
+		if res.Stats.Throttled != 30 {
+			t.Errorf("%d throttled answers, want the 30 of the storm", res.Stats.Throttled)
+		}
+		var rounds []time.Duration
+		for _, at := range sent {
+			if d := at.Sub(began); !slices.Contains(rounds, d) {
+				rounds = append(rounds, d)
+			}
+		}
+		if len(rounds) != 3 || rounds[0] != 0 || rounds[1] < time.Second || rounds[2]-rounds[1] < time.Second {
+			t.Errorf("$batch requests went out at %v after the start, want at three instants: at once, then each round at least the Retry-After (1s) after the one before", rounds)
+		}
+	})
+}
+
+// stamper calls stamp with every request before it sends it.
+type stamper struct {
+	base  http.RoundTripper
+	stamp func(*http.Request)
+}
+
+func (s *stamper) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.stamp(r)
+	return s.base.RoundTrip(r)
 }
 
 func TestBatchFailureIsAWarning(t *testing.T) {

@@ -31,6 +31,19 @@ func clockHooks(clock *graphtest.Clock, edit func(*graphclient.Config)) *liveHoo
 	}}
 }
 
+// pipeHooks are clockHooks for a test run in a testing/synctest bubble:
+// the client reaches srv, a servePipe fake, on its in-memory connections,
+// and waits on clock (graphtest.NewSleepingClock), whose waits take no
+// real time in the bubble.
+func pipeHooks(srv *graphtest.Server, clock *graphtest.Clock, edit func(*graphclient.Config)) *liveHooks {
+	return clockHooks(clock, func(c *graphclient.Config) {
+		c.Transport = srv.Transport()
+		if edit != nil {
+			edit(c)
+		}
+	})
+}
+
 // signInAt points the sign-in at a fake token endpoint, reached with
 // client (nil: the server's own).
 func (h *liveHooks) signInAt(ts *graphtest.TokenServer, client policy.Transporter) *liveHooks {

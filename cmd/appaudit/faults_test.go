@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -129,41 +130,58 @@ func TestFaultScenarios(t *testing.T) {
 	if want.Summary.Applications != servedApps || want.Summary.ServicePrincipals != servedSPs {
 		t.Fatalf("the demo has %+v", want.Summary)
 	}
-	t.Log("| scenario | exit | objects read | retries | waited (test clock) | requests | wall time |")
+	t.Log("| scenario | exit | objects read | retries | waited | requests | took |")
 	t.Log("|---|---|---|---|---|---|---|")
 	for _, sc := range faultScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
-			opts := sc.opts
-			opts.MaxPageSize = 3
-			srv := serve(t, snap, opts)
-			clock := graphtest.NewClock(audittest.Now())
-			dir := t.TempDir()
-			// Every body is fetched, as the offline scan of the demo has
-			// them all.
-			args := append([]string{"scan", "--auth", "token", "--graph-url", srv.URL, "--key-fetch", "all", "--as-of", asOf(), "--fail-on", "none"}, sc.args...)
-			began := time.Now()
-			code, out, errOut := runLive(t, clockHooks(clock, sc.config), tokenEnv, append(args, reportFormats(dir)...)...)
-			wall := time.Since(began)
-			reps := readReports(t, dir)
-			got := decodeFull(t, reps["json"])
-			var waited time.Duration
-			for _, w := range clock.Waits() {
-				waited += w
-			}
-			t.Logf("| %s | %d | %d of %d | %d | %s | %d | %s |", sc.name, code, got.Summary.Applications+got.Summary.ServicePrincipals,
-				servedApps+servedSPs, len(clock.Waits()), waited.Round(100*time.Millisecond), len(srv.Requests()), wall.Round(time.Millisecond))
-			if out != "" {
-				t.Errorf("stdout %q: every report went to a file", out)
-			}
-			checkReports(t, reps, sc.stopped)
-			if sc.stopped != "" {
-				checkStopped(t, sc, code, errOut, got, want)
-			} else {
-				checkComplete(t, sc, code, errOut, offlineErr, got, want, reps)
-			}
-			checkSnapshot(t, sc, snap, got)
+			synctest.Test(t, func(t *testing.T) { runFaultScenario(t, sc, snap, offlineErr, want) })
 		})
 	}
+}
+
+// runFaultScenario runs one scenario, in a testing/synctest bubble: the
+// fake answers on in-memory connections and every wait (Retry-After,
+// backoff, a slow answer, the per-attempt timeout) is measured by the
+// bubble's clock, so that the outcome does not hang on how fast the
+// machine runs, and the waits of concurrent requests overlap as they do
+// against Graph.
+func runFaultScenario(t *testing.T, sc faultScenario, snap, offlineErr string, want fullReport) {
+	opts := sc.opts
+	opts.MaxPageSize = 3
+	srv := servePipe(t, snap, opts)
+	clock := graphtest.NewSleepingClock(audittest.Now())
+	dir := t.TempDir()
+	// Every body is fetched, as the offline scan of the demo has
+	// them all.
+	args := append([]string{"scan", "--auth", "token", "--graph-url", srv.URL, "--key-fetch", "all", "--as-of", asOf(), "--fail-on", "none"}, sc.args...)
+	began := time.Now()
+	code, out, errOut := runLive(t, pipeHooks(srv, clock, sc.config), tokenEnv, append(args, reportFormats(dir)...)...)
+	// The bubble's time: how long the run would take against Graph.
+	took := time.Since(began)
+	reps := readReports(t, dir)
+	got := decodeFull(t, reps["json"])
+	var waited time.Duration
+	for _, w := range clock.Waits() {
+		waited += w
+	}
+	t.Logf("| %s | %d | %d of %d | %d | %s | %d | %s |", sc.name, code, got.Summary.Applications+got.Summary.ServicePrincipals,
+		servedApps+servedSPs, len(clock.Waits()), waited.Round(100*time.Millisecond), len(srv.Requests()), took.Round(100*time.Millisecond))
+	if out != "" {
+		t.Errorf("stdout %q: every report went to a file", out)
+	}
+	// Off a terminal, a read that goes on says so every 30 seconds, and
+	// only then.
+	errOut, lines := withoutProgress(errOut)
+	if n := int(took / progressEvery); lines != n {
+		t.Errorf("%d progress lines in a run of %s, want %d", lines, took.Round(time.Millisecond), n)
+	}
+	checkReports(t, reps, sc.stopped)
+	if sc.stopped != "" {
+		checkStopped(t, sc, code, errOut, got, want)
+	} else {
+		checkComplete(t, sc, code, errOut, offlineErr, got, want, reps)
+	}
+	checkSnapshot(t, sc, snap, got)
 }
 
 // checkStopped asserts what an incomplete scan must say.
@@ -232,10 +250,11 @@ func checkSnapshot(t *testing.T, sc faultScenario, snap string, scanned fullRepo
 	t.Helper()
 	opts := sc.opts
 	opts.MaxPageSize = 3
-	srv := serve(t, snap, opts)
+	srv := servePipe(t, snap, opts)
 	out := filepath.Join(t.TempDir(), "tenant.json")
-	code, _, errOut := runLive(t, clockHooks(graphtest.NewClock(audittest.Now()), sc.config), tokenEnv,
+	code, _, errOut := runLive(t, pipeHooks(srv, graphtest.NewSleepingClock(audittest.Now()), sc.config), tokenEnv,
 		append([]string{"snapshot", "--auth", "token", "--graph-url", srv.URL, "--out", out}, sc.args...)...)
+	errOut, _ = withoutProgress(errOut)
 	saved, err := graphclient.ReadSnapshotFile(out)
 	if err != nil {
 		t.Fatalf("snapshot: exit %d, %v (stderr %q)", code, err, errOut)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/appaudit/appaudit/audit"
@@ -72,10 +73,13 @@ func countReads(srv *graphtest.Server) keyReads {
 // examine. With --key-fetch all the same read takes a quarter of an hour,
 // and Graph never has to throttle it.
 //
-// With --key-fetch all one $batch is in flight at a time: the test clock
-// jumps to the end of a wait at once, so a request sent while another
-// waits would reach the fake stamped with the later time, which the real
-// clock never does.
+// Each read runs in a testing/synctest bubble, against the fake on
+// in-memory connections: a request takes none of the bubble's time, so
+// the fake counts each keyCredentials read at the instant appaudit's own
+// window did, with batches and list pages in flight together. (On a clock
+// that never sleeps, a list page sent while a batch waited for the window
+// reached the fake stamped with the end of that wait, and the fake now
+// and then throttled a read appaudit had rightly sent.)
 func TestDefaultScanOfALargeTenantIsFast(t *testing.T) {
 	const apps = 2000
 	tenant := limitedTenant(apps)
@@ -95,54 +99,52 @@ func TestDefaultScanOfALargeTenantIsFast(t *testing.T) {
 			graphclient.FetchTime(int64(withCerts+6-150), 150), graphclient.FetchTime(int64(withCerts+6), 150) + time.Minute, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := graphtest.NewClock(audittest.Now())
-			srv, err := graphtest.NewServer(tenant, graphtest.Options{Token: fakeToken, KeyReadsPerMinute: graphclient.DefaultKeyReadsPerMinute, Clock: clock})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer srv.Close()
-			out := filepath.Join(t.TempDir(), "report.json")
-			start := clock.Now()
-			var oneBatch func(*graphclient.Config)
-			if tc.min > 0 {
-				oneBatch = func(c *graphclient.Config) { c.Concurrency = 1 }
-			}
-			code, _, errOut := runLive(t, clockHooks(clock, oneBatch), tokenEnv, append([]string{"scan", "--auth", "token", "--graph-url", srv.URL,
-				"--as-of", asOf(), "--fail-on", "none", "-o", "json=" + out}, tc.args...)...)
-			took := clock.Now().Sub(start)
-			got := countReads(srv)
-			t.Logf("%d objects, %d list pages, %d bodies in $batch, %d throttled, %s of the test clock", 2*apps, got.pages, got.inBatch, got.throttled, took)
-			if code != exitOK {
-				t.Fatalf("exit %d: %s", code, errOut)
-			}
-			if got != tc.reads {
-				t.Errorf("read %+v, want %+v", got, tc.reads)
-			}
-			if took < tc.min || took >= tc.max {
-				t.Errorf("took %s of the test clock, want %s to %s", took, tc.min, tc.max)
-			}
-			b, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := decodeFull(t, string(b))
-			if r.Summary.Applications != apps || r.Summary.ServicePrincipals != apps || !r.Complete {
-				t.Errorf("report summary %+v, complete %v", r.Summary, r.Complete)
-			}
-			var weak []string
-			for _, w := range r.Warnings {
-				if strings.HasPrefix(w, "cert-weak-key could not examine") {
-					weak = append(weak, w)
+			synctest.Test(t, func(t *testing.T) {
+				clock := graphtest.NewSleepingClock(audittest.Now())
+				srv, err := graphtest.NewPipeServer(tenant, graphtest.Options{Token: fakeToken, KeyReadsPerMinute: graphclient.DefaultKeyReadsPerMinute, Clock: clock})
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			want := fmt.Sprintf("cert-weak-key could not examine %s whose bodies were not fetched (read the tenant with --key-fetch all, or give the certificate files with --certs)",
-				count(int64(tc.unexamined), "certificate"))
-			switch {
-			case tc.unexamined > 0 && (len(weak) != 1 || weak[0] != want):
-				t.Errorf("warnings %q, want %q", r.Warnings, want)
-			case tc.unexamined == 0 && len(weak) != 0:
-				t.Errorf("every body was fetched, yet %q", weak)
-			}
+				defer srv.Close()
+				out := filepath.Join(t.TempDir(), "report.json")
+				start := clock.Now()
+				code, _, errOut := runLive(t, pipeHooks(srv, clock, nil), tokenEnv, append([]string{"scan", "--auth", "token", "--graph-url", srv.URL,
+					"--as-of", asOf(), "--fail-on", "none", "-o", "json=" + out}, tc.args...)...)
+				took := clock.Now().Sub(start)
+				got := countReads(srv)
+				t.Logf("%d objects, %d list pages, %d bodies in $batch, %d throttled, %s of the test clock", 2*apps, got.pages, got.inBatch, got.throttled, took)
+				if code != exitOK {
+					t.Fatalf("exit %d: %s", code, errOut)
+				}
+				if got != tc.reads {
+					t.Errorf("read %+v, want %+v", got, tc.reads)
+				}
+				if took < tc.min || took >= tc.max {
+					t.Errorf("took %s of the test clock, want %s to %s", took, tc.min, tc.max)
+				}
+				b, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := decodeFull(t, string(b))
+				if r.Summary.Applications != apps || r.Summary.ServicePrincipals != apps || !r.Complete {
+					t.Errorf("report summary %+v, complete %v", r.Summary, r.Complete)
+				}
+				var weak []string
+				for _, w := range r.Warnings {
+					if strings.HasPrefix(w, "cert-weak-key could not examine") {
+						weak = append(weak, w)
+					}
+				}
+				want := fmt.Sprintf("cert-weak-key could not examine %s whose bodies were not fetched (read the tenant with --key-fetch all, or give the certificate files with --certs)",
+					count(int64(tc.unexamined), "certificate"))
+				switch {
+				case tc.unexamined > 0 && (len(weak) != 1 || weak[0] != want):
+					t.Errorf("warnings %q, want %q", r.Warnings, want)
+				case tc.unexamined == 0 && len(weak) != 0:
+					t.Errorf("every body was fetched, yet %q", weak)
+				}
+			})
 		})
 	}
 }

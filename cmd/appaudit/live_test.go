@@ -28,6 +28,19 @@ var tokenEnv = []string{"APPAUDIT_ACCESS_TOKEN=" + fakeToken}
 // object a page whatever $top asks unless opts say otherwise.
 func serve(t *testing.T, snapshot string, opts graphtest.Options) *graphtest.Server {
 	t.Helper()
+	return serveOn(t, snapshot, opts, graphtest.NewServer)
+}
+
+// servePipe is serve for a test run in a testing/synctest bubble: the
+// fake answers on in-memory connections (graphtest.NewPipeServer), which
+// pipeHooks give the client.
+func servePipe(t *testing.T, snapshot string, opts graphtest.Options) *graphtest.Server {
+	t.Helper()
+	return serveOn(t, snapshot, opts, graphtest.NewPipeServer)
+}
+
+func serveOn(t *testing.T, snapshot string, opts graphtest.Options, start func(*audit.Tenant, graphtest.Options) (*graphtest.Server, error)) *graphtest.Server {
+	t.Helper()
 	tenant, err := graphclient.ReadSnapshotFile(snapshot)
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +51,7 @@ func serve(t *testing.T, snapshot string, opts graphtest.Options) *graphtest.Ser
 	if opts.MaxPageSize == 0 {
 		opts.MaxPageSize = 1
 	}
-	srv, err := graphtest.NewServer(tenant, opts)
+	srv, err := start(tenant, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,6 +440,14 @@ func TestClientCertificateFile(t *testing.T) {
 // withoutWarnings is stderr without its warning lines.
 func withoutWarnings(stderr string) string {
 	return regexp.MustCompile(`appaudit: warning: [^\n]*\n`).ReplaceAllString(stderr, "")
+}
+
+// withoutProgress is stderr without the progress lines a long read writes
+// off a terminal ("appaudit: reading Graph: 4 pages, ..., 30s so far"),
+// and how many there were.
+func withoutProgress(stderr string) (string, int) {
+	re := regexp.MustCompile(`(?m)^appaudit: reading Graph: [^\n]* so far[^\n]*\n`)
+	return re.ReplaceAllString(stderr, ""), len(re.FindAllString(stderr, -1))
 }
 
 // withoutUnexamined is stderr without the warning that says how many

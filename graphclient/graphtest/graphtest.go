@@ -35,6 +35,12 @@
 // With Options.Usage it also serves the usage evidence on Graph beta: the
 // credential sign-in activity report and the sign-in log (usage.go).
 //
+// NewServer listens on a loopback port; NewPipeServer answers on
+// in-memory connections, for tests run in a testing/synctest bubble, where
+// Retry-After waits, backoffs, slow answers and timeouts take the bubble's
+// time and none of the machine's (pipe.go). Clock is a test clock for the
+// client: one that never sleeps, or one that sleeps in a bubble (clock.go).
+//
 // The package never reaches the network beyond the loopback listener it
 // starts, and never changes the tenant it serves.
 package graphtest
@@ -279,13 +285,16 @@ func (h *Handler) Requests() []Request {
 	return slices.Clone(h.requests)
 }
 
-// Server is a fake Graph listening on a loopback port.
+// Server is a fake Graph listening on a loopback port, or on in-memory
+// connections (NewPipeServer).
 type Server struct {
 	*Handler
 	// URL is the service root without the version, for --graph-url:
 	// http://127.0.0.1:PORT.
 	URL string
-	srv *httptest.Server
+	// transport reaches a pipe server; nil for a loopback one.
+	transport *http.Transport
+	close     func()
 }
 
 // NewServer starts a fake Graph serving t on a loopback port. Close it
@@ -296,11 +305,20 @@ func NewServer(t *audit.Tenant, opts Options) (*Server, error) {
 		return nil, err
 	}
 	srv := httptest.NewServer(h)
-	return &Server{Handler: h, URL: srv.URL, srv: srv}, nil
+	return &Server{Handler: h, URL: srv.URL, close: srv.Close}, nil
+}
+
+// Transport is the transport that reaches the server: nil, for any, when
+// it listens on loopback; the only one that does for a pipe server.
+func (s *Server) Transport() http.RoundTripper {
+	if s.transport == nil {
+		return nil
+	}
+	return s.transport
 }
 
 // Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() { s.close() }
 
 // graphError is Graph's error body.
 func graphError(code, msg string) []byte {
@@ -398,16 +416,9 @@ func readAll(r *http.Request) ([]byte, error) {
 	return b.Bytes(), err
 }
 
-func sleep(r *http.Request, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
-}
+// sleep holds r's answer back d, and says false when the client gave up
+// first.
+func sleep(r *http.Request, d time.Duration) bool { return sleepCtx(r.Context(), d) == nil }
 
 func (h *Handler) record(r Request) int {
 	h.mu.Lock()
