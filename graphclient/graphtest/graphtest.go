@@ -371,14 +371,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	idx := h.record(rec)
 	if h.opts.Latency > 0 && !sleep(r, h.opts.Latency) {
-		return
+		giveUp()
 	}
 	root := "http://" + r.Host
 	rel, page := h.route(r.URL)
 	f := h.fault(rel, page, false)
 	a := h.handle(r, root, rel, batch, f)
 	if f != nil && f.Delay > 0 && !sleep(r, f.Delay) {
-		return
+		giveUp()
 	}
 	switch {
 	case f != nil && f.Drop:
@@ -419,6 +419,13 @@ func readAll(r *http.Request) ([]byte, error) {
 // sleep holds r's answer back d, and says false when the client gave up
 // first.
 func sleep(r *http.Request, d time.Duration) bool { return sleepCtx(r.Context(), d) == nil }
+
+// giveUp ends a request the client gave up on while its answer was held
+// back, closing the connection without a byte, as a Graph that stops
+// answering would. (A handler that returns without writing makes net/http
+// send 200 with an empty body, which a client racing its own timeout may
+// take for an answer.)
+func giveUp() { panic(http.ErrAbortHandler) }
 
 func (h *Handler) record(r Request) int {
 	h.mu.Lock()
