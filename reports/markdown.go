@@ -58,7 +58,8 @@ func (m *markdownReporter) Write(w io.Writer, r *audit.Result) error {
 		if err := cmp.Or(ew.err, bw.Flush()); err != nil {
 			return err
 		}
-		chains := chainByObject(r.Findings)
+		chains := chainByObject(r.Findings, newObjectKeys(), false)
+		chains.at = nil // not needed past the grouping
 		for _, head := range chains.heads {
 			for i := head; i >= 0; i = chains.next[i] {
 				if ew.err != nil {
@@ -88,36 +89,6 @@ func (m *markdownReporter) Write(w io.Writer, r *audit.Result) error {
 		return ew.err
 	}
 	return bw.Flush()
-}
-
-// findingChains group findings by object without copying them: heads
-// holds the first finding of each object, in the order of those first
-// findings (worst first, as findings come), and next the finding after
-// each of the same object, -1 after its last.
-type findingChains struct {
-	heads []int
-	next  []int
-}
-
-// chainByObject chains fs by object; the findings about local files alone
-// are one object.
-func chainByObject(fs []audit.Finding) findingChains {
-	c := findingChains{next: make([]int, len(fs))}
-	tails := map[audit.ObjectRef]int{}
-	for i := range fs {
-		c.next[i] = -1
-		var key audit.ObjectRef
-		if fs[i].App != nil {
-			key = *fs[i].App
-		}
-		if tail, ok := tails[key]; ok {
-			c.next[tail] = i
-		} else {
-			c.heads = append(c.heads, i)
-		}
-		tails[key] = i
-	}
-	return c
 }
 
 func severityWord(s audit.Severity) string {

@@ -46,3 +46,39 @@ func (k objectKeys) credential(o audit.ObjectRef, keyID string) objectKey {
 func (k objectKeys) of(v keyed) objectKey {
 	return objectKey{maphash.Comparable(k.a, v), maphash.Comparable(k.b, v)}
 }
+
+// findingChains group findings by object without copying them: heads
+// holds the first finding of each object, in the order of those first
+// findings (worst first, as findings come), next the finding after each
+// of the same object (-1 after its last), and at the position in heads
+// of each object's chain. Positions are int32: 8 bytes a finding in all,
+// and 20 an object.
+type findingChains struct {
+	heads []int32
+	next  []int32
+	at    map[objectKey]int32
+}
+
+// chainByObject chains fs by object. The findings about local files
+// alone are one object, the zero ObjectRef's, unless skipLocal leaves
+// them out of every chain.
+func chainByObject(fs []audit.Finding, keys objectKeys, skipLocal bool) findingChains {
+	c := findingChains{next: make([]int32, len(fs)), at: map[objectKey]int32{}}
+	var tails []int32
+	for i := range fs {
+		c.next[i] = -1
+		if skipLocal && fs[i].App == nil {
+			continue
+		}
+		k := keys.object(fs[i].App)
+		if at, ok := c.at[k]; ok {
+			c.next[tails[at]] = int32(i)
+			tails[at] = int32(i)
+			continue
+		}
+		c.at[k] = int32(len(c.heads))
+		c.heads = append(c.heads, int32(i))
+		tails = append(tails, int32(i))
+	}
+	return c
+}
