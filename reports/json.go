@@ -38,6 +38,9 @@ func (j *jsonReporter) Write(w io.Writer, r *audit.Result) error {
 	s := newJSONStream(w)
 	s.open('{')
 	s.field("schemaVersion", SchemaVersion)
+	// The first member goes out at once, so that a writer that fails is
+	// found before anything else is rendered.
+	s.flush(true)
 	if tool := toolName(j.opts); tool != "" {
 		s.field("tool", tool)
 	}
@@ -50,8 +53,8 @@ func (j *jsonReporter) Write(w io.Writer, r *audit.Result) error {
 		s.field("incompleteReason", r.Incomplete)
 	}
 	s.field("summary", r.Summary)
-	// Each finding as its wire form: encoding/json would re-read what
-	// Finding.MarshalJSON writes.
+	// Each finding as its wire form (Finding.MarshalJSON), written by
+	// jsonwrite.go.
 	s.key("findings")
 	if r.Findings == nil {
 		s.writeString("null")
@@ -61,8 +64,7 @@ func (j *jsonReporter) Write(w io.Writer, r *audit.Result) error {
 			if s.err != nil {
 				break
 			}
-			w := r.Findings[i].Wire()
-			s.element(&w)
+			s.findingElement(&r.Findings[i])
 		}
 		s.close(']')
 	}
@@ -79,7 +81,15 @@ func (j *jsonReporter) Write(w io.Writer, r *audit.Result) error {
 		jsonArray(s, "checksRun", r.ChecksRun)
 	}
 	if len(r.Objects) > 0 {
-		jsonArray(s, "objects", r.Objects)
+		s.key("objects")
+		s.open('[')
+		for i := range r.Objects {
+			if s.err != nil {
+				break
+			}
+			s.objectElement(&r.Objects[i])
+		}
+		s.close(']')
 	}
 	s.close('}')
 	return s.end()

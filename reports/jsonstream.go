@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"strings"
@@ -15,14 +14,21 @@ const streamBuffer = 64 << 10
 // jsonStream writes an indented JSON document piece by piece, in the very
 // bytes json.Encoder with SetIndent("", "  ") writes for the whole
 // document, so that a report of any size holds one value of it at a time
-// (a finding, a credential inventory entry) and a 64 KiB buffer. The
-// caller opens and closes objects and arrays, names the members in the
-// order the document's struct declares them, and leaves out the empty
-// ones its omitempty tags leave out; every value is encoded by
-// encoding/json, with its escaping. The first write error ends the
-// stream: every call after it does nothing, and end returns it.
+// (a finding, a credential inventory entry) and about streamBuffer bytes
+// of output. The caller opens and closes objects and arrays, names the
+// members in the order the document's struct declares them, and leaves
+// out the empty ones its omitempty tags leave out; a value is encoded by
+// encoding/json, with its escaping, or by one of the writers of
+// jsonwrite.go, which write the values there are hundreds of thousands of
+// in encoding/json's bytes without its reflection and its second pass to
+// indent. The first write error ends the stream: every call after it does
+// nothing, and end returns it.
 type jsonStream struct {
-	w   *bufio.Writer
+	w io.Writer
+	// buf is what is written and not yet handed to w: w is handed it
+	// when it holds streamBuffer bytes, between two members or elements,
+	// so that a value being written can be taken back (see elementOr).
+	buf []byte
 	enc *json.Encoder
 	// depth is the nesting of the value being written; first is true
 	// until the container just opened has a member.
@@ -32,7 +38,7 @@ type jsonStream struct {
 }
 
 func newJSONStream(w io.Writer) *jsonStream {
-	s := &jsonStream{w: bufio.NewWriterSize(w, streamBuffer)}
+	s := &jsonStream{w: w}
 	s.enc = json.NewEncoder(lastByteDropper{s})
 	return s
 }
@@ -51,14 +57,24 @@ func (d lastByteDropper) Write(p []byte) (int, error) {
 
 func (s *jsonStream) write(p []byte) {
 	if s.err == nil {
-		_, s.err = s.w.Write(p)
+		s.buf = append(s.buf, p...)
 	}
 }
 
 func (s *jsonStream) writeString(p string) {
 	if s.err == nil {
-		_, s.err = s.w.WriteString(p)
+		s.buf = append(s.buf, p...)
 	}
+}
+
+// flush hands w what is buffered once it is streamBuffer bytes or more,
+// or with all whatever it is.
+func (s *jsonStream) flush(all bool) {
+	if s.err != nil || len(s.buf) == 0 || (!all && len(s.buf) < streamBuffer) {
+		return
+	}
+	_, s.err = s.w.Write(s.buf)
+	s.buf = s.buf[:0]
 }
 
 // indents holds the indentation of every depth the reports reach.
@@ -80,6 +96,7 @@ func (s *jsonStream) newline(d int) {
 
 // next starts the next member or element of the open container.
 func (s *jsonStream) next() {
+	s.flush(false)
 	if !s.first {
 		s.writeString(",")
 	}
@@ -106,9 +123,12 @@ func (s *jsonStream) close(delim byte) {
 }
 
 // key starts the member name of the open object; its value comes next.
+// The name is written as it is: the reports' names need no escaping.
 func (s *jsonStream) key(name string) {
 	s.next()
-	s.writeString(`"` + name + `": `)
+	s.writeString(`"`)
+	s.writeString(name)
+	s.writeString(`": `)
 }
 
 // value writes v, encoded and indented for where it stands.
@@ -138,9 +158,7 @@ func (s *jsonStream) element(v any) {
 // writes out what is buffered.
 func (s *jsonStream) end() error {
 	s.writeString("\n")
-	if s.err == nil {
-		s.err = s.w.Flush()
-	}
+	s.flush(true)
 	return s.err
 }
 
