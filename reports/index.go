@@ -1,7 +1,8 @@
 package reports
 
 import (
-	"hash/maphash"
+	"crypto/sha256"
+	"encoding/binary"
 
 	"github.com/appaudit/appaudit/audit"
 )
@@ -10,41 +11,42 @@ import (
 // reports build over every finding of a tenant: 16 bytes where the
 // object's ObjectRef is four strings (64 bytes, and 80 with a key ID), so
 // that an index of 200,000 findings costs a few megabytes, not tens.
-type objectKey [2]uint64
+type objectKey [16]byte
 
-// objectKeys makes objectKeys: two 64-bit hashes of what the key names,
-// with seeds drawn for each report, so that no name in a tenant can be
-// chosen to make two keys alike, and the chance that two of n keys are
-// alike by accident is about n²/2¹²⁹ (for a million keys, 10⁻²⁷).
-type objectKeys struct{ a, b maphash.Seed }
+// objectKeys makes objectKeys: the first 16 bytes of the SHA-256 of what
+// the key names, as the Prometheus report's series digests are, so that
+// no name in a tenant can be chosen to make two keys alike. It keeps the
+// bytes it hashes between calls: one goroutine uses it.
+type objectKeys struct{ buf []byte }
 
-func newObjectKeys() objectKeys { return objectKeys{maphash.MakeSeed(), maphash.MakeSeed()} }
-
-// keyed is what an objectKey stands for: an object, or with cred one of
-// its credentials by key ID.
-type keyed struct {
-	obj   audit.ObjectRef
-	keyID string
-	cred  bool
-}
+func newObjectKeys() *objectKeys { return &objectKeys{} }
 
 // object is the key of o; a nil o (the findings about local files alone)
 // has the key of the zero ObjectRef.
-func (k objectKeys) object(o *audit.ObjectRef) objectKey {
-	var v keyed
+func (k *objectKeys) object(o *audit.ObjectRef) objectKey {
+	var ref audit.ObjectRef
 	if o != nil {
-		v.obj = *o
+		ref = *o
 	}
-	return k.of(v)
+	return k.of(0, ref, "")
 }
 
 // credential is the key of o's credential keyID.
-func (k objectKeys) credential(o audit.ObjectRef, keyID string) objectKey {
-	return k.of(keyed{obj: o, keyID: keyID, cred: true})
+func (k *objectKeys) credential(o audit.ObjectRef, keyID string) objectKey {
+	return k.of(1, o, keyID)
 }
 
-func (k objectKeys) of(v keyed) objectKey {
-	return objectKey{maphash.Comparable(k.a, v), maphash.Comparable(k.b, v)}
+// of hashes what a key names, each string after its length, so that no
+// two differ only in where one string ends and the next begins.
+func (k *objectKeys) of(kind byte, o audit.ObjectRef, keyID string) objectKey {
+	b := append(k.buf[:0], kind)
+	for _, s := range [...]string{string(o.Kind), o.ObjectID, o.AppID, o.DisplayName, keyID} {
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	k.buf = b
+	sum := sha256.Sum256(b)
+	return objectKey(sum[:16])
 }
 
 // findingChains group findings by object without copying them: heads
@@ -62,7 +64,7 @@ type findingChains struct {
 // chainByObject chains fs by object. The findings about local files
 // alone are one object, the zero ObjectRef's, unless skipLocal leaves
 // them out of every chain.
-func chainByObject(fs []audit.Finding, keys objectKeys, skipLocal bool) findingChains {
+func chainByObject(fs []audit.Finding, keys *objectKeys, skipLocal bool) findingChains {
 	c := findingChains{next: make([]int32, len(fs)), at: map[objectKey]int32{}}
 	var tails []int32
 	for i := range fs {

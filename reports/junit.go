@@ -210,7 +210,7 @@ type junitSuiteMaker struct {
 	// chains holds the findings of each object with findings, keys finds
 	// an object's chain; listed marks the chains of objects the
 	// inventory lists. local holds the findings about local files alone.
-	keys   objectKeys
+	keys   *objectKeys
 	chains findingChains
 	listed []bool
 	local  []*audit.Finding
