@@ -231,11 +231,12 @@ func passedText(r *audit.Result) string {
 		if f.App == nil {
 			continue
 		}
-		found[keys.object(f.App)] = struct{}{}
+		obj := keys.object(f.App)
+		found[obj] = struct{}{}
 		if c := f.Credential; c != nil {
-			found[keys.credential(*f.App, strings.ToLower(c.KeyID))] = struct{}{}
+			found[keys.credential(obj, strings.ToLower(c.KeyID))] = struct{}{}
 			for _, k := range c.PairedKeyIDs {
-				found[keys.credential(*f.App, strings.ToLower(k))] = struct{}{}
+				found[keys.credential(obj, strings.ToLower(k))] = struct{}{}
 			}
 		}
 	}
@@ -245,12 +246,17 @@ func passedText(r *audit.Result) string {
 		o := &r.Objects[i]
 		clear := len(o.Withheld) == 0 && len(o.Unchecked) == 0
 		objects++
-		if clear && !has(keys.object(&o.ObjectRef)) {
+		if !clear {
+			creds += len(o.Credentials)
+			continue
+		}
+		obj := keys.object(&o.ObjectRef)
+		if !has(obj) {
 			objectsPassed++
 		}
 		for j := range o.Credentials {
 			creds++
-			if clear && !has(keys.credential(o.ObjectRef, strings.ToLower(o.Credentials[j].KeyID))) {
+			if !has(keys.credential(obj, strings.ToLower(o.Credentials[j].KeyID))) {
 				credsPassed++
 			}
 		}
@@ -348,9 +354,10 @@ func timelineCreds(r *audit.Result, yield func(timelineCred)) {
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		if f.App != nil && f.Credential != nil && f.Check == audit.CheckCertWrongUsage {
-			wrongUsage[keys.credential(*f.App, strings.ToLower(f.Credential.KeyID))] = true
+			obj := keys.object(f.App)
+			wrongUsage[keys.credential(obj, strings.ToLower(f.Credential.KeyID))] = true
 			for _, id := range f.Credential.PairedKeyIDs {
-				wrongUsage[keys.credential(*f.App, strings.ToLower(id))] = true
+				wrongUsage[keys.credential(obj, strings.ToLower(id))] = true
 			}
 		}
 	}
@@ -372,12 +379,16 @@ func timelineCreds(r *audit.Result, yield func(timelineCred)) {
 		o := &r.Objects[i]
 		heads = heads[:0]
 		var index map[half]int
+		var obj objectKey
+		if len(wrongUsage) > 0 {
+			obj = keys.object(&o.ObjectRef)
+		}
 		for j := range o.Credentials {
 			c := &o.Credentials[j]
 			if c.End.IsZero() {
 				continue
 			}
-			wrong := len(wrongUsage) > 0 && wrongUsage[keys.credential(o.ObjectRef, strings.ToLower(c.KeyID))]
+			wrong := len(wrongUsage) > 0 && wrongUsage[keys.credential(obj, strings.ToLower(c.KeyID))]
 			if c.Kind == audit.CredentialCertificate {
 				at := -1
 				if index != nil {

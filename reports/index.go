@@ -22,28 +22,30 @@ type objectKeys struct{ buf []byte }
 func newObjectKeys() *objectKeys { return &objectKeys{} }
 
 // object is the key of o; a nil o (the findings about local files alone)
-// has the key of the zero ObjectRef.
+// has the key of the zero ObjectRef. Its fields are hashed each after its
+// length, so that no two objects differ only in where one field ends and
+// the next begins.
 func (k *objectKeys) object(o *audit.ObjectRef) objectKey {
 	var ref audit.ObjectRef
 	if o != nil {
 		ref = *o
 	}
-	return k.of(0, ref, "")
-}
-
-// credential is the key of o's credential keyID.
-func (k *objectKeys) credential(o audit.ObjectRef, keyID string) objectKey {
-	return k.of(1, o, keyID)
-}
-
-// of hashes what a key names, each string after its length, so that no
-// two differ only in where one string ends and the next begins.
-func (k *objectKeys) of(kind byte, o audit.ObjectRef, keyID string) objectKey {
-	b := append(k.buf[:0], kind)
-	for _, s := range [...]string{string(o.Kind), o.ObjectID, o.AppID, o.DisplayName, keyID} {
-		b = binary.LittleEndian.AppendUint64(b, uint64(len(s)))
+	b := append(k.buf[:0], 0)
+	for _, s := range [...]string{string(ref.Kind), ref.ObjectID, ref.AppID, ref.DisplayName} {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(s)))
 		b = append(b, s...)
 	}
+	return k.sum(b)
+}
+
+// credential is the key of the credential keyID of the object whose key
+// is obj: the key of the object is hashed, not the object again.
+func (k *objectKeys) credential(obj objectKey, keyID string) objectKey {
+	b := append(append(k.buf[:0], 1), obj[:]...)
+	return k.sum(append(b, keyID...))
+}
+
+func (k *objectKeys) sum(b []byte) objectKey {
 	k.buf = b
 	sum := sha256.Sum256(b)
 	return objectKey(sum[:16])
