@@ -55,19 +55,7 @@ func (j *jsonReporter) Write(w io.Writer, r *audit.Result) error {
 	s.field("summary", r.Summary)
 	// Each finding as its wire form (Finding.MarshalJSON), written by
 	// jsonwrite.go.
-	s.key("findings")
-	if r.Findings == nil {
-		s.writeString("null")
-	} else {
-		s.open('[')
-		for i := range r.Findings {
-			if s.err != nil {
-				break
-			}
-			s.findingElement(&r.Findings[i])
-		}
-		s.close(']')
-	}
+	jsonElements(s, "findings", r.Findings, findingElement)
 	if r.Verdict != nil {
 		s.field("verdict", r.Verdict)
 	}
@@ -81,15 +69,7 @@ func (j *jsonReporter) Write(w io.Writer, r *audit.Result) error {
 		jsonArray(s, "checksRun", r.ChecksRun)
 	}
 	if len(r.Objects) > 0 {
-		s.key("objects")
-		s.open('[')
-		for i := range r.Objects {
-			if s.err != nil {
-				break
-			}
-			s.objectElement(&r.Objects[i])
-		}
-		s.close(']')
+		jsonElements(s, "objects", r.Objects, objectElement)
 	}
 	s.close('}')
 	return s.end()

@@ -163,8 +163,15 @@ func (s *jsonStream) end() error {
 }
 
 // jsonArray writes the member name: items of the open object, one item at
-// a time. A nil slice is null, as encoding/json writes it.
+// a time, each encoded by encoding/json. A nil slice is null, as
+// encoding/json writes it.
 func jsonArray[T any](s *jsonStream, name string, items []T) {
+	jsonElements(s, name, items, func(s *jsonStream, v *T) { s.element(v) })
+}
+
+// jsonElements writes the member name: items of the open object, each
+// item written by write as the next element. A nil slice is null.
+func jsonElements[T any](s *jsonStream, name string, items []T, write func(*jsonStream, *T)) {
 	s.key(name)
 	if items == nil {
 		s.writeString("null")
@@ -175,7 +182,7 @@ func jsonArray[T any](s *jsonStream, name string, items []T) {
 		if s.err != nil {
 			return
 		}
-		s.element(&items[i])
+		write(s, &items[i])
 	}
 	s.close(']')
 }

@@ -21,30 +21,28 @@ import (
 // fails when a type gains a member these do not write.
 
 // findingElement writes f as the next element of the open array.
-func (s *jsonStream) findingElement(f *audit.Finding) {
-	s.next()
-	if s.err != nil {
-		return
-	}
-	mark, depth := len(s.buf), s.depth
-	if !s.finding(f) {
-		// What encoding/json fails on: let it say how.
-		s.buf, s.depth, s.first = s.buf[:mark], depth, false
-		w := f.Wire()
-		s.value(&w)
-	}
+func findingElement(s *jsonStream, f *audit.Finding) {
+	elementOr(s, f, (*jsonStream).finding, func(f *audit.Finding) any { w := f.Wire(); return &w })
 }
 
 // objectElement writes o as the next element of the open array.
-func (s *jsonStream) objectElement(o *audit.AuditedObject) {
+func objectElement(s *jsonStream, o *audit.AuditedObject) {
+	elementOr(s, o, (*jsonStream).auditedObject, func(o *audit.AuditedObject) any { return o })
+}
+
+// elementOr writes v as the next element of the open array with write.
+// When write cannot write it as encoding/json would (it returns false),
+// what it wrote is taken back and encoding/json encodes wire(v), to fail
+// on it with its own error.
+func elementOr[T any](s *jsonStream, v *T, write func(*jsonStream, *T) bool, wire func(*T) any) {
 	s.next()
 	if s.err != nil {
 		return
 	}
 	mark, depth := len(s.buf), s.depth
-	if !s.auditedObject(o) {
+	if !write(s, v) {
 		s.buf, s.depth, s.first = s.buf[:mark], depth, false
-		s.value(o)
+		s.value(wire(v))
 	}
 }
 
@@ -76,7 +74,7 @@ func (s *jsonStream) finding(f *audit.Finding) bool {
 	s.str("remediation", t.Remediation)
 	s.strs("aadsts", t.AADSTS)
 	s.strOmitEmpty("reference", t.Reference)
-	if f.LastSignIn != nil && !s.timeMember("lastSignIn", *f.LastSignIn) {
+	if !s.optTime("lastSignIn", f.LastSignIn) {
 		return false
 	}
 	s.str("fingerprint", f.Fingerprint)
@@ -103,10 +101,10 @@ func (s *jsonStream) credentialRef(c *audit.CredentialRef) bool {
 	s.strOmitEmpty("usage", c.Usage)
 	s.strs("pairedKeyIds", c.PairedKeyIDs)
 	s.strs("pairedUsages", c.PairedUsages)
-	if c.StartDateTime != nil && !s.timeMember("startDateTime", *c.StartDateTime) {
+	if !s.optTime("startDateTime", c.StartDateTime) {
 		return false
 	}
-	if c.EndDateTime != nil && !s.timeMember("endDateTime", *c.EndDateTime) {
+	if !s.optTime("endDateTime", c.EndDateTime) {
 		return false
 	}
 	s.thumbprints(c.Thumbprints)
@@ -125,10 +123,10 @@ func (s *jsonStream) localRef(l *audit.LocalRef) bool {
 	s.strOmitEmpty("certPath", l.CertPath)
 	s.thumbprints(l.Thumbprints)
 	s.strOmitEmpty("subject", l.Subject)
-	if l.NotBefore != nil && !s.timeMember("notBefore", *l.NotBefore) {
+	if !s.optTime("notBefore", l.NotBefore) {
 		return false
 	}
-	if l.NotAfter != nil && !s.timeMember("notAfter", *l.NotAfter) {
+	if !s.optTime("notAfter", l.NotAfter) {
 		return false
 	}
 	s.close('}')
@@ -230,6 +228,12 @@ func (s *jsonStream) strs(name string, vs []string) {
 		s.buf = appendJSONString(s.buf, v)
 	}
 	s.close(']')
+}
+
+// optTime writes the member name: *t unless t is nil (omitempty), as
+// timeMember does.
+func (s *jsonStream) optTime(name string, t *time.Time) bool {
+	return t == nil || s.timeMember(name, *t)
 }
 
 // timeMember writes the member name: t as time.Time.MarshalJSON does, or

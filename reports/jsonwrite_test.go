@@ -161,17 +161,8 @@ func encodedByEncodingJSON(t testing.TB, s string) []byte {
 
 // Every string is escaped as encoding/json escapes it.
 func TestAppendJSONStringEscapesAsEncodingJSON(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	alphabet := []byte("a\"\\/<>&'\b\f\n\r\t\x00\x1f\x7f\x80\xbf\xc3\xa9\xe2\x80\xa8\xa9\xef\xbf\xbd\xed\xa0\xf0\x9f\x98\x80\xff")
-	cases := append([]string(nil), jsonStringSeeds...)
-	for range 20000 {
-		b := make([]byte, rng.IntN(12))
-		for i := range b {
-			b[i] = alphabet[rng.IntN(len(alphabet))]
-		}
-		cases = append(cases, string(b))
-	}
-	for _, s := range cases {
+	cases := randomStrings(rand.New(rand.NewPCG(3, 4)), "a\"\\/<>&'\b\f\n\r\t\x00\x1f\x7f\x80\xbf\xc3\xa9\xe2\x80\xa8\xa9\xef\xbf\xbd\xed\xa0\xf0\x9f\x98\x80\xff")
+	for _, s := range append(cases, jsonStringSeeds...) {
 		if got, want := appendJSONString(nil, s), encodedByEncodingJSON(t, s); !bytes.Equal(got, want) {
 			t.Fatalf("%q: written %s, encoding/json writes %s", s, got, want)
 		}

@@ -37,17 +37,8 @@ var xmlEscapeSeeds = []string{
 // The JUnit report escapes text and attribute values as encoding/xml
 // does, character for character.
 func TestXMLWriterEscapesAsEncodingXML(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	alphabet := []byte("a<&\"'>\t\n\r\x00\x1f\x7f\x80\xbf\xc3\xa9\xe2\x80\xa8\xef\xbf\xbe\xed\xa0\xf0\x9f\x98\x80\xff")
-	cases := append([]string(nil), xmlEscapeSeeds...)
-	for range 20000 {
-		b := make([]byte, rng.IntN(12))
-		for i := range b {
-			b[i] = alphabet[rng.IntN(len(alphabet))]
-		}
-		cases = append(cases, string(b))
-	}
-	for _, s := range cases {
+	cases := randomStrings(rand.New(rand.NewPCG(1, 2)), "a<&\"'>\t\n\r\x00\x1f\x7f\x80\xbf\xc3\xa9\xe2\x80\xa8\xef\xbf\xbe\xed\xa0\xf0\x9f\x98\x80\xff")
+	for _, s := range append(cases, xmlEscapeSeeds...) {
 		if got, want := escapedByXMLWriter(s), escapedByEncodingXML(t, s); !bytes.Equal(got, want) {
 			t.Fatalf("%q: written %q, encoding/xml writes %q", s, got, want)
 		}
@@ -63,4 +54,19 @@ func FuzzXMLWriterEscape(f *testing.F) {
 			t.Fatalf("%q: written %q, encoding/xml writes %q", s, got, want)
 		}
 	})
+}
+
+// randomStrings are 20,000 strings of up to 11 bytes drawn from alphabet:
+// its bytes make characters, halves of characters and bytes that are
+// not UTF-8.
+func randomStrings(rng *rand.Rand, alphabet string) []string {
+	out := make([]string, 20000)
+	for n := range out {
+		b := make([]byte, rng.IntN(12))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		out[n] = string(b)
+	}
+	return out
 }
