@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bufio"
 	"encoding/xml"
 	"io"
 	"slices"
@@ -38,14 +37,11 @@ func newJUnit(o Options) Reporter { return &junitReporter{opts: o} }
 // the totals, so the suites are gone through twice: once to count their
 // cases, once to write them.
 func (j *junitReporter) Write(w io.Writer, r *audit.Result) error {
-	x := &xmlWriter{w: bufio.NewWriterSize(w, streamBuffer)}
+	x := &xmlWriter{w: w}
 	// The declaration goes out first, so that a writer that fails is
 	// found before the findings are indexed.
 	x.writeString(xml.Header)
-	if x.err == nil {
-		x.err = x.w.Flush()
-	}
-	if x.err != nil {
+	if x.flush(true); x.err != nil {
 		return x.err
 	}
 	m := newJUnitSuites(j.opts, r)
@@ -66,14 +62,13 @@ func (j *junitReporter) Write(w io.Writer, r *audit.Result) error {
 	x.openEnd()
 	m.each(true, func(s *junitSuite) bool {
 		s.write(x)
+		x.flush(false)
 		return x.err == nil
 	})
 	x.close("testsuites")
 	x.writeString("\n")
-	if x.err != nil {
-		return x.err
-	}
-	return x.w.Flush()
+	x.flush(true)
+	return x.err
 }
 
 // junitSuite is one suite of the document, made for counting its cases

@@ -1,7 +1,7 @@
 package reports
 
 import (
-	"bufio"
+	"io"
 	"strconv"
 	"unicode/utf8"
 )
@@ -15,7 +15,9 @@ import (
 // written from the Result as it goes. The first write error is kept, and
 // every write after it does nothing.
 type xmlWriter struct {
-	w   *bufio.Writer
+	w io.Writer
+	// buf is what is written and not yet handed to w (see flush).
+	buf []byte
 	err error
 	// depth, indentedIn and putNewline are encoding/xml's printer's: the
 	// depth of the element being written, whether the last thing written
@@ -23,13 +25,22 @@ type xmlWriter struct {
 	depth      int
 	indentedIn bool
 	putNewline bool
-	num        []byte
 }
 
 func (x *xmlWriter) writeString(s string) {
 	if x.err == nil {
-		_, x.err = x.w.WriteString(s)
+		x.buf = append(x.buf, s...)
 	}
+}
+
+// flush hands w what is buffered once it is streamBuffer bytes or more,
+// or with all whatever it is.
+func (x *xmlWriter) flush(all bool) {
+	if x.err != nil || len(x.buf) == 0 || (!all && len(x.buf) < streamBuffer) {
+		return
+	}
+	_, x.err = x.w.Write(x.buf)
+	x.buf = x.buf[:0]
 }
 
 // indent starts a line for a start tag (delta 1) or an end tag (delta
@@ -78,12 +89,11 @@ func (x *xmlWriter) attr(name string, parts ...string) {
 
 // attrInt writes one attribute whose value is n.
 func (x *xmlWriter) attrInt(name string, n int) {
-	x.num = strconv.AppendInt(x.num[:0], int64(n), 10)
 	x.writeString(" ")
 	x.writeString(name)
 	x.writeString(`="`)
 	if x.err == nil {
-		_, x.err = x.w.Write(x.num)
+		x.buf = strconv.AppendInt(x.buf, int64(n), 10)
 	}
 	x.writeString(`"`)
 }
@@ -101,7 +111,7 @@ func (x *xmlWriter) escape(s string) {
 	last := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\'' && c != '&' && c != '<' && c != '>' {
+		if xmlPlain[c] {
 			i++
 			continue
 		}
@@ -121,6 +131,15 @@ func (x *xmlWriter) escape(s string) {
 	}
 	x.writeString(s[last:])
 }
+
+// xmlPlain marks the bytes that are a character encoding/xml writes as
+// it is: printable ASCII but for the five markup characters.
+var xmlPlain = func() (plain [256]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\'' && c != '&' && c != '<' && c != '>'
+	}
+	return plain
+}()
 
 // xmlEscape is what encoding/xml writes in place of the character r,
 // width bytes long, in text and in attribute values, or "" when it writes

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/xml"
 	"math/rand/v2"
@@ -11,9 +10,9 @@ import (
 // escapedByXMLWriter is s as xmlWriter writes it.
 func escapedByXMLWriter(s string) []byte {
 	var b bytes.Buffer
-	x := &xmlWriter{w: bufio.NewWriter(&b)}
+	x := &xmlWriter{w: &b}
 	x.escape(s)
-	x.w.Flush()
+	x.flush(true)
 	return b.Bytes()
 }
 
