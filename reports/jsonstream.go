@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// streamBuffer is the most rendered output a streaming reporter holds
-// before it writes it: the bounded window of every format but the table
-// and the HTML page.
+// streamBuffer is the window of rendered output a streaming reporter
+// fills before it writes: every format but the table writes when it
+// holds that much (JSON and JUnit between two values, so a value more).
 const streamBuffer = 64 << 10
 
 // jsonStream writes an indented JSON document piece by piece, in the very
@@ -24,21 +24,16 @@ const streamBuffer = 64 << 10
 // indent. The first write error ends the stream: every call after it does
 // nothing, and end returns it.
 type jsonStream struct {
-	w io.Writer
-	// buf is what is written and not yet handed to w: w is handed it
-	// when it holds streamBuffer bytes, between two members or elements,
-	// so that a value being written can be taken back (see elementOr).
-	buf []byte
+	streamOut
 	enc *json.Encoder
 	// depth is the nesting of the value being written; first is true
 	// until the container just opened has a member.
 	depth int
 	first bool
-	err   error
 }
 
 func newJSONStream(w io.Writer) *jsonStream {
-	s := &jsonStream{w: w}
+	s := &jsonStream{streamOut: streamOut{w: w}}
 	s.enc = json.NewEncoder(lastByteDropper{s})
 	return s
 }
@@ -55,26 +50,37 @@ func (d lastByteDropper) Write(p []byte) (int, error) {
 	return len(p), d.s.err
 }
 
-func (s *jsonStream) write(p []byte) {
-	if s.err == nil {
-		s.buf = append(s.buf, p...)
+// streamOut is the output of a report written by hand (JSON, JUnit):
+// buf is what is written and not yet handed to w, which is handed it
+// between two values once it holds streamBuffer bytes, so that a value
+// being written can be taken back. The first error is kept, and every
+// write after it does nothing.
+type streamOut struct {
+	w   io.Writer
+	buf []byte
+	err error
+}
+
+func (o *streamOut) write(p []byte) {
+	if o.err == nil {
+		o.buf = append(o.buf, p...)
 	}
 }
 
-func (s *jsonStream) writeString(p string) {
-	if s.err == nil {
-		s.buf = append(s.buf, p...)
+func (o *streamOut) writeString(p string) {
+	if o.err == nil {
+		o.buf = append(o.buf, p...)
 	}
 }
 
 // flush hands w what is buffered once it is streamBuffer bytes or more,
 // or with all whatever it is.
-func (s *jsonStream) flush(all bool) {
-	if s.err != nil || len(s.buf) == 0 || (!all && len(s.buf) < streamBuffer) {
+func (o *streamOut) flush(all bool) {
+	if o.err != nil || len(o.buf) == 0 || (!all && len(o.buf) < streamBuffer) {
 		return
 	}
-	_, s.err = s.w.Write(s.buf)
-	s.buf = s.buf[:0]
+	_, o.err = o.w.Write(o.buf)
+	o.buf = o.buf[:0]
 }
 
 // indents holds the indentation of every depth the reports reach.

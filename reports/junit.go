@@ -37,7 +37,7 @@ func newJUnit(o Options) Reporter { return &junitReporter{opts: o} }
 // the totals, so the suites are gone through twice: once to count their
 // cases, once to write them.
 func (j *junitReporter) Write(w io.Writer, r *audit.Result) error {
-	x := &xmlWriter{w: w}
+	x := &xmlWriter{streamOut: streamOut{w: w}}
 	// The declaration goes out first, so that a writer that fails is
 	// found before the findings are indexed.
 	x.writeString(xml.Header)

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"io"
 	"strconv"
 	"unicode/utf8"
 )
@@ -15,32 +14,13 @@ import (
 // written from the Result as it goes. The first write error is kept, and
 // every write after it does nothing.
 type xmlWriter struct {
-	w io.Writer
-	// buf is what is written and not yet handed to w (see flush).
-	buf []byte
-	err error
+	streamOut
 	// depth, indentedIn and putNewline are encoding/xml's printer's: the
 	// depth of the element being written, whether the last thing written
 	// was a start tag, and whether anything was.
 	depth      int
 	indentedIn bool
 	putNewline bool
-}
-
-func (x *xmlWriter) writeString(s string) {
-	if x.err == nil {
-		x.buf = append(x.buf, s...)
-	}
-}
-
-// flush hands w what is buffered once it is streamBuffer bytes or more,
-// or with all whatever it is.
-func (x *xmlWriter) flush(all bool) {
-	if x.err != nil || len(x.buf) == 0 || (!all && len(x.buf) < streamBuffer) {
-		return
-	}
-	_, x.err = x.w.Write(x.buf)
-	x.buf = x.buf[:0]
 }
 
 // indent starts a line for a start tag (delta 1) or an end tag (delta

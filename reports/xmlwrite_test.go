@@ -10,7 +10,7 @@ import (
 // escapedByXMLWriter is s as xmlWriter writes it.
 func escapedByXMLWriter(s string) []byte {
 	var b bytes.Buffer
-	x := &xmlWriter{w: &b}
+	x := &xmlWriter{streamOut: streamOut{w: &b}}
 	x.escape(s)
 	x.flush(true)
 	return b.Bytes()
