@@ -50,14 +50,18 @@ type CredentialStatus struct {
 // when it is a service principal with a certificate or has a signing
 // certificate, and the deployment checks when the deployed mapping names
 // it; not those it lists as Unchecked.
-func (o *AuditedObject) ChecksOn(ran []string) []string {
+func (o *AuditedObject) ChecksOn(ran []string) []string { return o.AppendChecksOn(nil, ran) }
+
+// AppendChecksOn appends ChecksOn(ran) to dst and returns it, for a report
+// that asks it of every object of a large tenant.
+func (o *AuditedObject) AppendChecksOn(dst, ran []string) []string {
 	var certs, secrets, signing bool
 	for _, c := range o.Credentials {
 		certs = certs || c.Kind == CredentialCertificate
 		secrets = secrets || c.Kind == CredentialSecret
 		signing = signing || (c.Kind == CredentialCertificate && c.Usage == UsageSign)
 	}
-	var out []string
+	out := dst
 	for _, id := range ran {
 		if slices.Contains(o.Unchecked, id) {
 			continue

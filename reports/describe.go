@@ -136,32 +136,43 @@ func firstPerCheck(fs []audit.Finding) []audit.Finding {
 // "secret" and its name, or "cert" and its short thumbprint, its usage,
 // and its end date. Names are clipped to nameWidth runes.
 func credentialLines(c *audit.CredentialRef, nameWidth int) []string {
-	var lines []string
+	// No line holds a line break: plainText escapes them.
+	return strings.Split(string(appendCredentialLines(nil, c, nameWidth, "\n")), "\n")
+}
+
+// appendCredentialLines appends the lines of credentialLines to b, with
+// sep between them.
+func appendCredentialLines(b []byte, c *audit.CredentialRef, nameWidth int, sep string) []byte {
 	switch c.Kind {
 	case audit.CredentialSecret:
 		name := c.DisplayName
 		if name == "" {
 			name = c.KeyID
 		}
-		lines = append(lines, "secret", clipRunes(plainText(name), nameWidth))
+		b = append(b, "secret"...)
+		b = append(b, sep...)
+		b = append(b, clipRunes(plainText(name), nameWidth)...)
 	default:
-		id := "cert"
+		b = append(b, "cert"...)
 		if c.Thumbprints != nil {
-			id += " " + c.Thumbprints.Short()
+			b = append(b, ' ')
+			b = append(b, c.Thumbprints.Short()...)
 		}
-		lines = append(lines, id)
-		usage := plainText(c.Usage)
-		if len(c.PairedUsages) > 0 {
-			usage += "+" + plainText(strings.Join(c.PairedUsages, "+"))
-		}
-		if usage != "" {
-			lines = append(lines, usage)
+		if c.Usage != "" || len(c.PairedUsages) > 0 {
+			b = append(b, sep...)
+			b = append(b, plainText(c.Usage)...)
+			if len(c.PairedUsages) > 0 {
+				b = append(b, '+')
+				b = append(b, plainText(strings.Join(c.PairedUsages, "+"))...)
+			}
 		}
 	}
 	if c.EndDateTime != nil {
-		lines = append(lines, "ends "+c.EndDateTime.UTC().Format("2006-01-02"))
+		b = append(b, sep...)
+		b = append(b, "ends "...)
+		b = c.EndDateTime.UTC().AppendFormat(b, "2006-01-02")
 	}
-	return lines
+	return b
 }
 
 // objectName is the display name of a finding's object, or "(local

@@ -23,6 +23,57 @@ func ReencodeSARIF(b []byte) ([]byte, error) {
 	return out.Bytes(), err
 }
 
+// junitSuites is the JUnit report as encoding/xml reads and writes it:
+// the document the reporter writes element by element is held to
+// encoding/xml's rendering of this.
+type junitSuites struct {
+	XMLName xml.Name `xml:"testsuites"`
+	junitTotals
+	Suites []junitSuiteDoc `xml:"testsuite"`
+}
+
+// junitTotals are the attributes the root element and each suite start
+// with.
+type junitTotals struct {
+	Name     string `xml:"name,attr"`
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Time     string `xml:"time,attr"`
+}
+
+type junitSuiteDoc struct {
+	junitTotals
+	Timestamp  string          `xml:"timestamp,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCaseDoc  `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCaseDoc struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
 // ReencodeJUnit decodes a JUnit report into junitSuites and encodes it
 // again whole with encoding/xml, as the reporter wrote it before it
 // streamed.

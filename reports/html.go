@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"cmp"
 	"crypto/sha256"
 	"embed"
@@ -158,7 +159,13 @@ func (h *htmlReporter) Write(w io.Writer, r *audit.Result) error {
 	for _, warning := range r.Warnings {
 		page.Warnings = append(page.Warnings, plainText(warning))
 	}
-	return htmlTemplate().Execute(w, page)
+	// The template writes a piece at a time (a tag, a value): 135,000
+	// writes for a page of 5,000 findings, each a system call on stdout.
+	bw := bufio.NewWriterSize(w, streamBuffer)
+	if err := htmlTemplate().Execute(bw, page); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // htmlFacts are the statements the summary makes about the audit itself.
@@ -222,35 +229,41 @@ func passedText(r *audit.Result) string {
 	if len(r.ChecksRun) == 0 || (r.Command != "scan" && r.Command != "") {
 		return ""
 	}
-	found := map[audit.ObjectRef]bool{}
-	type credKey struct {
-		obj   audit.ObjectRef
-		keyID string
-	}
-	credFound := map[credKey]bool{}
-	for _, f := range r.Findings {
+	// The objects and credentials with findings, by key: a report of a
+	// large tenant has a few hundred thousand.
+	keys := newObjectKeys()
+	found := make(map[objectKey]struct{}, 2*len(r.Findings))
+	for i := range r.Findings {
+		f := &r.Findings[i]
 		if f.App == nil {
 			continue
 		}
-		found[*f.App] = true
+		obj := keys.object(f.App)
+		found[obj] = struct{}{}
 		if c := f.Credential; c != nil {
-			credFound[credKey{*f.App, strings.ToLower(c.KeyID)}] = true
+			found[keys.credential(obj, strings.ToLower(c.KeyID))] = struct{}{}
 			for _, k := range c.PairedKeyIDs {
-				credFound[credKey{*f.App, strings.ToLower(k)}] = true
+				found[keys.credential(obj, strings.ToLower(k))] = struct{}{}
 			}
 		}
 	}
+	has := func(k objectKey) bool { _, ok := found[k]; return ok }
 	var objects, objectsPassed, creds, credsPassed int
 	for i := range r.Objects {
 		o := &r.Objects[i]
 		clear := len(o.Withheld) == 0 && len(o.Unchecked) == 0
 		objects++
-		if clear && !found[o.ObjectRef] {
+		if !clear {
+			creds += len(o.Credentials)
+			continue
+		}
+		obj := keys.object(&o.ObjectRef)
+		if !has(obj) {
 			objectsPassed++
 		}
-		for _, c := range o.Credentials {
+		for j := range o.Credentials {
 			creds++
-			if clear && !credFound[credKey{o.ObjectRef, strings.ToLower(c.KeyID)}] {
+			if !has(keys.credential(obj, strings.ToLower(o.Credentials[j].KeyID))) {
 				credsPassed++
 			}
 		}
@@ -308,116 +321,214 @@ const (
 )
 
 // timelineCred is one credential on the timeline: a certificate
-// registered once or as a Sign/Verify pair, or a secret.
+// registered once or as a Sign/Verify pair, or a secret. c is its first
+// registration in its object's list.
 type timelineCred struct {
-	obj    *audit.AuditedObject
-	c      audit.CredentialStatus
-	usages []string
-	class  string
+	obj   *audit.AuditedObject
+	c     *audit.CredentialStatus
+	class string
 }
 
-// timelineCreds lists each credential once, classified, in the order of
-// the objects.
-func timelineCreds(r *audit.Result) []timelineCred {
-	type key struct {
-		obj audit.ObjectRef
-		id  string
-	}
-	wrongUsage := map[key]bool{}
-	for _, f := range r.Findings {
-		if f.App != nil && f.Credential != nil && f.Check == audit.CheckCertWrongUsage {
-			for _, id := range append([]string{f.Credential.KeyID}, f.Credential.PairedKeyIDs...) {
-				wrongUsage[key{*f.App, strings.ToLower(id)}] = true
-			}
+// usages are the usages the credential's halves are registered with, in
+// the order of the object's list: the halves are its certificates
+// registered with the same name and window.
+func (tc timelineCred) usages() []string {
+	var out []string
+	for i := range tc.obj.Credentials {
+		c := &tc.obj.Credentials[i]
+		if c != tc.c && !sameHalf(c, tc.c) {
+			continue
 		}
-	}
-	warn := time.Duration(r.Policy.WarnDays) * 24 * time.Hour
-	var out []timelineCred
-	for i := range r.Objects {
-		o := &r.Objects[i]
-		// The halves of one certificate share its name and window.
-		type half struct {
-			name       string
-			start, end time.Time
-		}
-		index := map[half]int{}
-		for _, c := range o.Credentials {
-			if c.End.IsZero() {
-				continue
-			}
-			wrong := wrongUsage[key{o.ObjectRef, strings.ToLower(c.KeyID)}]
-			if c.Kind == audit.CredentialCertificate {
-				h := half{name: c.DisplayName, end: c.End}
-				h.start = c.Start
-				if j, ok := index[h]; ok {
-					if c.Usage != "" && !slices.Contains(out[j].usages, c.Usage) {
-						out[j].usages = append(out[j].usages, c.Usage)
-					}
-					if wrong && out[j].class != "gone" {
-						out[j].class = "bad"
-					}
-					continue
-				}
-				index[h] = len(out)
-			}
-			tc := timelineCred{obj: o, c: c, class: "ok"}
-			if c.Usage != "" {
-				tc.usages = []string{c.Usage}
-			}
-			switch {
-			case !r.AsOf.Before(c.End):
-				tc.class = "gone"
-			case wrong || c.Start.After(r.AsOf):
-				tc.class = "bad"
-			case c.End.Sub(r.AsOf) <= warn:
-				tc.class = "soon"
-			}
-			out = append(out, tc)
+		if c.Usage != "" && !slices.Contains(out, c.Usage) {
+			out = append(out, c.Usage)
 		}
 	}
 	return out
 }
 
+// sameHalf reports whether c and h are halves of one certificate: two
+// certificates registered with the same name and window.
+func sameHalf(c, h *audit.CredentialStatus) bool {
+	return c.Kind == audit.CredentialCertificate && h.Kind == audit.CredentialCertificate &&
+		c.DisplayName == h.DisplayName && c.Start == h.Start && c.End == h.End
+}
+
+// timelineCreds hands each credential to yield once, classified, in the
+// order of the objects. It holds one object's credentials at a time.
+func timelineCreds(r *audit.Result, yield func(timelineCred)) {
+	keys := newObjectKeys()
+	wrongUsage := map[objectKey]bool{}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.App != nil && f.Credential != nil && f.Check == audit.CheckCertWrongUsage {
+			obj := keys.object(f.App)
+			wrongUsage[keys.credential(obj, strings.ToLower(f.Credential.KeyID))] = true
+			for _, id := range f.Credential.PairedKeyIDs {
+				wrongUsage[keys.credential(obj, strings.ToLower(id))] = true
+			}
+		}
+	}
+	warn := time.Duration(r.Policy.WarnDays) * 24 * time.Hour
+	// heads are the credentials of the object at hand, each at its first
+	// registration, and whether a half of it is registered with the wrong
+	// usage; index finds a certificate's head by its halves' name and
+	// window, in an object with more than a few.
+	type head struct {
+		c     *audit.CredentialStatus
+		wrong bool
+	}
+	type half struct {
+		name       string
+		start, end time.Time
+	}
+	var heads []head
+	for i := range r.Objects {
+		o := &r.Objects[i]
+		heads = heads[:0]
+		var index map[half]int
+		var obj objectKey
+		if len(wrongUsage) > 0 {
+			obj = keys.object(&o.ObjectRef)
+		}
+		for j := range o.Credentials {
+			c := &o.Credentials[j]
+			if c.End.IsZero() {
+				continue
+			}
+			wrong := len(wrongUsage) > 0 && wrongUsage[keys.credential(obj, strings.ToLower(c.KeyID))]
+			if c.Kind == audit.CredentialCertificate {
+				at := -1
+				if index != nil {
+					if k, ok := index[half{c.DisplayName, c.Start, c.End}]; ok {
+						at = k
+					}
+				} else {
+					at = slices.IndexFunc(heads, func(h head) bool { return sameHalf(c, h.c) })
+				}
+				if at >= 0 {
+					heads[at].wrong = heads[at].wrong || wrong
+					continue
+				}
+				if index == nil && len(heads) == 16 {
+					index = map[half]int{}
+					for k, h := range heads {
+						if h.c.Kind == audit.CredentialCertificate {
+							index[half{h.c.DisplayName, h.c.Start, h.c.End}] = k
+						}
+					}
+				}
+				if index != nil {
+					index[half{c.DisplayName, c.Start, c.End}] = len(heads)
+				}
+			}
+			heads = append(heads, head{c, wrong})
+		}
+		for _, h := range heads {
+			tc := timelineCred{obj: o, c: h.c, class: "ok"}
+			switch {
+			case !r.AsOf.Before(h.c.End):
+				tc.class = "gone"
+			case h.wrong || h.c.Start.After(r.AsOf):
+				tc.class = "bad"
+			case h.c.End.Sub(r.AsOf) <= warn:
+				tc.class = "soon"
+			}
+			yield(tc)
+		}
+	}
+}
+
+// timelinePick keeps the first n of the credentials added to it in the
+// order cmp gives them, as a stable sort of them all would, and counts
+// them all: the timeline draws a few dozen credentials of a tenant's
+// hundreds of thousands.
+type timelinePick struct {
+	n     int
+	cmp   func(a, b timelineCred) int
+	kept  []timelineCred
+	total int
+}
+
+func (p *timelinePick) add(tc timelineCred) {
+	p.total++
+	// After every kept credential that does not come after it.
+	at, _ := slices.BinarySearchFunc(p.kept, tc, func(k, tc timelineCred) int {
+		if p.cmp(tc, k) < 0 {
+			return 1
+		}
+		return -1
+	})
+	if at >= p.n {
+		return
+	}
+	if len(p.kept) < p.n {
+		p.kept = append(p.kept, timelineCred{})
+	}
+	copy(p.kept[at+1:], p.kept[at:len(p.kept)-1])
+	p.kept[at] = tc
+}
+
+// timelineRowsOf is what the timeline draws: the rows, in order, and the
+// counts its caption gives.
+type timelineRowsOf struct {
+	shown                   []timelineCred
+	total                   int // in the window, or a problem now
+	nBad, nUpcoming, nEnded int // drawn
+	before, after           int // outside the window
+}
+
+// selectTimeline picks the rows of the timeline from start to end.
+func selectTimeline(r *audit.Result, start, end time.Time) timelineRowsOf {
+	// The problems and what ends next, soonest first; what ended, the
+	// last to end first.
+	bad := timelinePick{n: timelineRows, cmp: timelineByEnd}
+	upcoming := timelinePick{n: timelineRows, cmp: timelineByEnd}
+	ended := timelinePick{n: timelineRows, cmp: func(a, b timelineCred) int { return timelineByEnd(b, a) }}
+	var sel timelineRowsOf
+	timelineCreds(r, func(tc timelineCred) {
+		switch {
+		case tc.class == "bad":
+			bad.add(tc) // a problem now, whenever it ends
+		case tc.c.End.Before(start):
+			sel.before++
+		case tc.c.End.After(end):
+			sel.after++
+		case tc.class == "gone":
+			ended.add(tc)
+		default:
+			upcoming.add(tc)
+		}
+	})
+	sel.total = bad.total + upcoming.total + ended.total
+	// The rows: the problems, then what ends next, with a third of the
+	// rest (or what the upcoming leave) for what ended last.
+	sel.nBad = len(bad.kept)
+	room := timelineRows - sel.nBad
+	sel.nEnded = min(ended.total, max(room/3, room-upcoming.total))
+	sel.nUpcoming = min(upcoming.total, room-sel.nEnded)
+	sel.shown = slices.Concat(bad.kept, upcoming.kept[:sel.nUpcoming], ended.kept[:sel.nEnded])
+	slices.SortStableFunc(sel.shown, timelineByEnd)
+	return sel
+}
+
+// timelineByEnd orders credentials by their end, then by their object's
+// name.
+func timelineByEnd(a, b timelineCred) int {
+	if c := a.c.End.Compare(b.c.End); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.obj.DisplayName, b.obj.DisplayName)
+}
+
 func buildTimeline(r *audit.Result) *htmlTimeline {
 	start := r.AsOf.Add(-tlBefore * 24 * time.Hour)
 	end := r.AsOf.Add(tlAfter * 24 * time.Hour)
-	var bad, upcoming, ended []timelineCred
-	before, after := 0, 0
-	for _, tc := range timelineCreds(r) {
-		switch {
-		case tc.class == "bad":
-			bad = append(bad, tc) // a problem now, whenever it ends
-		case tc.c.End.Before(start):
-			before++
-		case tc.c.End.After(end):
-			after++
-		case tc.class == "gone":
-			ended = append(ended, tc)
-		default:
-			upcoming = append(upcoming, tc)
-		}
-	}
-	total := len(bad) + len(upcoming) + len(ended)
-	if total+before+after == 0 {
+	sel := selectTimeline(r, start, end)
+	if sel.total+sel.before+sel.after == 0 {
 		return nil
 	}
-	byEnd := func(a, b timelineCred) int {
-		if c := a.c.End.Compare(b.c.End); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.obj.DisplayName, b.obj.DisplayName)
-	}
-	slices.SortStableFunc(bad, byEnd)
-	slices.SortStableFunc(upcoming, byEnd)
-	slices.SortStableFunc(ended, func(a, b timelineCred) int { return byEnd(b, a) }) // the last to end first
-	// The rows: the problems, then what ends next, with a third of the
-	// rest (or what the upcoming leave) for what ended last.
-	bad = bad[:min(len(bad), timelineRows)]
-	room := timelineRows - len(bad)
-	nEnded := min(len(ended), max(room/3, room-len(upcoming)))
-	nUpcoming := min(len(upcoming), room-nEnded)
-	shown := slices.Concat(bad, upcoming[:nUpcoming], ended[:nEnded])
-	slices.SortStableFunc(shown, byEnd)
+	shown, total := sel.shown, sel.total
+	nBad, nUpcoming, nEnded := sel.nBad, sel.nUpcoming, sel.nEnded
 
 	t := &htmlTimeline{
 		Width: tlWidth, X0: tlLabelW + 10, X1: tlWidth - 10, LabelX: tlLabelW,
@@ -455,7 +566,7 @@ func buildTimeline(r *audit.Result) *htmlTimeline {
 		if c.Kind == audit.CredentialSecret {
 			kind = "secret"
 		}
-		usage := plainText(strings.Join(tc.usages, "+"))
+		usage := plainText(strings.Join(tc.usages(), "+"))
 		label := clipRunes(plainText(tc.obj.DisplayName), tlNameRune) + " · " + kind
 		if c.Kind == audit.CredentialCertificate && usage != "" && usage != audit.UsageVerify {
 			label += " " + usage
@@ -479,8 +590,8 @@ func buildTimeline(r *audit.Result) *htmlTimeline {
 	t.Caption = fmt.Sprintf("%s ending between %s and %s", audit.Plural(total, "credential"), start.UTC().Format("2006-01-02"), end.UTC().Format("2006-01-02"))
 	if len(shown) < total {
 		var drawn []string
-		if len(bad) > 0 {
-			drawn = append(drawn, fmt.Sprintf("the %d not valid yet or registered with the wrong usage", len(bad)))
+		if nBad > 0 {
+			drawn = append(drawn, fmt.Sprintf("the %d not valid yet or registered with the wrong usage", nBad))
 		}
 		if nUpcoming > 0 {
 			drawn = append(drawn, fmt.Sprintf("the %d ending next", nUpcoming))
@@ -491,11 +602,11 @@ func buildTimeline(r *audit.Result) *htmlTimeline {
 		t.Caption += ", of which " + strings.Join(drawn, ", ") + " are drawn"
 	}
 	var rest []string
-	if before > 0 {
-		rest = append(rest, fmt.Sprintf("%d ended earlier", before))
+	if sel.before > 0 {
+		rest = append(rest, fmt.Sprintf("%d ended earlier", sel.before))
 	}
-	if after > 0 {
-		rest = append(rest, fmt.Sprintf("%d end later", after))
+	if sel.after > 0 {
+		rest = append(rest, fmt.Sprintf("%d end later", sel.after))
 	}
 	if len(rest) > 0 {
 		t.Caption += "; " + strings.Join(rest, ", ")
@@ -504,7 +615,7 @@ func buildTimeline(r *audit.Result) *htmlTimeline {
 	return t
 }
 
-func credentialName(c audit.CredentialStatus) string {
+func credentialName(c *audit.CredentialStatus) string {
 	if c.DisplayName != "" {
 		return clipRunes(plainText(c.DisplayName), 60)
 	}

@@ -38,6 +38,9 @@ func (j *jsonReporter) Write(w io.Writer, r *audit.Result) error {
 	s := newJSONStream(w)
 	s.open('{')
 	s.field("schemaVersion", SchemaVersion)
+	// The first member goes out at once, so that a writer that fails is
+	// found before anything else is rendered.
+	s.flush(true)
 	if tool := toolName(j.opts); tool != "" {
 		s.field("tool", tool)
 	}
@@ -50,22 +53,9 @@ func (j *jsonReporter) Write(w io.Writer, r *audit.Result) error {
 		s.field("incompleteReason", r.Incomplete)
 	}
 	s.field("summary", r.Summary)
-	// Each finding as its wire form: encoding/json would re-read what
-	// Finding.MarshalJSON writes.
-	s.key("findings")
-	if r.Findings == nil {
-		s.writeString("null")
-	} else {
-		s.open('[')
-		for i := range r.Findings {
-			if s.err != nil {
-				break
-			}
-			w := r.Findings[i].Wire()
-			s.element(&w)
-		}
-		s.close(']')
-	}
+	// Each finding as its wire form (Finding.MarshalJSON), written by
+	// jsonwrite.go.
+	jsonElements(s, "findings", r.Findings, findingElement)
 	if r.Verdict != nil {
 		s.field("verdict", r.Verdict)
 	}
@@ -79,7 +69,7 @@ func (j *jsonReporter) Write(w io.Writer, r *audit.Result) error {
 		jsonArray(s, "checksRun", r.ChecksRun)
 	}
 	if len(r.Objects) > 0 {
-		jsonArray(s, "objects", r.Objects)
+		jsonElements(s, "objects", r.Objects, objectElement)
 	}
 	s.close('}')
 	return s.end()

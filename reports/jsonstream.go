@@ -1,38 +1,39 @@
 package reports
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"strings"
 )
 
-// streamBuffer is the most rendered output a streaming reporter holds
-// before it writes it: the bounded window of every format but the table
-// and the HTML page.
+// streamBuffer is the window of rendered output a streaming reporter
+// fills before it writes: every format but the table writes when it
+// holds that much (JSON and JUnit between two values, so a value more).
 const streamBuffer = 64 << 10
 
 // jsonStream writes an indented JSON document piece by piece, in the very
 // bytes json.Encoder with SetIndent("", "  ") writes for the whole
 // document, so that a report of any size holds one value of it at a time
-// (a finding, a credential inventory entry) and a 64 KiB buffer. The
-// caller opens and closes objects and arrays, names the members in the
-// order the document's struct declares them, and leaves out the empty
-// ones its omitempty tags leave out; every value is encoded by
-// encoding/json, with its escaping. The first write error ends the
-// stream: every call after it does nothing, and end returns it.
+// (a finding, a credential inventory entry) and about streamBuffer bytes
+// of output. The caller opens and closes objects and arrays, names the
+// members in the order the document's struct declares them, and leaves
+// out the empty ones its omitempty tags leave out; a value is encoded by
+// encoding/json, with its escaping, or by one of the writers of
+// jsonwrite.go, which write the values there are hundreds of thousands of
+// in encoding/json's bytes without its reflection and its second pass to
+// indent. The first write error ends the stream: every call after it does
+// nothing, and end returns it.
 type jsonStream struct {
-	w   *bufio.Writer
+	streamOut
 	enc *json.Encoder
 	// depth is the nesting of the value being written; first is true
 	// until the container just opened has a member.
 	depth int
 	first bool
-	err   error
 }
 
 func newJSONStream(w io.Writer) *jsonStream {
-	s := &jsonStream{w: bufio.NewWriterSize(w, streamBuffer)}
+	s := &jsonStream{streamOut: streamOut{w: w}}
 	s.enc = json.NewEncoder(lastByteDropper{s})
 	return s
 }
@@ -49,16 +50,37 @@ func (d lastByteDropper) Write(p []byte) (int, error) {
 	return len(p), d.s.err
 }
 
-func (s *jsonStream) write(p []byte) {
-	if s.err == nil {
-		_, s.err = s.w.Write(p)
+// streamOut is the output of a report written by hand (JSON, JUnit):
+// buf is what is written and not yet handed to w, which is handed it
+// between two values once it holds streamBuffer bytes, so that a value
+// being written can be taken back. The first error is kept, and every
+// write after it does nothing.
+type streamOut struct {
+	w   io.Writer
+	buf []byte
+	err error
+}
+
+func (o *streamOut) write(p []byte) {
+	if o.err == nil {
+		o.buf = append(o.buf, p...)
 	}
 }
 
-func (s *jsonStream) writeString(p string) {
-	if s.err == nil {
-		_, s.err = s.w.WriteString(p)
+func (o *streamOut) writeString(p string) {
+	if o.err == nil {
+		o.buf = append(o.buf, p...)
 	}
+}
+
+// flush hands w what is buffered once it is streamBuffer bytes or more,
+// or with all whatever it is.
+func (o *streamOut) flush(all bool) {
+	if o.err != nil || len(o.buf) == 0 || (!all && len(o.buf) < streamBuffer) {
+		return
+	}
+	_, o.err = o.w.Write(o.buf)
+	o.buf = o.buf[:0]
 }
 
 // indents holds the indentation of every depth the reports reach.
@@ -80,6 +102,7 @@ func (s *jsonStream) newline(d int) {
 
 // next starts the next member or element of the open container.
 func (s *jsonStream) next() {
+	s.flush(false)
 	if !s.first {
 		s.writeString(",")
 	}
@@ -106,9 +129,12 @@ func (s *jsonStream) close(delim byte) {
 }
 
 // key starts the member name of the open object; its value comes next.
+// The name is written as it is: the reports' names need no escaping.
 func (s *jsonStream) key(name string) {
 	s.next()
-	s.writeString(`"` + name + `": `)
+	s.writeString(`"`)
+	s.writeString(name)
+	s.writeString(`": `)
 }
 
 // value writes v, encoded and indented for where it stands.
@@ -138,15 +164,20 @@ func (s *jsonStream) element(v any) {
 // writes out what is buffered.
 func (s *jsonStream) end() error {
 	s.writeString("\n")
-	if s.err == nil {
-		s.err = s.w.Flush()
-	}
+	s.flush(true)
 	return s.err
 }
 
 // jsonArray writes the member name: items of the open object, one item at
-// a time. A nil slice is null, as encoding/json writes it.
+// a time, each encoded by encoding/json. A nil slice is null, as
+// encoding/json writes it.
 func jsonArray[T any](s *jsonStream, name string, items []T) {
+	jsonElements(s, name, items, func(s *jsonStream, v *T) { s.element(v) })
+}
+
+// jsonElements writes the member name: items of the open object, each
+// item written by write as the next element. A nil slice is null.
+func jsonElements[T any](s *jsonStream, name string, items []T, write func(*jsonStream, *T)) {
 	s.key(name)
 	if items == nil {
 		s.writeString("null")
@@ -157,7 +188,7 @@ func jsonArray[T any](s *jsonStream, name string, items []T) {
 		if s.err != nil {
 			return
 		}
-		s.element(&items[i])
+		write(s, &items[i])
 	}
 	s.close(']')
 }

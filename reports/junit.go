@@ -1,9 +1,7 @@
 package reports
 
 import (
-	"bufio"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -24,124 +22,177 @@ type junitReporter struct{ opts Options }
 
 func newJUnit(o Options) Reporter { return &junitReporter{opts: o} }
 
-// junitSuites is the document Write streams: the root element, with the
-// totals of every suite, then each suite in turn.
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
+// The document, as encoding/xml would write it: the root element with
+// the totals of every suite, then each suite, its properties and its
+// cases; a case holds a failure, an error or a skipped element, or
+// nothing when it passed. ReencodeJUnit (export_test.go) holds the
+// report to encoding/xml's rendering of it.
+//
+//	<testsuites name="appaudit" tests= failures= errors= skipped= time="0">
+//	  <testsuite name= tests= failures= errors= skipped= time="0" timestamp=>
+//	    <properties><property name= value=></property></properties>
+//	    <testcase name= classname= time="0"><failure message= type=>text</failure></testcase>
 
-type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
-	Timestamp  string          `xml:"timestamp,attr"`
-	Properties []junitProperty `xml:"properties>property,omitempty"`
-	Cases      []junitCase     `xml:"testcase"`
-}
-
-type junitProperty struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-}
-
-type junitProblem struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
-type junitSkipped struct {
-	Message string `xml:"message,attr"`
-}
-
-// Write streams the document: the root element carries the totals, so
-// the suites are made twice, once to count their cases (without the text
-// of their failures) and once to write them, one suite at a time.
+// Write writes the document a suite at a time. The root element carries
+// the totals, so the suites are gone through twice: once to count their
+// cases, once to write them.
 func (j *junitReporter) Write(w io.Writer, r *audit.Result) error {
-	suites := newJUnitSuites(j.opts, r)
-	doc := junitSuites{Name: "appaudit", Time: "0"}
-	suites.each(false, func(s *junitSuite) bool {
-		s.count()
-		doc.Tests += s.Tests
-		doc.Failures += s.Failures
-		doc.Errors += s.Errors
-		doc.Skipped += s.Skipped
+	x := &xmlWriter{streamOut: streamOut{w: w}}
+	// The declaration goes out first, so that a writer that fails is
+	// found before the findings are indexed.
+	x.writeString(xml.Header)
+	if x.flush(true); x.err != nil {
+		return x.err
+	}
+	m := newJUnitSuites(j.opts, r)
+	var tests, failures, errs, skipped int
+	m.each(false, func(s *junitSuite) bool {
+		t, f, e, sk := s.count()
+		tests, failures, errs, skipped = tests+t, failures+f, errs+e, skipped+sk
 		return true
 	})
 
-	bw := bufio.NewWriterSize(w, streamBuffer)
-	if _, err := bw.WriteString(xml.Header); err != nil {
-		return err
-	}
-	// The encoder buffers what it writes in a bufio.Writer of its own and
-	// empties it into bw after every suite; handed bw itself, it would
-	// use bw and empty that instead, a write to w per suite.
-	enc := xml.NewEncoder(struct{ io.Writer }{bw})
-	enc.Indent("", "  ")
-	root := xml.StartElement{Name: xml.Name{Local: "testsuites"}, Attr: []xml.Attr{
-		{Name: xml.Name{Local: "name"}, Value: doc.Name},
-		{Name: xml.Name{Local: "tests"}, Value: strconv.Itoa(doc.Tests)},
-		{Name: xml.Name{Local: "failures"}, Value: strconv.Itoa(doc.Failures)},
-		{Name: xml.Name{Local: "errors"}, Value: strconv.Itoa(doc.Errors)},
-		{Name: xml.Name{Local: "skipped"}, Value: strconv.Itoa(doc.Skipped)},
-		{Name: xml.Name{Local: "time"}, Value: doc.Time},
-	}}
-	err := enc.EncodeToken(root)
-	suite := xml.StartElement{Name: xml.Name{Local: "testsuite"}}
-	suites.each(true, func(s *junitSuite) bool {
-		if err == nil {
-			s.count()
-			err = enc.EncodeElement(s, suite)
-		}
-		return err == nil
+	x.open("testsuites")
+	x.attr("name", "appaudit")
+	x.attrInt("tests", tests)
+	x.attrInt("failures", failures)
+	x.attrInt("errors", errs)
+	x.attrInt("skipped", skipped)
+	x.attr("time", "0")
+	x.openEnd()
+	m.each(true, func(s *junitSuite) bool {
+		s.write(x)
+		x.flush(false)
+		return x.err == nil
 	})
-	if err == nil {
-		err = enc.EncodeToken(root.End())
-	}
-	if err == nil {
-		err = enc.Flush()
-	}
-	if err == nil {
-		_, err = bw.WriteString("\n")
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	return err
+	x.close("testsuites")
+	x.writeString("\n")
+	x.flush(true)
+	return x.err
+}
+
+// junitSuite is one suite of the document, made for counting its cases
+// or writing it, and made again for the next: its slices are reused.
+type junitSuite struct {
+	// name is the suite's name in parts, written one after the other.
+	name       []string
+	timestamp  string
+	properties [][2]string
+	cases      []junitCase
+	// found holds the findings of the object by check, in the order of
+	// cases; each failed case's fs is a part of it.
+	found []*audit.Finding
+}
+
+// junitCase is one test case: failed with the findings fs, else failed
+// as an error when errType is set, else skipped when skip is set, else
+// passed. Its class name is its parts, written one after the other.
+type junitCase struct {
+	name            string
+	classname       [3]string
+	fs              []*audit.Finding
+	errType, errMsg string
+	errText         string
+	skip            string
 }
 
 // count counts the cases of s by outcome.
-func (s *junitSuite) count() {
-	s.Tests, s.Failures, s.Errors, s.Skipped = len(s.Cases), 0, 0, 0
-	for _, c := range s.Cases {
-		switch {
-		case c.Failure != nil:
-			s.Failures++
-		case c.Error != nil:
-			s.Errors++
-		case c.Skipped != nil:
-			s.Skipped++
+func (s *junitSuite) count() (tests, failures, errs, skipped int) {
+	for i := range s.cases {
+		switch c := &s.cases[i]; {
+		case len(c.fs) > 0:
+			failures++
+		case c.errType != "":
+			errs++
+		case c.skip != "":
+			skipped++
 		}
 	}
+	return len(s.cases), failures, errs, skipped
+}
+
+// write writes s: its element, its properties and its cases.
+func (s *junitSuite) write(x *xmlWriter) {
+	tests, failures, errs, skipped := s.count()
+	x.open("testsuite")
+	x.attr("name", s.name...)
+	x.attrInt("tests", tests)
+	x.attrInt("failures", failures)
+	x.attrInt("errors", errs)
+	x.attrInt("skipped", skipped)
+	x.attr("time", "0")
+	x.attr("timestamp", s.timestamp)
+	x.openEnd()
+	// encoding/xml writes the properties element even when it is empty.
+	x.open("properties")
+	x.openEnd()
+	for _, p := range s.properties {
+		x.open("property")
+		x.attr("name", p[0])
+		x.attr("value", p[1])
+		x.openEnd()
+		x.close("property")
+	}
+	x.close("properties")
+	for i := range s.cases {
+		if x.err != nil {
+			return
+		}
+		s.cases[i].write(x)
+	}
+	x.close("testsuite")
+}
+
+// write writes the case c.
+func (c *junitCase) write(x *xmlWriter) {
+	x.open("testcase")
+	x.attr("name", c.name)
+	x.attr("classname", c.classname[:]...)
+	x.attr("time", "0")
+	x.openEnd()
+	switch {
+	case len(c.fs) > 0:
+		// Every finding of the check, the worst severity as its type.
+		fs := c.fs
+		worst := fs[0].Severity
+		for _, f := range fs[1:] {
+			worst = max(worst, f.Severity)
+		}
+		x.open("failure")
+		if title := plainText(fs[0].Title()); len(fs) > 1 {
+			x.attr("message", title, " (", strconv.Itoa(len(fs)), " findings)")
+		} else {
+			x.attr("message", title)
+		}
+		x.attr("type", worst.String())
+		x.openEnd()
+		for i, f := range fs {
+			if i > 0 {
+				x.escape("\n\n")
+			}
+			x.escape(f.Severity.String())
+			x.escape(": ")
+			x.escape(plainText(f.Message))
+			if rem := f.Remediation(); rem != "" {
+				x.escape("\nWhat to do: ")
+				x.escape(plainText(rem))
+			}
+		}
+		x.close("failure")
+	case c.errType != "":
+		x.open("error")
+		x.attr("message", c.errMsg)
+		x.attr("type", c.errType)
+		x.openEnd()
+		x.escape(c.errText)
+		x.close("error")
+	case c.skip != "":
+		x.open("skipped")
+		x.attr("message", c.skip)
+		x.openEnd()
+		x.close("skipped")
+	}
+	x.close("testcase")
 }
 
 // junitSuiteMaker makes the suites of a Result, in order: the audit
@@ -151,156 +202,162 @@ func (s *junitSuite) count() {
 type junitSuiteMaker struct {
 	opts Options
 	r    *audit.Result
-	// found holds the findings of each object with findings, in the order
-	// of its first finding; byObject is where each object is in found.
-	// local holds the findings about local files alone.
-	found    []junitFound
-	byObject map[audit.ObjectRef]int
-	local    []*audit.Finding
-}
-
-// junitFound is the findings of one object, and whether the inventory
-// lists it.
-type junitFound struct {
-	fs     []*audit.Finding
-	listed bool
+	// chains holds the findings of each object with findings, keys finds
+	// an object's chain; listed marks the chains of objects the
+	// inventory lists. local holds the findings about local files alone.
+	keys   *objectKeys
+	chains findingChains
+	listed []bool
+	local  []*audit.Finding
+	// suite is the suite being made; checks and unchecked are scratch.
+	suite     junitSuite
+	checks    []string
+	unchecked []string
 }
 
 func newJUnitSuites(o Options, r *audit.Result) *junitSuiteMaker {
-	m := &junitSuiteMaker{opts: o, r: r, byObject: map[audit.ObjectRef]int{}}
+	m := &junitSuiteMaker{opts: o, r: r, keys: newObjectKeys()}
+	m.chains = chainByObject(r.Findings, m.keys, true)
+	m.listed = make([]bool, len(m.chains.heads))
 	for i := range r.Findings {
-		f := &r.Findings[i]
-		if f.App == nil {
+		if f := &r.Findings[i]; f.App == nil {
 			m.local = append(m.local, f)
-			continue
 		}
-		at, seen := m.byObject[*f.App]
-		if !seen {
-			at = len(m.found)
-			m.byObject[*f.App] = at
-			m.found = append(m.found, junitFound{})
-		}
-		m.found[at].fs = append(m.found[at].fs, f)
 	}
 	return m
 }
 
 // each makes the suites one at a time and hands them to yield until it
-// returns false; with text false the failures carry no text, which
-// counting the cases does without.
+// returns false; with text false they have no names, properties or
+// class names, nor do their failures carry text, which counting the
+// cases does without. The suite handed is valid until yield returns.
 func (m *junitSuiteMaker) each(text bool, yield func(*junitSuite) bool) {
 	r := m.r
-	stamp := r.AsOf.UTC().Format("2006-01-02T15:04:05")
-	newSuite := func(name string) junitSuite { return junitSuite{Name: name, Time: "0", Timestamp: stamp} }
+	s := &m.suite
+	s.timestamp = r.AsOf.UTC().Format("2006-01-02T15:04:05")
 
 	// The audit itself: complete or not.
-	head := newSuite("appaudit")
-	head.Properties = []junitProperty{
-		{"schemaVersion", SchemaVersion}, {"tool", strings.TrimSpace(toolName(m.opts))},
-		{"source", sourceLine(r)},
-	}
-	complete := junitCase{Name: "audit is complete", Classname: "appaudit", Time: "0"}
+	s.reset("appaudit")
+	s.properties = append(s.properties, [2]string{"schemaVersion", SchemaVersion},
+		[2]string{"tool", strings.TrimSpace(toolName(m.opts))}, [2]string{"source", sourceLine(r)})
+	complete := junitCase{name: "audit is complete", classname: [3]string{"appaudit"}}
 	if !r.Complete {
-		complete.Error = &junitProblem{Message: "audit incomplete", Type: "incomplete",
-			Text: plainText(r.Incomplete) + ": the findings cover only what was read; this is not a clean result"}
+		complete.errMsg, complete.errType = "audit incomplete", "incomplete"
+		complete.errText = plainText(r.Incomplete) + ": the findings cover only what was read; this is not a clean result"
 	}
-	head.Cases = append(head.Cases, complete)
+	s.cases = append(s.cases, complete)
 	// The guard is older than withheldParts and differs from it only for
 	// counts below zero, which a hand-edited saved report can hold.
 	if w := r.Summary; w.Hidden+w.Suppressed > 0 || w.Baseline != nil {
-		head.Properties = append(head.Properties, junitProperty{"withheld", strings.Join(withheldParts(r), "; ")})
+		s.properties = append(s.properties, [2]string{"withheld", strings.Join(withheldParts(r), "; ")})
 	}
-	if !yield(&head) {
+	if !yield(s) {
 		return
 	}
 
-	var unchecked []string
 	for i := range r.Objects {
 		o := &r.Objects[i]
-		var fs []*audit.Finding
-		if at, ok := m.byObject[o.ObjectRef]; ok {
-			m.found[at].listed = true
-			fs = m.found[at].fs
+		head := int32(-1)
+		if at, ok := m.chains.at[m.keys.object(&o.ObjectRef)]; ok {
+			m.listed[at] = true
+			head = m.chains.heads[at]
 		}
-		unchecked = unchecked[:0]
+		m.unchecked = m.unchecked[:0]
 		for _, id := range o.Unchecked {
 			if slices.Contains(r.ChecksRun, id) {
-				unchecked = append(unchecked, id)
+				m.unchecked = append(m.unchecked, id)
 			}
 		}
-		s := junitObjectSuite(newSuite, o.ObjectRef, o.ChecksOn(r.ChecksRun), o.Withheld, unchecked, fs, text)
-		if !yield(&s) {
+		m.checks = o.AppendChecksOn(m.checks[:0], r.ChecksRun)
+		m.objectSuite(&o.ObjectRef, o.Withheld, head, text)
+		if !yield(s) {
 			return
 		}
 	}
-	for _, found := range m.found {
-		if !found.listed {
-			s := junitObjectSuite(newSuite, *found.fs[0].App, nil, nil, nil, found.fs, text)
-			if !yield(&s) {
+	for at, head := range m.chains.heads {
+		if !m.listed[at] {
+			m.unchecked, m.checks = m.unchecked[:0], m.checks[:0]
+			m.objectSuite(m.r.Findings[head].App, nil, head, text)
+			if !yield(s) {
 				return
 			}
 		}
 	}
-	if ls := junitLocalSuite(newSuite, r, m.local, text); len(ls.Cases) > 0 {
-		yield(&ls)
+	if m.localSuite(text); len(s.cases) > 0 {
+		yield(s)
 	}
 }
 
-// junitObjectSuite is the suite of one object: a case per check that
-// examined it, per check that could not (skipped), and per check that
+// objectSuite makes the suite of one object, whose findings are chained
+// from head (-1: none): a case per check that examined it (m.checks),
+// per check that could not (m.unchecked, skipped), and per check that
 // found something on it.
-func junitObjectSuite(newSuite func(string) junitSuite, o audit.ObjectRef, examined, withheld, unchecked []string, fs []*audit.Finding, text bool) junitSuite {
-	var s junitSuite
-	var classname string
+func (m *junitSuiteMaker) objectSuite(o *audit.ObjectRef, withheld []string, head int32, text bool) {
+	s := &m.suite
+	s.reset()
+	var classname [3]string
 	if text {
-		name := clipRunes(plainText(o.DisplayName), 120) + " (" + plainText(o.AppID) + ")"
+		s.name = append(s.name, clipRunes(plainText(o.DisplayName), 120), " (", plainText(o.AppID), ")")
 		if o.Kind == audit.KindServicePrincipal {
-			name += " service principal"
+			s.name = append(s.name, " service principal")
 		}
-		s = newSuite(name)
-		s.Properties = []junitProperty{{"kind", string(o.Kind)}, {"appId", plainText(o.AppID)}}
+		s.properties = append(s.properties, [2]string{"kind", string(o.Kind)}, [2]string{"appId", plainText(o.AppID)})
 		if o.ObjectID != "" {
-			s.Properties = append(s.Properties, junitProperty{"objectId", plainText(o.ObjectID)})
+			s.properties = append(s.properties, [2]string{"objectId", plainText(o.ObjectID)})
 		}
-		classname = string(o.Kind) + "." + plainText(o.AppID)
+		classname = [3]string{string(o.Kind), ".", plainText(o.AppID)}
 	}
-	// Appending to examined copies it first: the caller's stays as it is.
-	checks := append(examined[:len(examined):len(examined)], unchecked...)
-	for _, f := range fs {
-		if !slices.Contains(checks, f.Check) {
-			checks = append(checks, f.Check)
+	fs := m.r.Findings
+	checks := append(m.checks, m.unchecked...)
+	for i := head; i >= 0; i = m.chains.next[i] {
+		if !slices.Contains(checks, fs[i].Check) {
+			checks = append(checks, fs[i].Check)
 		}
 	}
-	s.Cases = make([]junitCase, 0, len(checks))
-	var of []*audit.Finding
+	m.checks = checks
 	for _, id := range checks {
-		of = of[:0]
-		for _, f := range fs {
-			if f.Check == id {
-				of = append(of, f)
+		from := len(s.found)
+		for i := head; i >= 0; i = m.chains.next[i] {
+			if fs[i].Check == id {
+				s.found = append(s.found, &fs[i])
 			}
 		}
-		c := junitCheckCase(id, classname, of, slices.Contains(withheld, id), text)
-		if c.Failure == nil && c.Skipped == nil && slices.Contains(unchecked, id) {
-			c.Skipped = junitUncheckedSkip
+		c := junitCase{name: id, classname: classname, fs: s.found[from:len(s.found):len(s.found)]}
+		if len(c.fs) == 0 {
+			switch {
+			case slices.Contains(withheld, id):
+				c.skip = junitWithheldSkip
+			case slices.Contains(m.unchecked, id):
+				c.skip = junitUncheckedSkip
+			}
 		}
-		s.Cases = append(s.Cases, c)
+		s.cases = append(s.cases, c)
 	}
-	return s
 }
 
-// junitUncheckedSkip is why a check that could not examine all of an
-// object is skipped there.
-var junitUncheckedSkip = &junitSkipped{Message: "not checked on every certificate: a certificate's body is known neither from Graph nor from a local file"}
+// reset empties s for the next suite, named by the parts of name.
+func (s *junitSuite) reset(name ...string) {
+	s.name = append(s.name[:0], name...)
+	s.properties, s.cases, s.found = s.properties[:0], s.cases[:0], s.found[:0]
+}
 
-// junitLocalSuite holds the findings about local files alone, and a
-// passed case for every local certificate the tenant has registered.
-func junitLocalSuite(newSuite func(string) junitSuite, r *audit.Result, fs []*audit.Finding, text bool) junitSuite {
-	s := newSuite("local files")
+// Why a case is skipped: its check's findings are left out of the
+// report, or the check could not examine all of the object.
+const (
+	junitWithheldSkip  = "findings of this check are left out of the report (below --min-severity, suppressed or in the baseline)"
+	junitUncheckedSkip = "not checked on every certificate: a certificate's body is known neither from Graph nor from a local file"
+)
+
+// localSuite makes the suite of the findings about local files alone (a
+// failed case for each file and check), with a passed case for every
+// local certificate the tenant has registered.
+func (m *junitSuiteMaker) localSuite(text bool) {
+	r, s := m.r, &m.suite
+	s.reset("local files")
 	type key struct{ source, check string }
 	var order []key
 	byKey := map[key][]*audit.Finding{}
-	for _, f := range fs {
+	for _, f := range m.local {
 		k := key{"", f.Check}
 		if f.Local != nil {
 			k.source = f.Local.Source
@@ -319,41 +376,10 @@ func junitLocalSuite(newSuite func(string) junitSuite, r *audit.Result, fs []*au
 		}
 	}
 	for _, k := range order {
-		s.Cases = append(s.Cases, junitCheckCase(k.check, "local."+clipRunes(plainText(k.source), 200), byKey[k], false, text))
-	}
-	return s
-}
-
-// junitCounted is the failure of every case made without text: enough to
-// count it as one.
-var junitCounted = &junitProblem{}
-
-// junitCheckCase is one check on one object or file: failed with every
-// finding of it, skipped when its findings were left out, else passed.
-// Without text, a failure says no more than that it is one.
-func junitCheckCase(check, classname string, fs []*audit.Finding, withheld, text bool) junitCase {
-	c := junitCase{Name: check, Classname: classname, Time: "0"}
-	switch {
-	case len(fs) > 0 && !text:
-		c.Failure = junitCounted
-	case len(fs) > 0:
-		worst := fs[0].Severity
-		var lines []string
-		for _, f := range fs {
-			worst = max(worst, f.Severity)
-			line := f.Severity.String() + ": " + plainText(f.Message)
-			if f.Remediation() != "" {
-				line += "\nWhat to do: " + plainText(f.Remediation())
-			}
-			lines = append(lines, line)
+		c := junitCase{name: k.check, fs: byKey[k]}
+		if text {
+			c.classname = [3]string{"local", ".", clipRunes(plainText(k.source), 200)}
 		}
-		msg := plainText(fs[0].Title())
-		if len(fs) > 1 {
-			msg += fmt.Sprintf(" (%d findings)", len(fs))
-		}
-		c.Failure = &junitProblem{Message: msg, Type: worst.String(), Text: strings.Join(lines, "\n\n")}
-	case withheld:
-		c.Skipped = &junitSkipped{Message: "findings of this check are left out of the report (below --min-severity, suppressed or in the baseline)"}
+		s.cases = append(s.cases, c)
 	}
-	return c
 }

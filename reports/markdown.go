@@ -58,18 +58,29 @@ func (m *markdownReporter) Write(w io.Writer, r *audit.Result) error {
 		if err := cmp.Or(ew.err, bw.Flush()); err != nil {
 			return err
 		}
-		chains := chainByObject(r.Findings)
+		chains := chainByObject(r.Findings, newObjectKeys(), false)
+		chains.at = nil // not needed past the grouping
+		var row []byte
 		for _, head := range chains.heads {
 			for i := head; i >= 0; i = chains.next[i] {
 				if ew.err != nil {
 					return ew.err
 				}
 				f := &r.Findings[i]
-				app := ""
+				row = append(row[:0], "| "...)
+				row = appendSeverityWord(row, f.Severity)
+				row = append(row, " | `"...)
+				row = append(row, f.Check...)
+				row = append(row, "` | "...)
 				if i == head {
-					app = mdObject(f.App)
+					row = appendMdObject(row, f.App)
 				}
-				ew.printf("| %s | `%s` | %s | %s | %s |\n", severityWord(f.Severity), f.Check, app, mdCredential(f), mdText(f.Message))
+				row = append(row, " | "...)
+				row = appendMdCredential(row, f)
+				row = append(row, " | "...)
+				row = appendMdText(row, f.Message)
+				row = append(row, " |\n"...)
+				ew.Write(row)
 			}
 		}
 		ew.printf("\n## What to do\n\n")
@@ -90,62 +101,39 @@ func (m *markdownReporter) Write(w io.Writer, r *audit.Result) error {
 	return bw.Flush()
 }
 
-// findingChains group findings by object without copying them: heads
-// holds the first finding of each object, in the order of those first
-// findings (worst first, as findings come), and next the finding after
-// each of the same object, -1 after its last.
-type findingChains struct {
-	heads []int
-	next  []int
-}
-
-// chainByObject chains fs by object; the findings about local files alone
-// are one object.
-func chainByObject(fs []audit.Finding) findingChains {
-	c := findingChains{next: make([]int, len(fs))}
-	tails := map[audit.ObjectRef]int{}
-	for i := range fs {
-		c.next[i] = -1
-		var key audit.ObjectRef
-		if fs[i].App != nil {
-			key = *fs[i].App
-		}
-		if tail, ok := tails[key]; ok {
-			c.next[tail] = i
-		} else {
-			c.heads = append(c.heads, i)
-		}
-		tails[key] = i
-	}
-	return c
-}
-
-func severityWord(s audit.Severity) string {
+// appendSeverityWord appends the severity, in bold when high or worse.
+func appendSeverityWord(b []byte, s audit.Severity) []byte {
 	if s >= audit.SeverityHigh {
-		return "**" + s.String() + "**"
+		return append(append(append(b, "**"...), s.String()...), "**"...)
 	}
-	return s.String()
+	return append(b, s.String()...)
 }
 
-func mdObject(o *audit.ObjectRef) string {
+// appendMdObject appends the object's name and app ID as code spans.
+func appendMdObject(b []byte, o *audit.ObjectRef) []byte {
 	if o == nil {
-		return "(local file)"
+		return append(b, "(local file)"...)
 	}
-	s := mdCode(clipRunes(plainText(o.DisplayName), 80)) + "<br>" + mdCode(plainText(o.AppID))
+	b = appendMdCode(b, clipRunes(plainText(o.DisplayName), 80))
+	b = append(b, "<br>"...)
+	b = appendMdCode(b, plainText(o.AppID))
 	if o.Kind == audit.KindServicePrincipal {
-		s += "<br>service principal"
+		b = append(b, "<br>service principal"...)
 	}
-	return s
+	return b
 }
 
-func mdCredential(f *audit.Finding) string {
+// appendMdCredential appends the finding's credential in a few lines, or
+// its local file.
+func appendMdCredential(b []byte, f *audit.Finding) []byte {
 	if f.Credential == nil {
 		if f.Local != nil {
-			return "local: " + mdCode(clipRunes(plainText(f.Local.Source), 60))
+			b = append(b, "local: "...)
+			b = appendMdCode(b, clipRunes(plainText(f.Local.Source), 60))
 		}
-		return ""
+		return b
 	}
-	return strings.Join(credentialLines(f.Credential, 40), "<br>")
+	return appendCredentialLines(b, f.Credential, 40, "<br>")
 }
 
 // mdText escapes text for a Markdown paragraph or table cell: control
@@ -155,50 +143,83 @@ func mdCredential(f *audit.Finding) string {
 // references (no HTML), and @ is followed by a zero-width space written as
 // a character reference, so that a display name cannot mention a person
 // or a team in a pull request comment.
-func mdText(s string) string {
+func mdText(s string) string { return string(appendMdText(make([]byte, 0, len(s)+16), s)) }
+
+// mdSpecial marks the bytes appendMdText writes otherwise than as they
+// are; all are ASCII, so a byte of a longer UTF-8 character never is one.
+var mdSpecial = [256]bool{'<': true, '>': true, '&': true, '@': true,
+	'\\': true, '`': true, '*': true, '_': true, '[': true, ']': true, '|': true, '~': true, '!': true, '#': true, '$': true}
+
+// appendMdText appends mdText(s) to b.
+func appendMdText(b []byte, s string) []byte {
 	s = plainText(s)
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	for _, r := range s {
-		switch r {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !mdSpecial[c] {
+			continue
+		}
+		b = append(b, s[last:i]...)
+		last = i + 1
+		switch c {
 		case '<':
-			b.WriteString("&lt;")
+			b = append(b, "&lt;"...)
 		case '>':
-			b.WriteString("&gt;")
+			b = append(b, "&gt;"...)
 		case '&':
-			b.WriteString("&amp;")
+			b = append(b, "&amp;"...)
 		case '@':
-			b.WriteString("@&#8203;")
-		case '\\', '`', '*', '_', '[', ']', '|', '~', '!', '#', '$':
-			b.WriteByte('\\')
-			b.WriteRune(r)
+			b = append(b, "@&#8203;"...)
 		default:
-			b.WriteRune(r)
+			b = append(b, '\\', c)
 		}
 	}
-	return b.String()
+	return append(b, s[last:]...)
 }
 
 // mdCode writes s as a code span: shown literally, with no Markdown, HTML
 // or mentions inside. The fence is longer than any run of backticks in s;
 // pipes are escaped, which GitHub's tables require even inside code.
-func mdCode(s string) string {
+func mdCode(s string) string { return string(appendMdCode(nil, s)) }
+
+// appendMdCode appends mdCode(s) to b.
+func appendMdCode(b []byte, s string) []byte {
 	if s == "" {
-		return ""
+		return b
 	}
 	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '`' {
 			run++
 			longest = max(longest, run)
 		} else {
 			run = 0
 		}
 	}
-	fence := strings.Repeat("`", longest+1)
-	s = strings.ReplaceAll(s, "|", `\|`)
-	if longest > 0 || strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") {
-		return fence + " " + s + " " + fence
+	spaced := longest > 0 || s[0] == ' ' || s[len(s)-1] == ' '
+	b = appendRepeat(b, '`', longest+1)
+	if spaced {
+		b = append(b, ' ')
 	}
-	return fence + s + fence
+	for {
+		i := strings.IndexByte(s, '|')
+		if i < 0 {
+			break
+		}
+		b = append(append(b, s[:i]...), `\|`...)
+		s = s[i+1:]
+	}
+	b = append(b, s...)
+	if spaced {
+		b = append(b, ' ')
+	}
+	return appendRepeat(b, '`', longest+1)
+}
+
+// appendRepeat appends n copies of c to b.
+func appendRepeat(b []byte, c byte, n int) []byte {
+	for range n {
+		b = append(b, c)
+	}
+	return b
 }

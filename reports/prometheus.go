@@ -113,6 +113,14 @@ func (pr *prometheusReporter) Write(w io.Writer, r *audit.Result) error {
 	p.family("appaudit_info", "gauge", "Always 1; the labels say which appaudit wrote the report, in which schema version, about which tenant.")
 	p.sample("appaudit_info", 1, "version", plainText(pr.opts.ToolVersion), "schema_version", SchemaVersion,
 		"tenant_id", plainText(r.Source.TenantID), "source", plainText(r.Source.Kind))
+	// The first family goes out at once, so that a writer that fails is
+	// found before the findings are counted and the series indexed.
+	if p.err == nil {
+		p.err = p.w.Flush()
+	}
+	if p.err != nil {
+		return p.err
+	}
 	p.family("appaudit_audit_complete", "gauge", "1 when every object of the tenant was read; 0 means the other figures cover only part of it.")
 	p.sample("appaudit_audit_complete", boolGauge(r.Complete))
 	p.family("appaudit_audit_timestamp_seconds", "gauge", "The time the audit was made as of, in seconds since the Unix epoch.")
@@ -199,7 +207,7 @@ func (pc *promCredentials) each(yield func(labels []byte, c *audit.CredentialSta
 			n += len(pc.r.Objects[i].Credentials)
 		}
 		pc.dup = make([]bool, n)
-		seen = map[[16]byte]struct{}{}
+		seen = make(map[[16]byte]struct{}, n)
 	}
 	pos := -1
 	for i := range pc.r.Objects {
