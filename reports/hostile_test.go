@@ -135,6 +135,11 @@ func TestHostileMarkdown(t *testing.T) {
 			t.Errorf("markdown outside code spans holds %q", bad)
 		}
 	}
+	// Every @ is followed by a zero-width space: no name from the tenant,
+	// in any cell, mentions anyone.
+	if m := regexp.MustCompile(`@(?:[^&]|&[^#])\S*`).FindString(prose); m != "" {
+		t.Errorf("markdown outside code spans holds a mention: %q", m)
+	}
 	if m := regexp.MustCompile(`[^\\]\]\(`).FindString(prose); m != "" {
 		t.Errorf("markdown outside code spans holds a link: %q", m)
 	}

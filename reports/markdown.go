@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"io"
 	"strings"
@@ -133,7 +134,18 @@ func appendMdCredential(b []byte, f *audit.Finding) []byte {
 		}
 		return b
 	}
-	return appendCredentialLines(b, f.Credential, 40, "<br>")
+	// Its lines hold names from the tenant (a secret's display name):
+	// each is escaped as text, and the lines joined with <br>. plainText
+	// has made every newline inside a line visible, so "\n" parts them.
+	var tmp [160]byte
+	lines := appendCredentialLines(tmp[:0], f.Credential, 40, "\n")
+	for i, line := range bytes.Split(lines, []byte{'\n'}) {
+		if i > 0 {
+			b = append(b, "<br>"...)
+		}
+		b = appendMdText(b, string(line))
+	}
+	return b
 }
 
 // mdText escapes text for a Markdown paragraph or table cell: control

@@ -199,3 +199,28 @@ func TestStreamingFormatsStopAtTheFirstWriteError(t *testing.T) {
 		}
 	}
 }
+
+// writeCounter counts the writes a report makes.
+type writeCounter struct{ writes, bytes int }
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.writes++
+	w.bytes += len(p)
+	return len(p), nil
+}
+
+// Every format writes through a buffer: a large report is a few writes
+// of kilobytes, not one a line or a cell (each a system call on a
+// terminal or a file).
+func TestEveryFormatWritesInBlocks(t *testing.T) {
+	r := largeResult(2000)
+	for _, f := range reports.Formats() {
+		w := &writeCounter{}
+		if err := f.New(testOpts).Write(w, r); err != nil {
+			t.Fatal(err)
+		}
+		if w.writes > w.bytes/4096+4 {
+			t.Errorf("%s: %d writes for %d bytes", f.Name, w.writes, w.bytes)
+		}
+	}
+}

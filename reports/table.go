@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"math"
@@ -60,7 +61,17 @@ func (t *tableReporter) stacked() bool {
 }
 
 func (t *tableReporter) Write(w io.Writer, r *audit.Result) error {
-	ew := &errWriter{w: w}
+	// Through a buffer: a table of thousands of findings is tens of
+	// thousands of small writes, each a system call on a terminal or file.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	ew := &errWriter{w: bw}
+	if err := t.write(ew, r); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func (t *tableReporter) write(ew *errWriter, r *audit.Result) error {
 	width := t.width()
 	t.header(ew, r, width)
 	if r.Verdict != nil {
