@@ -360,6 +360,13 @@ func (x *Index) Named(name string) []*Object {
 // name that differs only in case when there is one; complete says whether
 // the tenant was read whole.
 func (x *Index) Resolve(app string, complete bool) (objs []*Object, why string) {
+	return x.ResolveQuoting(app, strings.TrimSpace(app), complete)
+}
+
+// ResolveQuoting is Resolve, with why naming app as quoted: a shortened
+// form of a name given on the command line, say, which is still looked
+// up whole.
+func (x *Index) ResolveQuoting(app, quoted string, complete bool) (objs []*Object, why string) {
 	key := strings.TrimSpace(app)
 	if objs := x.App(key); len(objs) > 0 {
 		return objs, ""
@@ -371,7 +378,7 @@ func (x *Index) Resolve(app string, complete bool) (objs []*Object, why string) 
 	}
 	switch len(appIDs) {
 	case 0:
-		why = fmt.Sprintf("no application or service principal has the appId or display name %q", key)
+		why = fmt.Sprintf("no application or service principal has the appId or display name %q", quoted)
 		if alt := x.nameFold(key); alt != "" {
 			why += fmt.Sprintf(" (did you mean %q?)", alt)
 		}
@@ -387,7 +394,7 @@ func (x *Index) Resolve(app string, complete bool) (objs []*Object, why string) 
 		}
 		return named, ""
 	}
-	return nil, fmt.Sprintf("display name %q belongs to %d different apps; name the app by its appId", key, len(appIDs))
+	return nil, fmt.Sprintf("display name %q belongs to %d different apps; name the app by its appId", quoted, len(appIDs))
 }
 
 // nameFold is a display name equal to name without regard to case, or "".

@@ -62,7 +62,7 @@ type preflight struct {
 
 func (p *preflight) run() {
 	var why string
-	p.appObjs, why = p.x.ix.Resolve(evidence.Clip(p.in.App, 80), p.x.t.Complete)
+	p.appObjs, why = p.x.ix.ResolveQuoting(p.in.App, evidence.Clip(strings.TrimSpace(p.in.App), 80), p.x.t.Complete)
 	if len(p.appObjs) == 0 {
 		sev := audit.Severity(0)
 		if !p.x.t.Complete {

@@ -80,6 +80,14 @@ func TestPreflight(t *testing.T) {
 			check: audit.CheckPreflightAppNotFound, sev: audit.SeverityCritical, parts: []string{`display name "Nope"`}},
 		{name: "app named in another case", tenant: func() *audit.Tenant { return w.tenant(false) }, app: "payroll", cert: next,
 			check: audit.CheckPreflightAppNotFound, sev: audit.SeverityCritical, parts: []string{`"payroll" (did you mean "Payroll"?)`}},
+		// A name is looked up whole, however long, and quoted shortened.
+		{name: "a display name of 110 characters", tenant: func() *audit.Tenant {
+			t := w.tenant(false, reg(next, "k-next", audit.UsageVerify))
+			t.Applications[0].DisplayName = longName
+			return t
+		}, app: longName, cert: next, old: &oldTP, safe: true},
+		{name: "a long name not found", tenant: func() *audit.Tenant { return w.tenant(false) }, app: longName, cert: next,
+			check: audit.CheckPreflightAppNotFound, sev: audit.SeverityCritical, parts: []string{`display name "Payroll` + strings.Repeat("-", 72) + `…"`}},
 		{name: "unidentified registered certificates", tenant: func() *audit.Tenant {
 			k := reg(w.stray, "k-x", audit.UsageVerify)
 			k.CustomKeyIdentifier = []byte("chosen-by-a-script")
@@ -128,5 +136,8 @@ func TestPreflight(t *testing.T) {
 		})
 	}
 }
+
+// longName is a display name of 110 characters.
+var longName = "Payroll" + strings.Repeat("-", 103)
 
 func ptr(tp audit.Thumbprints) *audit.Thumbprints { return &tp }
