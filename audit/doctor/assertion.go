@@ -251,7 +251,7 @@ func (d *diag) describeCert(tp audit.Thumbprints, c *audit.Certificate) string {
 func (d *diag) localFor(tps []audit.Thumbprints) *audit.LocalRef {
 	for _, tp := range tps {
 		if lc := d.x.local(tp); lc != nil {
-			return localRef(lc)
+			return audit.LocalCertRef(lc)
 		}
 	}
 	return nil
@@ -324,7 +324,7 @@ func (d *diag) checkSignature() bool {
 		}
 		switch c := d.in.Cert; {
 		case c != nil && c.Cert != nil && d.a.Verify(alg, c.Cert.PublicKey) == evidence.ErrKeyCannotSign:
-			d.emit(audit.CheckAssertionSignature, 0, nil, localRef(c), "%s is %s, and the certificate given with --cert (%s) has %s: %s needs an RSA key (AADSTS5002730, unsupported key for the algorithm)",
+			d.emit(audit.CheckAssertionSignature, 0, nil, audit.LocalCertRef(c), "%s is %s, and the certificate given with --cert (%s) has %s: %s needs an RSA key (AADSTS5002730, unsupported key for the algorithm)",
 				d.aName, alg, c.Source, keyKind(c.Cert.PublicKey), alg)
 		case c != nil && c.Cert != nil:
 			d.warn("the signature of %s does not verify with the key of %s (--cert), and appaudit has no copy of the certificate the header names: the client signs with another key", d.aName, c.Source)

@@ -242,13 +242,6 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC"
 // credRef describes a registered key for a finding.
 func (x *index) credRef(h keyHit) *audit.CredentialRef { return h.g.RefOf(h.key) }
 
-// localRef describes a local certificate for a finding.
-func localRef(lc *audit.LocalCert) *audit.LocalRef {
-	tp := lc.Cert.Thumbprints
-	nb, na := lc.Cert.NotBefore.UTC(), lc.Cert.NotAfter.UTC()
-	return &audit.LocalRef{Source: lc.Source, CertPath: lc.Path, Thumbprints: &tp, Subject: lc.Cert.Subject, NotBefore: &nb, NotAfter: &na}
-}
-
 // registeredOn lists the objects with a key tp names.
 func (x *index) registeredOn(tp audit.Thumbprints) []audit.ObjectRef {
 	if on := x.ix.RegisteredOn(tp, nil); on != nil {
