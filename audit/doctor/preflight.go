@@ -89,7 +89,7 @@ func (p *preflight) registration() {
 	case regNotFound:
 		msg := fmt.Sprintf("%s is registered on no key of %s or its service principal: after the switch, sign-in fails with AADSTS700027 \"the key was not found\"", p.what(), p.appRef())
 		if len(reg.elsewhere) > 0 {
-			msg += "; it is registered on " + refs(reg.elsewhere) + " instead"
+			msg += "; it is registered on " + joinRefs(reg.elsewhere) + " instead"
 		}
 		msg += "; " + p.x.verifyKeys(p.appObjs, now) + p.x.rotationHint(p.appObjs, p.in.Cert.Cert)
 		var sev audit.Severity
