@@ -1,6 +1,10 @@
 package doctor
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -765,4 +769,17 @@ func (d *diag) checkJTI() {
 	case !isGUID(jti):
 		d.emit(audit.CheckAssertionJTIMissing, audit.SeverityLow, nil, nil, "the jti of %s is not a GUID, as Entra documents it (MSAL sends a fresh GUID)", d.aName)
 	}
+}
+
+// keyKind names a public key for messages.
+func keyKind(pub crypto.PublicKey) string {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		return fmt.Sprintf("an RSA-%d key", k.N.BitLen())
+	case *ecdsa.PublicKey:
+		return "an EC " + k.Curve.Params().Name + " key"
+	case ed25519.PublicKey:
+		return "an Ed25519 key"
+	}
+	return "a key of an unknown kind"
 }
