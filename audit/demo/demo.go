@@ -186,8 +186,6 @@ func build(now time.Time) (*scenario, error) {
 	}
 
 	local := func(name, file string) audit.LocalCert { return c[name].LocalCert("demo/certs/" + file) }
-	mailLocal := local("mail", "mail-relay.pem")
-	mailLocal.KeyMismatch = "the private key in demo/certs/mail-relay.pem belongs to another certificate (" + c["unrelated"].Summary().Subject + ")"
 	inv := &audit.Inventory{Certs: []audit.LocalCert{
 		local("payroll", "payroll-api.pfx"),
 		local("reportingNext", "reporting-2027.pem"),
@@ -221,7 +219,7 @@ func build(now time.Time) (*scenario, error) {
 	}
 	deployCert(AppID(8), local("portalNew", "portal-backend.pfx"))
 	deployCert("HR Connector", local("hrOld", "hr-connector.pem"))
-	deployCert(AppID(10), mailLocal)
+	deployCert(AppID(10), s.mailRelayPEM())
 	for _, d := range []struct{ app, thumb string }{
 		{"Analytics Ingest", c["analytics"].Thumbprints().X5t()},
 		{"Payments Gateway (retired)", c["payroll"].Thumbprints().SHA1},
@@ -232,6 +230,15 @@ func build(now time.Time) (*scenario, error) {
 	}
 	s.tenant, s.inv = tenant, inv
 	return s, nil
+}
+
+// mailRelayPEM is demo/certs/mail-relay.pem as audit/localfiles reads
+// it: the mail relay's certificate, whose key file holds the key of
+// another certificate.
+func (s *scenario) mailRelayPEM() audit.LocalCert {
+	lc := s.certs["mail"].LocalCert("demo/certs/mail-relay.pem")
+	lc.KeyMismatch = "the private key in " + lc.Path + " belongs to another certificate (" + s.certs["unrelated"].Summary().Subject + ")"
+	return lc
 }
 
 // demoUsage is what Entra recorded of the demo's credentials in the last

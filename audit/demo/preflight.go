@@ -19,29 +19,22 @@ func PreflightCases(now time.Time) ([]Case[doctor.PreflightInput], error) {
 		return nil, err
 	}
 	c := s.certs
+	local := func(name, file string) audit.LocalCert { return c[name].LocalCert("demo/certs/" + file) }
 	var cases []Case[doctor.PreflightInput]
-	add := func(title, app, cert, file string, old string, warnDays int, at time.Time, edit func(*audit.LocalCert)) {
-		lc := c[cert].LocalCert("demo/certs/" + file)
-		if edit != nil {
-			edit(&lc)
-		}
-		in := doctor.PreflightInput{Tenant: s.tenant, App: app, Cert: lc, WarnDays: warnDays, Now: at}
+	add := func(title, app string, lc audit.LocalCert, old string, at time.Time) {
+		in := doctor.PreflightInput{Tenant: s.tenant, App: app, Cert: lc, WarnDays: audit.DefaultPolicy().WarnDays, Now: at}
 		if old != "" {
 			tp := c[old].Thumbprints()
 			in.Old, in.OldSource = &tp, "--old"
 		}
 		cases = append(cases, Case[doctor.PreflightInput]{Title: title, Input: in})
 	}
-	policy := audit.DefaultPolicy()
 	// Inventory Sync's new certificate starts in three days: too soon
 	// now, safe once it has started, while the old one still overlaps.
-	add("Inventory Sync switches to its new certificate today, before its start date", "Inventory Sync", "syncNew", "inventory-sync-next.pem", "syncOld", policy.WarnDays, now, nil)
-	add("Inventory Sync switches to its new certificate four days from now, once it has started", "Inventory Sync", "syncNew", "inventory-sync-next.pem", "syncOld", policy.WarnDays, now.Add(4*24*time.Hour), nil)
-	add("Reporting Service switches to reporting-2027.pem, which was never uploaded", AppID(3), "reportingNext", "reporting-2027.pem", "reporting", policy.WarnDays, now, nil)
-	add("Legacy Integration switches to a certificate registered for SAML signing (usage Sign)", "Legacy Integration", "legacy", "legacy-integration.pem", "", policy.WarnDays, now, nil)
-	add("Mail Relay switches to mail-relay.pem, whose key file holds another certificate's key", AppID(10), "mail", "mail-relay.pem", "", policy.WarnDays, now,
-		func(lc *audit.LocalCert) {
-			lc.KeyMismatch = "the private key in demo/certs/mail-relay.pem belongs to another certificate (" + c["unrelated"].Summary().Subject + ")"
-		})
+	add("Inventory Sync switches to its new certificate today, before its start date", "Inventory Sync", local("syncNew", "inventory-sync-next.pem"), "syncOld", now)
+	add("Inventory Sync switches to its new certificate four days from now, once it has started", "Inventory Sync", local("syncNew", "inventory-sync-next.pem"), "syncOld", now.Add(4*24*time.Hour))
+	add("Reporting Service switches to reporting-2027.pem, which was never uploaded", AppID(3), local("reportingNext", "reporting-2027.pem"), "reporting", now)
+	add("Legacy Integration switches to a certificate registered for SAML signing (usage Sign)", "Legacy Integration", local("legacy", "legacy-integration.pem"), "", now)
+	add("Mail Relay switches to mail-relay.pem, whose key file holds another certificate's key", AppID(10), s.mailRelayPEM(), "", now)
 	return cases, nil
 }

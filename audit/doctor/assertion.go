@@ -1,6 +1,10 @@
 package doctor
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -251,7 +255,7 @@ func (d *diag) describeCert(tp audit.Thumbprints, c *audit.Certificate) string {
 func (d *diag) localFor(tps []audit.Thumbprints) *audit.LocalRef {
 	for _, tp := range tps {
 		if lc := d.x.local(tp); lc != nil {
-			return localRef(lc)
+			return audit.LocalCertRef(lc)
 		}
 	}
 	return nil
@@ -324,7 +328,7 @@ func (d *diag) checkSignature() bool {
 		}
 		switch c := d.in.Cert; {
 		case c != nil && c.Cert != nil && d.a.Verify(alg, c.Cert.PublicKey) == evidence.ErrKeyCannotSign:
-			d.emit(audit.CheckAssertionSignature, 0, nil, localRef(c), "%s is %s, and the certificate given with --cert (%s) has %s: %s needs an RSA key (AADSTS5002730, unsupported key for the algorithm)",
+			d.emit(audit.CheckAssertionSignature, 0, nil, audit.LocalCertRef(c), "%s is %s, and the certificate given with --cert (%s) has %s: %s needs an RSA key (AADSTS5002730, unsupported key for the algorithm)",
 				d.aName, alg, c.Source, keyKind(c.Cert.PublicKey), alg)
 		case c != nil && c.Cert != nil:
 			d.warn("the signature of %s does not verify with the key of %s (--cert), and appaudit has no copy of the certificate the header names: the client signs with another key", d.aName, c.Source)
@@ -496,7 +500,7 @@ func (d *diag) tenantNames() []tenantName {
 	if ep, ok := d.requestEndpoint(); ok {
 		add(ep.Tenant, "the request URL")
 	}
-	if d.errR != nil && isGUID(d.errR.Directory) {
+	if d.errR != nil && audit.IsGUID(d.errR.Directory) {
 		add(d.errR.Directory, "the error")
 	}
 	return names
@@ -514,7 +518,7 @@ func (d *diag) cloudName() (string, string) {
 		}
 	}
 	if ep, ok := d.requestEndpoint(); ok {
-		if c := cloudOfHost(ep.Host); c != "" {
+		if c := audit.CloudOfAuthorityHost(ep.Host); c != "" {
 			return c, "the request URL"
 		}
 	}
@@ -567,15 +571,15 @@ func (d *diag) judgeAudience(aud string, names []tenantName) (string, audit.Seve
 	if ep.Scheme != "https" {
 		return q + " is not an https URL", crit
 	}
-	hostCloud := cloudOfHost(ep.Host)
+	hostCloud := audit.CloudOfAuthorityHost(ep.Host)
 	cloud, cloudFrom := d.cloudName()
 	reqEP, haveReq := d.requestEndpoint()
 	switch {
 	case hostCloud == "":
 		return fmt.Sprintf("%s has the host %s, which is the sign-in host of no Entra cloud", q, ep.Host), crit
-	case cloud != "" && !sameCloud(hostCloud, cloud):
+	case cloud != "" && !audit.SameCloud(hostCloud, cloud):
 		return fmt.Sprintf("%s is an endpoint of the %s cloud, but the tenant is in the %s cloud (from %s): tokens do not cross clouds, and Entra answers AADSTS900384", q, hostCloud, cloud, cloudFrom), crit
-	case haveReq && cloudOfHost(reqEP.Host) != "" && !sameCloud(hostCloud, cloudOfHost(reqEP.Host)):
+	case haveReq && audit.CloudOfAuthorityHost(reqEP.Host) != "" && !audit.SameCloud(hostCloud, audit.CloudOfAuthorityHost(reqEP.Host)):
 		return fmt.Sprintf("%s is in the %s cloud, but the request goes to %s", q, hostCloud, reqEP.Host), crit
 	case ep.Version == "":
 		return q + " is not a token endpoint: the path must be /{tenant}/oauth2/v2.0/token (or the v1 /{tenant}/oauth2/token)", crit
@@ -592,12 +596,12 @@ func (d *diag) judgeAudience(aud string, names []tenantName) (string, audit.Seve
 	}
 	n := names[0]
 	for _, c := range names {
-		if isGUID(c.value) {
+		if audit.IsGUID(c.value) {
 			n = c
 			break
 		}
 	}
-	if isGUID(ep.Tenant) && isGUID(n.value) {
+	if audit.IsGUID(ep.Tenant) && audit.IsGUID(n.value) {
 		return fmt.Sprintf("%s names tenant %s, but the request is for tenant %s (from %s)", q, ep.Tenant, n.value, n.from), crit
 	}
 	return fmt.Sprintf("%s names the tenant %q and %s names %q: appaudit cannot tell offline whether they are the same tenant", q, ep.Tenant, n.from, n.value), audit.SeverityMedium
@@ -607,7 +611,7 @@ func (d *diag) judgeAudience(aud string, names []tenantName) (string, audit.Seve
 // token endpoint of the known tenant in the known cloud.
 func (d *diag) audValue(audHost string) {
 	if ep, ok := d.requestEndpoint(); ok && !evidence.MultiTenant(ep.Tenant) {
-		d.values["aud"] = tokenEndpoint(ep.Host, ep.Tenant)
+		d.values["aud"] = "https://" + ep.Host + "/" + ep.Tenant + "/oauth2/v2.0/token"
 		return
 	}
 	names := d.tenantNames()
@@ -616,18 +620,20 @@ func (d *diag) audValue(audHost string) {
 	}
 	tenant := names[0].value
 	for _, n := range names {
-		if isGUID(n.value) {
+		if audit.IsGUID(n.value) {
 			tenant = n.value
 			break
 		}
 	}
-	host := "login.microsoftonline.com"
-	if cloud, _ := d.cloudName(); cloud != "" {
-		host = cloudHosts(cloud)[0]
-	} else if cloudOfHost(audHost) != "" {
-		host = cloudHosts(cloudOfHost(audHost))[0]
+	name, _ := d.cloudName()
+	if name == "" {
+		name = audit.CloudOfAuthorityHost(audHost)
 	}
-	d.values["aud"] = tokenEndpoint(host, url.PathEscape(tenant))
+	cloud, err := audit.LookupCloud(name)
+	if err != nil {
+		cloud = audit.Clouds()[0] // public
+	}
+	d.values["aud"] = cloud.TokenEndpoint(url.PathEscape(tenant))
 }
 
 // timeProblem is one thing wrong with the assertion's times; cause, when
@@ -762,7 +768,20 @@ func (d *diag) checkJTI() {
 		d.emit(audit.CheckAssertionJTIMissing, 0, nil, nil, "%s has no jti claim, which Entra documents as required (MSAL sends a fresh GUID)", d.aName)
 	case !isString || strings.TrimSpace(jti) == "":
 		d.emit(audit.CheckAssertionJTIMissing, 0, nil, nil, "the jti of %s is empty or not a string; it must be a fresh GUID", d.aName)
-	case !isGUID(jti):
+	case !audit.IsGUID(jti):
 		d.emit(audit.CheckAssertionJTIMissing, audit.SeverityLow, nil, nil, "the jti of %s is not a GUID, as Entra documents it (MSAL sends a fresh GUID)", d.aName)
 	}
+}
+
+// keyKind names a public key for messages.
+func keyKind(pub crypto.PublicKey) string {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		return fmt.Sprintf("an RSA-%d key", k.N.BitLen())
+	case *ecdsa.PublicKey:
+		return "an EC " + k.Curve.Params().Name + " key"
+	case ed25519.PublicKey:
+		return "an Ed25519 key"
+	}
+	return "a key of an unknown kind"
 }

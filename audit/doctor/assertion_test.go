@@ -26,9 +26,9 @@ func TestCorrectAssertionsHaveNoFailure(t *testing.T) {
 		{"RS256 + x5t base64url (MSAL Python with PEM, ADFS)", mustSign(t, header("RS256", "x5t", tp.X5t()), claims(), w.payroll.Key)},
 		{"PS256 + x5t#S256 base64url (MSAL .NET, MSAL Python with PFX)", mustSign(t, header("PS256", "x5t#S256", tp.X5tS256()), claims(), w.payroll.Key)},
 		{"PS256 + x5t#S256 standard base64 with padding (MSAL Go, by golang-jwt)",
-			jwtLib(t, map[string]any{"alg": "PS256", "typ": "JWT", "x5t#S256": base64.StdEncoding.EncodeToString(digest(t, tp.SHA256))}, claims(), w.payroll.Key)},
+			mustSign(t, map[string]any{"alg": "PS256", "typ": "JWT", "x5t#S256": base64.StdEncoding.EncodeToString(digest(t, tp.SHA256))}, claims(), w.payroll.Key)},
 		{"RS256 + x5t#S256 standard base64 (MSAL Java)",
-			jwtLib(t, map[string]any{"alg": "RS256", "typ": "JWT", "x5t#S256": base64.StdEncoding.EncodeToString(digest(t, tp.SHA256))}, claims(), w.payroll.Key)},
+			mustSign(t, map[string]any{"alg": "RS256", "typ": "JWT", "x5t#S256": base64.StdEncoding.EncodeToString(digest(t, tp.SHA256))}, claims(), w.payroll.Key)},
 		{"RS256 + x5t standard base64 with padding + x5c", mustSign(t, header("RS256", "x5t", base64.StdEncoding.EncodeToString(digest(t, tp.SHA1)), "x5c", []string{base64.StdEncoding.EncodeToString(w.payroll.DER)}), claims(), w.payroll.Key)},
 		{"v1 endpoint as aud, exp 4 minutes ago (within skew)", mustSign(t, header("PS256", "x5t#S256", tp.X5tS256()),
 			with(claims(), "aud", "https://login.microsoftonline.com/"+testTenant+"/oauth2/token", "exp", now.Add(-4*time.Minute).Unix(), "nbf", now.Add(-14*time.Minute).Unix()), w.payroll.Key)},
@@ -73,7 +73,7 @@ func TestCorrectAssertionsHaveNoFailure(t *testing.T) {
 // MSAL Go's padded standard base64 is named, as info, not as a failure.
 func TestStandardBase64IsInfoOnly(t *testing.T) {
 	w := newWorld()
-	tok := jwtLib(t, map[string]any{"alg": "PS256", "typ": "JWT", "x5t#S256": base64.StdEncoding.EncodeToString(digest(t, w.payroll.Thumbprints().SHA256))}, claims(), w.payroll.Key)
+	tok := mustSign(t, map[string]any{"alg": "PS256", "typ": "JWT", "x5t#S256": base64.StdEncoding.EncodeToString(digest(t, w.payroll.Thumbprints().SHA256))}, claims(), w.payroll.Key)
 	r := diagnose(t, input(tok, w.tenant(true)))
 	want(t, r, audit.CheckAssertionThumbprintEncoding, audit.SeverityInfo, "standard base64", "MSAL Go", "Entra accepts it")
 }

@@ -57,10 +57,9 @@ const clockSkew = 5 * time.Minute
 // the checks find out as they run.
 type diag struct {
 	*facts
-	in     *Input
-	r      *audit.Result
-	checks map[string]audit.Check
-	x      *index
+	in *Input
+	r  *audit.Result
+	x  *index
 
 	// appObjs are the application and service principals of the client
 	// the request authenticates as.
@@ -116,15 +115,11 @@ func newDiag(in *Input, command string) *diag {
 	if in.Cert != nil {
 		locals = append([]audit.LocalCert{*in.Cert}, locals...)
 	}
-	d := &diag{
+	return &diag{
 		in: in, x: newIndex(in.Tenant, locals), facts: &facts{at: in.Now.UTC()},
-		checks: map[string]audit.Check{}, values: map[string]string{}, because: map[string]string{},
+		values: map[string]string{}, because: map[string]string{},
 		r: audit.NewResult(command, in.Tenant, audit.DefaultPolicy(), in.Now),
 	}
-	for _, c := range audit.Checks() {
-		d.checks[c.ID] = c
-	}
-	return d
 }
 
 // emit records a finding of check id about the app the request
@@ -136,7 +131,7 @@ func (d *diag) emit(id string, sev audit.Severity, cred *audit.CredentialRef, lo
 
 // emitFor is emit for a finding about app.
 func (d *diag) emitFor(app *audit.ObjectRef, id string, sev audit.Severity, cred *audit.CredentialRef, local *audit.LocalRef, format string, args ...any) {
-	c, ok := d.checks[id]
+	c, ok := audit.LookupCheck(id)
 	if !ok {
 		panic("doctor: check " + id + " is not in the catalogue") // a programming error, caught by tests
 	}

@@ -84,19 +84,10 @@ func header(alg string, kv ...any) map[string]any {
 	return with(map[string]any{"alg": alg, "typ": "JWT"}, kv...)
 }
 
+// mustSign signs header and claims with key as the golang-jwt library
+// does, which MSAL Go uses (audittest.SignJWT): the header is taken whole,
+// as MSAL Go's accesstokens.go sets it.
 func mustSign(t testing.TB, h, c map[string]any, key crypto.Signer) string {
-	t.Helper()
-	s, err := sign(h, c, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// jwtLib signs as the golang-jwt library does, which MSAL Go uses
-// (audittest.SignJWT): the header is replaced whole, as MSAL Go's
-// accesstokens.go does.
-func jwtLib(t testing.TB, h map[string]any, c map[string]any, key crypto.Signer) string {
 	t.Helper()
 	s, err := audittest.SignJWT(h, c, key)
 	if err != nil {

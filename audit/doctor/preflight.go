@@ -84,12 +84,12 @@ func (p *preflight) what() string {
 func (p *preflight) registration() {
 	now := p.in.Now
 	reg := p.x.register(p.appObjs, p.tp, now)
-	local := localRef(&p.in.Cert)
+	local := audit.LocalCertRef(&p.in.Cert)
 	switch reg.state {
 	case regNotFound:
 		msg := fmt.Sprintf("%s is registered on no key of %s or its service principal: after the switch, sign-in fails with AADSTS700027 \"the key was not found\"", p.what(), p.appRef())
 		if len(reg.elsewhere) > 0 {
-			msg += "; it is registered on " + refs(reg.elsewhere) + " instead"
+			msg += "; it is registered on " + joinRefs(reg.elsewhere) + " instead"
 		}
 		msg += "; " + p.x.verifyKeys(p.appObjs, now) + p.x.rotationHint(p.appObjs, p.in.Cert.Cert)
 		var sev audit.Severity
@@ -123,9 +123,9 @@ func (p *preflight) key() {
 	c := &p.in.Cert
 	switch {
 	case c.KeyMismatch != "":
-		p.emit(audit.CheckPreflightKeyMismatch, 0, nil, localRef(c), "%s: %s", c.Source, c.KeyMismatch)
+		p.emit(audit.CheckPreflightKeyMismatch, 0, nil, audit.LocalCertRef(c), "%s: %s", c.Source, c.KeyMismatch)
 	case !c.HasKey:
-		p.emit(audit.CheckPreflightKeyUnchecked, 0, nil, localRef(c), "no private key came with %s and none was given with --key: appaudit cannot say that the key the deployment will sign with belongs to the certificate", c.Source)
+		p.emit(audit.CheckPreflightKeyUnchecked, 0, nil, audit.LocalCertRef(c), "no private key came with %s and none was given with --key: appaudit cannot say that the key the deployment will sign with belongs to the certificate", c.Source)
 	}
 }
 

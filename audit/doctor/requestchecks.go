@@ -157,7 +157,7 @@ func (d *diag) checkOBOScope(where string) {
 	scope, _ := d.req.Get("scope")
 	for _, s := range strings.Fields(scope) {
 		resource, ok := strings.CutSuffix(s, "/default")
-		if !ok || !(strings.Contains(resource, "://") || isGUID(resource)) {
+		if !ok || !(strings.Contains(resource, "://") || audit.IsGUID(resource)) {
 			continue
 		}
 		d.values["scope"] = resource + "/.default"
@@ -183,7 +183,7 @@ func defaultScope(scopes []string) string {
 				return scheme + "://" + host + "/" + path[:i] + "/.default"
 			}
 			return scheme + "://" + host + "/.default"
-		case isGUID(s):
+		case audit.IsGUID(s):
 			return s + "/.default"
 		}
 	}
@@ -225,7 +225,7 @@ func (d *diag) checkOBO(where string) {
 		case containsFold(audit.GraphAudiences(), aud):
 			problems = append(problems, "it is a token for Microsoft Graph (aud "+aud+"), which no API but Graph can use or exchange: the caller must request a token for this API")
 		case d.clientID != "" && (strings.EqualFold(aud, d.clientID) || strings.EqualFold(aud, "api://"+d.clientID)):
-		case d.clientID != "" && isGUID(aud):
+		case d.clientID != "" && audit.IsGUID(aud):
 			problems = append(problems, fmt.Sprintf("it was issued for the app %s, not for this one (%s): Entra answers AADSTS500131 or AADSTS50013", aud, d.clientID))
 		case d.clientID != "":
 			d.warn("the on-behalf-of assertion's audience %q may be the App ID URI of %s: appaudit cannot check App ID URIs offline", evidence.Clip(aud, 80), d.clientID)
@@ -251,7 +251,7 @@ func entraIssuer(iss string) bool {
 		return false
 	}
 	tenant, _, _ := strings.Cut(strings.Trim(u.Path, "/"), "/")
-	return isGUID(tenant)
+	return audit.IsGUID(tenant)
 }
 
 func containsFold(list []string, s string) bool {

@@ -2,7 +2,6 @@ package doctor
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -58,31 +57,15 @@ type keyHit struct {
 	g   *audit.CertGroup
 }
 
-// hitsOf lists the keys of gs.
-func hitsOf(gs []*audit.CertGroup) []keyHit {
+// matches lists the keys of objs that tp names.
+func matches(objs []*audit.Object, tp audit.Thumbprints) []keyHit {
 	var hits []keyHit
-	for _, g := range gs {
+	for _, g := range audit.Matches(objs, tp) {
 		for _, k := range g.Keys {
 			hits = append(hits, keyHit{g.Obj, k, g})
 		}
 	}
 	return hits
-}
-
-// matches lists the keys of objs that tp names.
-func (x *index) matches(objs []*audit.Object, tp audit.Thumbprints) []keyHit {
-	return hitsOf(audit.Matches(objs, tp))
-}
-
-// elsewhere lists the keys tp names on objects other than except.
-func (x *index) elsewhere(tp audit.Thumbprints, except []*audit.Object) []keyHit {
-	var gs []*audit.CertGroup
-	for _, g := range x.ix.Lookup(tp) {
-		if !slices.Contains(except, g.Obj) {
-			gs = append(gs, g)
-		}
-	}
-	return hitsOf(gs)
 }
 
 // window is when a registered key authenticates (audit.Window).
@@ -109,8 +92,9 @@ type registration struct {
 	// can authenticate a client.
 	hits   []keyHit
 	usable *keyHit
-	// elsewhere are other objects' keys with the thumbprint.
-	elsewhere    []keyHit
+	// elsewhere are the other objects that have the thumbprint, when the
+	// app has it on no key (regNotFound).
+	elsewhere    []audit.ObjectRef
 	incomparable int
 }
 
@@ -120,9 +104,9 @@ func (x *index) register(objs []*audit.Object, tp audit.Thumbprints, at time.Tim
 	case x.t == nil:
 		return registration{state: regNoTenant}
 	case len(objs) == 0:
-		return registration{state: regNoApp, elsewhere: x.elsewhere(tp, nil)}
+		return registration{state: regNoApp}
 	}
-	r := registration{hits: x.matches(objs, tp)}
+	r := registration{hits: matches(objs, tp)}
 	for i := range r.hits {
 		h := &r.hits[i]
 		if !h.key.CanAuthenticateClient() {
@@ -144,8 +128,8 @@ func (x *index) register(objs []*audit.Object, tp audit.Thumbprints, at time.Tim
 	default:
 		r.state = regNotFound
 		r.incomparable = audit.Incomparable(objs, tp)
+		r.elsewhere = x.ix.RegisteredOn(tp, objs)
 	}
-	r.elsewhere = x.elsewhere(tp, objs)
 	return r
 }
 
@@ -191,7 +175,7 @@ func (x *index) notFound(reg registration, objs []*audit.Object, at time.Time, c
 	var s string
 	switch {
 	case len(reg.elsewhere) > 0:
-		s = "; it is registered on " + refs(reg.elsewhere) + " instead"
+		s = "; it is registered on " + joinRefs(reg.elsewhere) + " instead"
 	case x.t.Complete:
 		s = "; it is registered on no app of this tenant"
 	}
@@ -204,15 +188,11 @@ func onlyAs(hits []keyHit) string {
 	return "only as " + usages(hits) + ": Entra checks client assertions against AsymmetricX509Cert keys with usage Verify"
 }
 
-// refs lists the objects of hits, each once.
-func refs(hits []keyHit) string {
-	var parts []string
-	seen := map[*audit.Object]bool{}
-	for _, h := range hits {
-		if !seen[h.obj] {
-			seen[h.obj] = true
-			parts = append(parts, h.obj.Ref.String())
-		}
+// joinRefs lists objects for a message.
+func joinRefs(refs []audit.ObjectRef) string {
+	parts := make([]string, len(refs))
+	for i, r := range refs {
+		parts[i] = r.String()
 	}
 	return strings.Join(parts, ", ")
 }
@@ -241,13 +221,6 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC"
 
 // credRef describes a registered key for a finding.
 func (x *index) credRef(h keyHit) *audit.CredentialRef { return h.g.RefOf(h.key) }
-
-// localRef describes a local certificate for a finding.
-func localRef(lc *audit.LocalCert) *audit.LocalRef {
-	tp := lc.Cert.Thumbprints
-	nb, na := lc.Cert.NotBefore.UTC(), lc.Cert.NotAfter.UTC()
-	return &audit.LocalRef{Source: lc.Source, CertPath: lc.Path, Thumbprints: &tp, Subject: lc.Cert.Subject, NotBefore: &nb, NotAfter: &na}
-}
 
 // registeredOn lists the objects with a key tp names.
 func (x *index) registeredOn(tp audit.Thumbprints) []audit.ObjectRef {
