@@ -418,7 +418,9 @@ func readAll(r *http.Request) ([]byte, error) {
 
 // sleep holds r's answer back d, and says false when the client gave up
 // first.
-func sleep(r *http.Request, d time.Duration) bool { return sleepCtx(r.Context(), d) == nil }
+func sleep(r *http.Request, d time.Duration) bool {
+	return graphclient.RealClock{}.Sleep(r.Context(), d) == nil
+}
 
 // giveUp ends a request the client gave up on while its answer was held
 // back, closing the connection without a byte, as a Graph that stops
