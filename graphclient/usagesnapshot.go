@@ -1,7 +1,6 @@
 package graphclient
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -83,9 +82,9 @@ func (w *wireFailed) group() (audit.FailedSignIns, string, error) {
 	return f, "", nil
 }
 
-// writeUsage writes u as the snapshot's "usage" member, one list entry a
+// usage writes u as the snapshot's "usage" member, one list entry a
 // line, holding one entry's JSON at a time.
-func writeUsage(bw *bufio.Writer, buf *bytes.Buffer, enc *json.Encoder, u *audit.Usage) error {
+func (sw *snapshotWriter) usage(u *audit.Usage) error {
 	complete := u.Complete
 	head := wireUsage{From: formatDate(u.From), To: formatDate(u.To), Complete: &complete,
 		Activity: wireUsageSource{Read: u.Activity.Read, Pages: u.Activity.Pages, Note: u.Activity.Note},
@@ -94,42 +93,19 @@ func writeUsage(bw *bufio.Writer, buf *bytes.Buffer, enc *json.Encoder, u *audit
 	if !complete {
 		head.IncompleteReason = u.IncompleteReason
 	}
-	encode := func(v any, what string) ([]byte, error) {
-		buf.Reset()
-		if err := enc.Encode(v); err != nil {
-			return nil, fmt.Errorf("graphclient: writing %s of a snapshot: %w", what, err)
-		}
-		return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-	}
-	b, err := encode(head, "the usage evidence")
+	b, err := sw.encode(head)
 	if err != nil {
+		return fmt.Errorf("graphclient: writing the usage evidence of a snapshot: %w", err)
+	}
+	_, _ = sw.bw.WriteString(",\n\"usage\": ")
+	_, _ = sw.bw.Write(bytes.TrimSuffix(b, []byte("}")))
+	if err := sw.list("credentialActivity", "usage.credentialActivity", len(u.Credentials), func(i int) any { return wireActivityOf(&u.Credentials[i]) }, false); err != nil {
 		return err
 	}
-	_, _ = bw.WriteString(",\n\"usage\": ")
-	_, _ = bw.Write(bytes.TrimSuffix(b, []byte("}")))
-	list := func(name string, n int, item func(i int) any) error {
-		_, _ = bw.WriteString(",\n\"" + name + "\": [")
-		for i := range n {
-			b, err := encode(item(i), fmt.Sprintf("usage.%s[%d]", name, i))
-			if err != nil {
-				return err
-			}
-			if i > 0 {
-				_ = bw.WriteByte(',')
-			}
-			_ = bw.WriteByte('\n')
-			_, _ = bw.Write(b)
-		}
-		_, err := bw.WriteString("]")
+	if err := sw.list("failedSignIns", "usage.failedSignIns", len(u.Failed), func(i int) any { return wireFailedOf(&u.Failed[i]) }, false); err != nil {
 		return err
 	}
-	if err := list("credentialActivity", len(u.Credentials), func(i int) any { return wireActivityOf(&u.Credentials[i]) }); err != nil {
-		return err
-	}
-	if err := list("failedSignIns", len(u.Failed), func(i int) any { return wireFailedOf(&u.Failed[i]) }); err != nil {
-		return err
-	}
-	_, err = bw.WriteString("}")
+	_, err = sw.bw.WriteString("}")
 	return err
 }
 
