@@ -80,7 +80,7 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	clock := cfg.Clock
 	if clock == nil {
-		clock = realClock{}
+		clock = RealClock{}
 	}
 	base := cfg.Transport
 	if base == nil {

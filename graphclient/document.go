@@ -77,41 +77,56 @@ func (in *input) document(want audit.ObjectKind, out *Snapshot, each func(Object
 		d.sawSP = d.sawSP || o.Kind == audit.KindServicePrincipal
 		return each(o)
 	}
+	err := in.members("the document", true, func(key string) error {
+		return in.member(d, key, want, snapshot, count)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// members reads the members of the object whose { the input has just
+// passed, up to its }, calling each with every member's name, the input
+// at its value, which each reads. what names the object when reading
+// fails ("the document"). commaBeforeEnd names a comma before } as such;
+// otherwise it is a member name missing.
+func (in *input) members(what string, commaBeforeEnd bool, each func(key string) error) error {
 	for n := 0; ; n++ {
 		c, ok := in.next()
 		if !ok {
-			return nil, in.readFailure(in.offset(), in.readErr(), "the document")
+			return in.readFailure(in.offset(), in.readErr(), what)
 		}
 		if c == '}' {
 			in.pos++
-			return d, nil
+			return nil
 		}
 		if n > 0 {
 			if c != ',' {
-				return nil, in.errAt(in.offset(), "not valid JSON: expected , or } after a member", hintSyntax)
+				return in.errAt(in.offset(), "not valid JSON: expected , or } after a member", hintSyntax)
 			}
 			in.pos++
-			if c, ok := in.next(); ok && c == '}' {
-				return nil, in.errAt(in.offset(), "not valid JSON: a comma before }", "remove the comma after the last member")
+			if c, ok := in.next(); commaBeforeEnd && ok && c == '}' {
+				return in.errAt(in.offset(), "not valid JSON: a comma before }", "remove the comma after the last member")
 			}
 		}
 		raw, start, err := in.value()
 		if err != nil || len(raw) == 0 {
-			return nil, in.readFailure(start, err, "the document")
+			return in.readFailure(start, err, what)
 		}
 		var key string
 		if raw[0] != '"' {
-			return nil, in.errAt(start, "not valid JSON: expected a member name", hintSyntax)
+			return in.errAt(start, "not valid JSON: expected a member name", hintSyntax)
 		}
 		if err := json.Unmarshal(raw, &key); err != nil {
-			return nil, in.jsonError(raw, start, err)
+			return in.jsonError(raw, start, err)
 		}
 		if c, ok := in.next(); !ok || c != ':' {
-			return nil, in.errAt(in.offset(), "not valid JSON: expected : after the member name", hintSyntax)
+			return in.errAt(in.offset(), "not valid JSON: expected : after the member name", hintSyntax)
 		}
 		in.pos++
-		if err := in.member(d, key, want, snapshot, count); err != nil {
-			return nil, err
+		if err := each(key); err != nil {
+			return err
 		}
 	}
 }

@@ -246,15 +246,17 @@ type objectSink struct {
 	mu   sync.Mutex
 	t    *audit.Tenant
 	each func(Object)
-	// held are the objects waiting for their bodies, by index; heldApps
-	// counts the applications among them.
-	held     map[int]*Object
+	// held are the objects whose bodies are to be fetched, in the order
+	// they were listed, by the index the fetch names them by; nil once
+	// passed on. heldApps counts the applications still held.
+	held     []*Object
 	heldApps int
-	next     int
 	// waiting are the service principals, whole, waiting for the
-	// applications; ahead counts them with those held for their bodies.
-	waiting []Object
-	ahead   int
+	// applications. admitted counts the service principals listed: none
+	// is passed on before the applications are all listed, so until then
+	// it is how many wait.
+	waiting  []Object
+	admitted int
 	// listed is set once the applications are all listed; room is
 	// signalled when the service principals may list further.
 	listed bool
@@ -262,7 +264,7 @@ type objectSink struct {
 }
 
 func newObjectSink(t *audit.Tenant, each func(Object)) *objectSink {
-	s := &objectSink{t: t, each: each, held: map[int]*Object{}}
+	s := &objectSink{t: t, each: each}
 	s.room = sync.NewCond(&s.mu)
 	return s
 }
@@ -276,10 +278,10 @@ func (s *objectSink) admit(o Object) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for !s.listed && s.ahead >= lookAhead {
+	for !s.listed && s.admitted >= lookAhead {
 		s.room.Wait()
 	}
-	s.ahead++
+	s.admitted++
 }
 
 // appsListed records that the applications are all listed (or that their
@@ -325,7 +327,6 @@ func (s *objectSink) releaseWaiting() {
 	for _, w := range s.waiting {
 		s.each(w)
 	}
-	s.ahead -= len(s.waiting)
 	s.waiting = nil
 }
 
@@ -341,12 +342,11 @@ func (s *objectSink) hold(o Object) int {
 		}
 		return len(s.t.Applications) - 1
 	}
-	s.next++
-	s.held[s.next] = &o
+	s.held = append(s.held, &o)
 	if o.Kind == audit.KindApplication {
 		s.heldApps++
 	}
-	return s.next
+	return len(s.held) - 1
 }
 
 // bodies puts the fetched keyCredentials of the object n names in place,
@@ -359,7 +359,7 @@ func (s *objectSink) bodies(n need, keys []audit.KeyCredential) {
 		if o == nil || o.Principal().ObjectID != n.id {
 			return
 		}
-		delete(s.held, n.index)
+		s.held[n.index] = nil
 		o.Principal().KeyCredentials = keys
 		if o.Kind == audit.KindApplication {
 			s.heldApps--
@@ -387,21 +387,20 @@ func (s *objectSink) flush() {
 	if s.each == nil {
 		return
 	}
-	for i := 1; i <= s.next; i++ {
-		if o := s.held[i]; o != nil && o.Kind == audit.KindApplication {
+	for _, o := range s.held {
+		if o != nil && o.Kind == audit.KindApplication {
 			s.each(*o)
 		}
 	}
 	for _, w := range s.waiting {
 		s.each(w)
 	}
-	for i := 1; i <= s.next; i++ {
-		if o := s.held[i]; o != nil && o.Kind == audit.KindServicePrincipal {
+	for _, o := range s.held {
+		if o != nil && o.Kind == audit.KindServicePrincipal {
 			s.each(*o)
 		}
 	}
-	clear(s.held)
-	s.heldApps, s.waiting, s.ahead = 0, nil, 0
+	s.held, s.heldApps, s.waiting = nil, 0, nil
 }
 
 // handOn passes the objects t holds to each, the applications first, and

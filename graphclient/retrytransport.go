@@ -44,7 +44,7 @@ func NewRetryTransport(base http.RoundTripper, o TransportOptions) *RetryTranspo
 	}
 	clock := o.Clock
 	if clock == nil {
-		clock = realClock{}
+		clock = RealClock{}
 	}
 	stats := &counters{}
 	t := newTransport(base, o.Retry, clock, stats, o.UserAgent)

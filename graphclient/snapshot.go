@@ -308,54 +308,79 @@ func WriteSnapshot(w io.Writer, t *audit.Tenant, meta SnapshotMeta) error {
 	if !t.Complete {
 		h.IncompleteReason = t.IncompleteReason
 	}
-	bw := bufio.NewWriterSize(w, readChunk)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(h); err != nil {
+	sw := newSnapshotWriter(w)
+	b, err := sw.encode(h)
+	if err != nil {
 		return fmt.Errorf("graphclient: writing a snapshot: %w", err)
 	}
-	head := bytes.TrimSuffix(bytes.TrimSpace(buf.Bytes()), []byte("}"))
-	_, _ = bw.Write(head)
-
-	list := func(name string, n int, obj func(i int) wireObject) error {
-		_, _ = bw.WriteString(",\n\"" + name + "\": [")
-		for i := range n {
-			buf.Reset()
-			if err := enc.Encode(obj(i)); err != nil {
-				return fmt.Errorf("graphclient: writing %s[%d] of a snapshot: %w", name, i, err)
-			}
-			if i > 0 {
-				_ = bw.WriteByte(',')
-			}
-			_ = bw.WriteByte('\n')
-			_, _ = bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
-		}
-		if n > 0 {
-			_ = bw.WriteByte('\n')
-		}
-		_, err := bw.WriteString("]")
-		return err
-	}
+	_, _ = sw.bw.Write(bytes.TrimSuffix(b, []byte("}")))
 	// The sections and the usage evidence come before the objects, so
 	// that a reader can audit each object as it reads it (StreamSnapshot).
-	if err := writeSections(bw, meta.Sections); err != nil {
+	if err := writeSections(sw.bw, meta.Sections); err != nil {
 		return err
 	}
 	if t.Usage != nil {
-		if err := writeUsage(bw, &buf, enc, t.Usage); err != nil {
+		if err := sw.usage(t.Usage); err != nil {
 			return err
 		}
 	}
-	if err := list("applications", len(t.Applications), func(i int) wireObject { return wireApplication(&t.Applications[i]) }); err != nil {
+	if err := sw.list("applications", "applications", len(t.Applications), func(i int) any { return wireApplication(&t.Applications[i]) }, true); err != nil {
 		return err
 	}
-	if err := list("servicePrincipals", len(t.ServicePrincipals), func(i int) wireObject { return wireServicePrincipal(&t.ServicePrincipals[i]) }); err != nil {
+	if err := sw.list("servicePrincipals", "servicePrincipals", len(t.ServicePrincipals), func(i int) any { return wireServicePrincipal(&t.ServicePrincipals[i]) }, true); err != nil {
 		return err
 	}
-	_, _ = bw.WriteString("\n}\n")
-	if err := bw.Flush(); err != nil {
+	_, _ = sw.bw.WriteString("\n}\n")
+	if err := sw.bw.Flush(); err != nil {
 		return fmt.Errorf("graphclient: writing a snapshot: %w", err)
 	}
 	return nil
+}
+
+// snapshotWriter writes a snapshot as it goes, holding no more than one
+// value's JSON at a time.
+type snapshotWriter struct {
+	bw  *bufio.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+func newSnapshotWriter(w io.Writer) *snapshotWriter {
+	sw := &snapshotWriter{bw: bufio.NewWriterSize(w, readChunk)}
+	sw.enc = json.NewEncoder(&sw.buf)
+	sw.enc.SetEscapeHTML(false)
+	return sw
+}
+
+// encode is v's JSON without the newline encoding/json ends it with,
+// valid until the next call.
+func (sw *snapshotWriter) encode(v any) ([]byte, error) {
+	sw.buf.Reset()
+	if err := sw.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(sw.buf.Bytes(), []byte("\n")), nil
+}
+
+// list writes the member name, a list of n entries, item(i) each, one a
+// line; path names the list in errors ("usage.failedSignIns").
+// endLine ends the last entry's line before the ].
+func (sw *snapshotWriter) list(name, path string, n int, item func(i int) any, endLine bool) error {
+	_, _ = sw.bw.WriteString(",\n\"" + name + "\": [")
+	for i := range n {
+		b, err := sw.encode(item(i))
+		if err != nil {
+			return fmt.Errorf("graphclient: writing %s[%d] of a snapshot: %w", path, i, err)
+		}
+		if i > 0 {
+			_ = sw.bw.WriteByte(',')
+		}
+		_ = sw.bw.WriteByte('\n')
+		_, _ = sw.bw.Write(b)
+	}
+	if endLine && n > 0 {
+		_ = sw.bw.WriteByte('\n')
+	}
+	_, err := sw.bw.WriteString("]")
+	return err
 }

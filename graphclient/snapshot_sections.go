@@ -67,15 +67,3 @@ func writeSections(w *bufio.Writer, sections []SnapshotSection) error {
 	}
 	return nil
 }
-
-// ReadSnapshotFileSections reads the tenant saved in the file at path, as
-// ReadSnapshotFile does, and the raw values of the snapshot's sections by
-// name (none for a Graph page, an array or a snapshot without any); it is
-// LoadSnapshotFile without the warnings.
-func ReadSnapshotFileSections(path string) (*audit.Tenant, map[string][]byte, error) {
-	s, err := LoadSnapshotFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s.Tenant, s.Sections, nil
-}

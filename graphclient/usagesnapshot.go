@@ -1,7 +1,6 @@
 package graphclient
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -83,9 +82,9 @@ func (w *wireFailed) group() (audit.FailedSignIns, string, error) {
 	return f, "", nil
 }
 
-// writeUsage writes u as the snapshot's "usage" member, one list entry a
+// usage writes u as the snapshot's "usage" member, one list entry a
 // line, holding one entry's JSON at a time.
-func writeUsage(bw *bufio.Writer, buf *bytes.Buffer, enc *json.Encoder, u *audit.Usage) error {
+func (sw *snapshotWriter) usage(u *audit.Usage) error {
 	complete := u.Complete
 	head := wireUsage{From: formatDate(u.From), To: formatDate(u.To), Complete: &complete,
 		Activity: wireUsageSource{Read: u.Activity.Read, Pages: u.Activity.Pages, Note: u.Activity.Note},
@@ -94,42 +93,19 @@ func writeUsage(bw *bufio.Writer, buf *bytes.Buffer, enc *json.Encoder, u *audit
 	if !complete {
 		head.IncompleteReason = u.IncompleteReason
 	}
-	encode := func(v any, what string) ([]byte, error) {
-		buf.Reset()
-		if err := enc.Encode(v); err != nil {
-			return nil, fmt.Errorf("graphclient: writing %s of a snapshot: %w", what, err)
-		}
-		return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-	}
-	b, err := encode(head, "the usage evidence")
+	b, err := sw.encode(head)
 	if err != nil {
+		return fmt.Errorf("graphclient: writing the usage evidence of a snapshot: %w", err)
+	}
+	_, _ = sw.bw.WriteString(",\n\"usage\": ")
+	_, _ = sw.bw.Write(bytes.TrimSuffix(b, []byte("}")))
+	if err := sw.list("credentialActivity", "usage.credentialActivity", len(u.Credentials), func(i int) any { return wireActivityOf(&u.Credentials[i]) }, false); err != nil {
 		return err
 	}
-	_, _ = bw.WriteString(",\n\"usage\": ")
-	_, _ = bw.Write(bytes.TrimSuffix(b, []byte("}")))
-	list := func(name string, n int, item func(i int) any) error {
-		_, _ = bw.WriteString(",\n\"" + name + "\": [")
-		for i := range n {
-			b, err := encode(item(i), fmt.Sprintf("usage.%s[%d]", name, i))
-			if err != nil {
-				return err
-			}
-			if i > 0 {
-				_ = bw.WriteByte(',')
-			}
-			_ = bw.WriteByte('\n')
-			_, _ = bw.Write(b)
-		}
-		_, err := bw.WriteString("]")
+	if err := sw.list("failedSignIns", "usage.failedSignIns", len(u.Failed), func(i int) any { return wireFailedOf(&u.Failed[i]) }, false); err != nil {
 		return err
 	}
-	if err := list("credentialActivity", len(u.Credentials), func(i int) any { return wireActivityOf(&u.Credentials[i]) }); err != nil {
-		return err
-	}
-	if err := list("failedSignIns", len(u.Failed), func(i int) any { return wireFailedOf(&u.Failed[i]) }); err != nil {
-		return err
-	}
-	_, err = bw.WriteString("}")
+	_, err = sw.bw.WriteString("}")
 	return err
 }
 
@@ -150,68 +126,36 @@ func (in *input) usage() (*audit.Usage, error) {
 	var head wireUsage
 	targets := map[string]any{"from": &head.From, "to": &head.To, "complete": &head.Complete,
 		"incompleteReason": &head.IncompleteReason, "activity": &head.Activity, "failures": &head.Failures}
-	fieldErr := func(path []any, start int64, msg, hint string) error {
-		e := in.errAt(start, msg, hint)
-		e.Field = pathString(append([]any{"usage"}, path...))
-		return e
-	}
-	for n := 0; ; n++ {
-		c, ok := in.next()
-		if !ok {
-			return nil, in.readFailure(in.offset(), in.readErr(), "usage")
-		}
-		if c == '}' {
-			in.pos++
-			break
-		}
-		if n > 0 {
-			if c != ',' {
-				return nil, in.errAt(in.offset(), "not valid JSON: expected , or } after a member", hintSyntax)
-			}
-			in.pos++
-		}
-		raw, start, err := in.value()
-		if err != nil || len(raw) == 0 || raw[0] != '"' {
-			if err != nil {
-				return nil, in.readFailure(start, err, "usage")
-			}
-			return nil, in.errAt(start, "not valid JSON: expected a member name", hintSyntax)
-		}
-		var key string
-		if err := json.Unmarshal(raw, &key); err != nil {
-			return nil, in.jsonError(raw, start, err)
-		}
-		if c, ok := in.next(); !ok || c != ':' {
-			return nil, in.errAt(in.offset(), "not valid JSON: expected : after the member name", hintSyntax)
-		}
-		in.pos++
+	err := in.members("usage", false, func(key string) error {
 		switch key {
 		case "credentialActivity":
-			err = usageEntries(in, key, "write dates in RFC 3339, as Graph does: 2026-01-31T12:00:00Z", (*wireActivity).credential,
+			return usageEntries(in, key, "write dates in RFC 3339, as Graph does: 2026-01-31T12:00:00Z", (*wireActivity).credential,
 				func(a audit.CredentialActivity) { u.Credentials = append(u.Credentials, a) })
 		case "failedSignIns":
-			err = usageEntries(in, key, "write the usage evidence as `appaudit snapshot --usage` does", (*wireFailed).group,
+			return usageEntries(in, key, "write the usage evidence as `appaudit snapshot --usage` does", (*wireFailed).group,
 				func(f audit.FailedSignIns) { u.Failed = append(u.Failed, f) })
-		default:
-			raw, start, err := in.value()
-			if err != nil {
-				return nil, in.readFailure(start, err, "usage")
-			}
-			// Members this appaudit does not know are skipped.
-			if target, known := targets[key]; known {
-				if err := json.Unmarshal(raw, target); err != nil {
-					e := in.jsonError(raw, start, err)
-					e.Field = pathString([]any{"usage", key})
-					return nil, e
-				}
-			}
 		}
+		raw, start, err := in.value()
 		if err != nil {
-			return nil, err
+			return in.readFailure(start, err, "usage")
 		}
+		// Members this appaudit does not know are skipped.
+		if target, known := targets[key]; known {
+			if err := json.Unmarshal(raw, target); err != nil {
+				e := in.jsonError(raw, start, err)
+				e.Field = pathString([]any{"usage", key})
+				return e
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := head.apply(u); err != nil {
-		return nil, fieldErr(nil, at, err.Error(), "write the usage evidence as `appaudit snapshot --usage` does")
+		e := in.errAt(at, err.Error(), "write the usage evidence as `appaudit snapshot --usage` does")
+		e.Field = pathString([]any{"usage"})
+		return nil, e
 	}
 	audit.SortFailedSignIns(u.Failed)
 	return u, nil

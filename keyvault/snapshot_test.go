@@ -39,11 +39,11 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	got, sections, err := graphclient.ReadSnapshotFileSections(path)
-	if err != nil || got.TenantID != "t1" {
-		t.Fatalf("%v %+v", err, got)
+	snap, err := graphclient.LoadSnapshotFile(path)
+	if err != nil || snap.Tenant.TenantID != "t1" {
+		t.Fatalf("%v %+v", err, snap)
 	}
-	back, err := keyvault.ReadSection(sections[keyvault.SnapshotSection], path)
+	back, err := keyvault.ReadSection(snap.Sections[keyvault.SnapshotSection], path)
 	if err != nil || len(back) != 1 {
 		t.Fatalf("%v, %d vaults", err, len(back))
 	}

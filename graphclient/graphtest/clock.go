@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/appaudit/appaudit/graphclient"
 )
 
 // Clock is a graphclient.Clock for tests that records every wait asked of
@@ -66,7 +68,7 @@ func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 	c.mu.Unlock()
-	return sleepCtx(ctx, d)
+	return graphclient.RealClock{}.Sleep(ctx, d)
 }
 
 // SleepUntil moves the clock on to t at once, unless it is there already
@@ -86,23 +88,7 @@ func (c *Clock) SleepUntil(ctx context.Context, t time.Time) error {
 		return ctx.Err()
 	}
 	c.mu.Unlock()
-	return sleepCtx(ctx, d)
-}
-
-// sleepCtx waits d, or until ctx is done, and returns ctx's error in the
-// second case.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return graphclient.RealClock{}.Sleep(ctx, d)
 }
 
 // Waits returns every wait asked of Sleep and SleepUntil, in order.

@@ -418,7 +418,9 @@ func readAll(r *http.Request) ([]byte, error) {
 
 // sleep holds r's answer back d, and says false when the client gave up
 // first.
-func sleep(r *http.Request, d time.Duration) bool { return sleepCtx(r.Context(), d) == nil }
+func sleep(r *http.Request, d time.Duration) bool {
+	return graphclient.RealClock{}.Sleep(r.Context(), d) == nil
+}
 
 // giveUp ends a request the client gave up on while its answer was held
 // back, closing the connection without a byte, as a Graph that stops
@@ -602,7 +604,7 @@ func (h *Handler) read(root string, u *url.URL, loopTo int) answer {
 	if !ok {
 		return errAnswer(http.StatusNotFound, "Resource not found for the segment '"+rel+"'.")
 	}
-	sel, a, ok := selection(kind, q.Get("$select"))
+	sel, a, ok := selection(q.Get("$select"), properties[kind], string(kind), statusCodes[http.StatusBadRequest])
 	if !ok {
 		return a
 	}
@@ -638,7 +640,7 @@ func objectPath(rel string) (audit.ObjectKind, string, bool) {
 // list answers a page of a listing.
 func (h *Handler) list(root string, u *url.URL, kind audit.ObjectKind, all []*entry, loopTo int) answer {
 	q := u.Query()
-	sel, a, ok := selection(kind, q.Get("$select"))
+	sel, a, ok := selection(q.Get("$select"), properties[kind], string(kind), statusCodes[http.StatusBadRequest])
 	if !ok {
 		return a
 	}
@@ -763,16 +765,18 @@ var properties = map[audit.ObjectKind][]string{
 		"description", "homepage", "replyUrls", "loginUrl", "logoutUrl", "deletedDateTime"},
 }
 
-// selection reads $select: nil for none.
-func selection(kind audit.ObjectKind, s string) ([]string, answer, bool) {
+// selection reads $select: nil for none. Each property must be one of
+// props, those of the resource type resource; another is Graph's 400,
+// whose error code (code) v1.0 and beta spell differently.
+func selection(s string, props []string, resource, code string) ([]string, answer, bool) {
 	if s == "" {
 		return nil, answer{}, true
 	}
 	var sel []string
 	for _, p := range strings.Split(s, ",") {
 		p = strings.TrimSpace(p)
-		if !slices.Contains(properties[kind], p) {
-			return nil, errAnswer(http.StatusBadRequest, fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.%s'.", p, kind)), false
+		if !slices.Contains(props, p) {
+			return nil, answer{status: http.StatusBadRequest, body: graphError(code, fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.%s'.", p, resource))}, false
 		}
 		sel = append(sel, p)
 	}

@@ -139,7 +139,7 @@ func (h *Handler) readUsage(root string, u *url.URL) answer {
 	if rel == activityRel {
 		props, name = activityProperties, "appCredentialSignInActivity"
 	}
-	sel, a, ok := usageSelection(q.Get("$select"), props, name)
+	sel, a, ok := selection(q.Get("$select"), props, name, "BadRequest")
 	if !ok {
 		return a
 	}
@@ -268,21 +268,6 @@ var (
 	activityProperties = strings.Fields(`appId appObjectId createdDateTime credentialOrigin expirationDateTime id keyId keyType
 		keyUsage resourceId servicePrincipalObjectId signInActivity`)
 )
-
-func usageSelection(s string, props []string, resource string) ([]string, answer, bool) {
-	if s == "" {
-		return nil, answer{}, true
-	}
-	var sel []string
-	for _, p := range strings.Split(s, ",") {
-		p = strings.TrimSpace(p)
-		if !slices.Contains(props, p) {
-			return nil, usageErr(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.%s'.", p, resource)), false
-		}
-		sel = append(sel, p)
-	}
-	return sel, answer{}, true
-}
 
 // usageFilter is a parsed $filter of either source.
 type usageFilter struct {

@@ -119,8 +119,9 @@ type Server struct {
 	Resource     string
 	NextLinkBase string
 
+	certs []Certificate // as New was given them
+
 	mu       sync.Mutex
-	certs    []Certificate
 	faults   []*Fault
 	requests []Request
 }
@@ -153,13 +154,6 @@ func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.requests)
-}
-
-// Set replaces the vault's certificates.
-func (s *Server) Set(certs ...Certificate) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.certs = certs
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -301,8 +295,6 @@ func (s *Server) answerFault(w http.ResponseWriter, r *http.Request, f *Fault) {
 }
 
 func (s *Server) cert(name string) *Certificate {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for i := range s.certs {
 		if strings.EqualFold(s.certs[i].Name, name) {
 			c := s.certs[i]
@@ -357,11 +349,8 @@ func decodeToken(tok string) string {
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	certs := slices.Clone(s.certs)
-	s.mu.Unlock()
-	items := make([]any, 0, len(certs))
-	for _, c := range certs {
+	items := make([]any, 0, len(s.certs))
+	for _, c := range s.certs {
 		latest := c.Versions[len(c.Versions)-1]
 		item := map[string]any{"id": base(r) + "/certificates/" + c.Name, "attributes": attributes(latest, false), "subject": ""}
 		if latest.DER != nil {
