@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/graphclient"
@@ -101,10 +102,15 @@ func port(u *url.URL) string {
 	return "443"
 }
 
-// clip shortens what is quoted in a message.
+// clip shortens what is quoted in a message to 120 bytes at most, never
+// inside a character.
 func clip(s string) string {
-	if len(s) > 120 {
-		return s[:120] + "…"
+	if len(s) <= 120 {
+		return s
 	}
-	return s
+	n := 120
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/appaudit/appaudit/audit"
 	"github.com/appaudit/appaudit/graphclient"
@@ -415,6 +416,11 @@ func TestResolveVault(t *testing.T) {
 		if _, err := keyvault.ResolveVault(tc.arg, "public"); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ResolveVault(%q): %v, want %q", tc.arg, err, tc.want)
 		}
+	}
+	// A long argument is quoted shortened, and never cut inside a character.
+	long := "x" + strings.Repeat("é", 100) // 201 bytes: byte 120 is inside an é
+	if _, err := keyvault.ResolveVault(long, "public"); err == nil || !utf8.ValidString(err.Error()) || !strings.Contains(err.Error(), "x"+strings.Repeat("é", 59)+"…") {
+		t.Errorf("ResolveVault of x and 100 é: %v", err)
 	}
 	if !endpoint(t, "https://localhost:1").Loopback || endpoint(t, "kv-prod").Loopback {
 		t.Error("only a vault on this machine is a loopback vault")

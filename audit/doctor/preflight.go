@@ -12,6 +12,8 @@ import (
 // PreflightInput is what appaudit preflight checks: a deployment of App is
 // about to switch to Cert.
 type PreflightInput struct {
+	// Tenant is the tenant the app is looked up in; it must not be nil (a
+	// tenant that lists nothing is an empty Tenant).
 	Tenant *audit.Tenant
 	// App is the app's appId or exact display name.
 	App string
