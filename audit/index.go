@@ -159,17 +159,10 @@ func (g *CertGroup) Ref() *CredentialRef {
 }
 
 func (g *CertGroup) newRef() *CredentialRef {
-	ref := g.Primary().Ref()
+	ref := g.RefOf(g.Primary())
 	for _, o := range g.Keys[1:] {
 		ref.PairedKeyIDs = append(ref.PairedKeyIDs, o.KeyID)
 		ref.PairedUsages = append(ref.PairedUsages, o.Usage)
-	}
-	if tp := g.Thumbprints; tp.Known() {
-		ref.Thumbprints = &tp
-	}
-	ref.ThumbprintSource = g.Source
-	if g.Body != nil {
-		ref.Subject = g.Body.Subject
 	}
 	return ref
 }
