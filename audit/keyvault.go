@@ -370,16 +370,26 @@ func VaultsIncomplete(vaults []Vault) string {
 // registered certificates a vault holds.
 func VaultThumbprints(vaults []Vault) []Thumbprints {
 	var out []Thumbprints
-	for _, v := range vaults {
-		for _, c := range v.Certificates {
-			for _, ver := range c.Versions {
-				if ver.Thumbprints.Known() {
-					out = append(out, ver.Thumbprints)
-				}
+	eachVaultVersion(vaults, func(_ *Vault, _ *VaultCertificate, ver *VaultVersion) {
+		if ver.Thumbprints.Known() {
+			out = append(out, ver.Thumbprints)
+		}
+	})
+	return out
+}
+
+// eachVaultVersion calls f with every version of every certificate of
+// vaults, in order.
+func eachVaultVersion(vaults []Vault, f func(*Vault, *VaultCertificate, *VaultVersion)) {
+	for i := range vaults {
+		v := &vaults[i]
+		for j := range v.Certificates {
+			c := &v.Certificates[j]
+			for k := range c.Versions {
+				f(v, c, &c.Versions[k])
 			}
 		}
 	}
-	return out
 }
 
 // ResolveVaultDeployments gives each deployment that names a vault
@@ -447,15 +457,11 @@ func resolveVersion(vaults []Vault, ref VaultRef, now time.Time) (*VaultVersion,
 // certificate was not read is known by its thumbprints and dates only.
 func VaultLocals(vaults []Vault) []LocalCert {
 	var out []LocalCert
-	for _, v := range vaults {
-		for _, c := range v.Certificates {
-			for _, ver := range c.Versions {
-				if ver.Thumbprints.Known() {
-					out = append(out, VaultLocal(&v, &c, &ver))
-				}
-			}
+	eachVaultVersion(vaults, func(v *Vault, c *VaultCertificate, ver *VaultVersion) {
+		if ver.Thumbprints.Known() {
+			out = append(out, VaultLocal(v, c, ver))
 		}
-	}
+	})
 	return out
 }
 
