@@ -172,12 +172,8 @@ func (s *scan) vaultStatus() {
 				}
 			}
 		}
-		subject := cur.Subject
-		if subject == "" && vc.cert.Policy != nil {
-			subject = vc.cert.Policy.Subject
-		}
 		s.r.LocalCertificates = append(s.r.LocalCertificates, LocalCertStatus{
-			Source: VaultVersionName(vc.vault, vc.cert, cur), Subject: subject,
+			Source: VaultVersionName(vc.vault, vc.cert, cur), Subject: vc.cert.subjectOf(cur),
 			Thumbprints: cur.Thumbprints, NotAfter: cur.Expires, HasKey: true, RegisteredOn: nonNil(on),
 		})
 	}

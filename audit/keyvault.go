@@ -470,13 +470,19 @@ func VaultLocals(vaults []Vault) []LocalCert {
 func VaultLocal(v *Vault, c *VaultCertificate, ver *VaultVersion) LocalCert {
 	cert := ver.Cert
 	if cert == nil {
-		subject := ver.Subject
-		if subject == "" && c.Policy != nil {
-			subject = c.Policy.Subject
-		}
-		cert = &Certificate{Subject: subject, NotBefore: ver.NotBefore, NotAfter: ver.Expires, Thumbprints: ver.Thumbprints}
+		cert = &Certificate{Subject: c.subjectOf(ver), NotBefore: ver.NotBefore, NotAfter: ver.Expires, Thumbprints: ver.Thumbprints}
 	}
 	return LocalCert{Source: VaultVersionName(v, c, ver), Path: ver.ID, Cert: cert, HasKey: true}
+}
+
+// subjectOf is the subject of version ver: its own when its cer was read,
+// else the one the certificate's policy gives its versions; "" when
+// neither is known.
+func (c *VaultCertificate) subjectOf(ver *VaultVersion) string {
+	if ver.Subject == "" && c.Policy != nil {
+		return c.Policy.Subject
+	}
+	return ver.Subject
 }
 
 // VaultVersionName names a version for messages: "Key Vault
