@@ -74,8 +74,7 @@ func (s *scan) vaultRows() ([]Deployment, map[*Deployment]*vaultCert) {
 // incomplete.
 func (s *scan) vaultCertsRead() []*vaultCert {
 	if why := VaultsIncomplete(s.inv.Vaults); why != "" {
-		s.r.Complete = false
-		s.r.Incomplete = strings.TrimPrefix(s.r.Incomplete+"; "+why, "; ")
+		s.r.MarkIncomplete(why)
 	}
 	var out []*vaultCert
 	for i := range s.inv.Vaults {
