@@ -214,35 +214,55 @@ func rotationIncomplete(s *scan, c Check, o *Object) {
 	if s.usage() == nil {
 		return
 	}
+	// A credential is a certificate (g) or a secret (pc) of o. Its
+	// keyIds, reference and description are made only for the few the
+	// check gets as far as.
 	type cred struct {
-		ref        *CredentialRef
-		what       string
-		keyIDs     []string
+		g          *CertGroup
+		pc         *PasswordCredential
 		start, end time.Time
+	}
+	keyIDs := func(c cred) []string {
+		if c.g != nil {
+			return groupKeyIDs(c.g)
+		}
+		return []string{c.pc.KeyID}
+	}
+	ref := func(c cred) *CredentialRef {
+		if c.g != nil {
+			return c.g.Ref()
+		}
+		return secretRef(c.pc)
+	}
+	what := func(c cred) string {
+		if c.g != nil {
+			return certWhat(c.g)
+		}
+		return secretWhat(c.pc)
 	}
 	var certs, secrets []cred
 	for _, g := range o.Groups {
 		if clientCert(g) {
-			certs = append(certs, cred{g.Ref(), certWhat(g), groupKeyIDs(g), g.Start, g.End})
+			certs = append(certs, cred{g: g, start: g.Start, end: g.End})
 		}
 	}
 	for _, pc := range o.Secrets() {
-		secrets = append(secrets, cred{secretRef(pc), secretWhat(pc), []string{pc.KeyID}, pc.Start, pc.End})
+		secrets = append(secrets, cred{pc: pc, start: pc.Start, end: pc.End})
 	}
 	for _, kind := range [][]cred{certs, secrets} {
-		for _, old := range kind {
+		for i, old := range kind {
 			if old.end.IsZero() || !s.endsSoon(old.end) {
 				continue
 			}
-			last, known := s.lastSignIn(old.keyIDs...)
+			last, known := s.lastSignIn(keyIDs(old)...)
 			if !known || !s.recent(last) {
 				continue
 			}
-			for _, nw := range kind {
-				if nw.ref == old.ref || !(nw.end.IsZero() || nw.end.After(old.end)) || !nw.start.After(old.start) {
+			for j, nw := range kind {
+				if j == i || !(nw.end.IsZero() || nw.end.After(old.end)) || !nw.start.After(old.start) {
 					continue
 				}
-				newLast, newKnown := s.lastSignIn(nw.keyIDs...)
+				newLast, newKnown := s.lastSignIn(keyIDs(nw)...)
 				if !newKnown || (!newLast.IsZero() && newLast.After(nw.start) && !newLast.Before(last)) {
 					continue // the newer one signs in too: the switch is under way
 				}
@@ -254,8 +274,8 @@ func rotationIncomplete(s *scan, c Check, o *Object) {
 				if !newLast.IsZero() {
 					newer = "last signed in on " + Day(newLast) + ", before the old one's last sign-in"
 				}
-				s.addAt(timePtr(last), c, sev, o.Ref, old.ref, nil, "%s and still signs in (last on %s, %s ago), while the newer %s, registered on %s, %s: the deployment was never switched",
-					ends, Day(last), ago(s.now.Sub(last)), nw.what, dayOrUnknown(nw.start), newer)
+				s.addAt(timePtr(last), c, sev, o.Ref, ref(old), nil, "%s and still signs in (last on %s, %s ago), while the newer %s, registered on %s, %s: the deployment was never switched",
+					ends, Day(last), ago(s.now.Sub(last)), what(nw), dayOrUnknown(nw.start), newer)
 				break
 			}
 		}

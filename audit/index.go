@@ -159,17 +159,10 @@ func (g *CertGroup) Ref() *CredentialRef {
 }
 
 func (g *CertGroup) newRef() *CredentialRef {
-	ref := g.Primary().Ref()
+	ref := g.RefOf(g.Primary())
 	for _, o := range g.Keys[1:] {
 		ref.PairedKeyIDs = append(ref.PairedKeyIDs, o.KeyID)
 		ref.PairedUsages = append(ref.PairedUsages, o.Usage)
-	}
-	if tp := g.Thumbprints; tp.Known() {
-		ref.Thumbprints = &tp
-	}
-	ref.ThumbprintSource = g.Source
-	if g.Body != nil {
-		ref.Subject = g.Body.Subject
 	}
 	return ref
 }
@@ -258,12 +251,11 @@ func (x *Index) prepare(o *Object) {
 func (x *Index) keep(o *Object) {
 	x.objects = append(x.objects, o)
 	// Indexes already built take the object in; those not built yet will.
-	if x.byAppID != nil && o.P.AppID != "" {
-		id := strings.ToLower(o.P.AppID)
-		x.byAppID[id] = append(x.byAppID[id], o)
+	if x.byAppID != nil {
+		x.indexAppID(o)
 	}
-	if x.byName != nil && o.P.DisplayName != "" {
-		x.byName[o.P.DisplayName] = append(x.byName[o.P.DisplayName], o)
+	if x.byName != nil {
+		x.indexName(o)
 	}
 	if x.byThumb != nil {
 		x.indexThumbs(o)
@@ -272,11 +264,7 @@ func (x *Index) keep(o *Object) {
 		x.indexSubjects(o)
 	}
 	if x.byKey != nil {
-		for _, g := range o.Groups {
-			for _, k := range g.Keys {
-				x.byKey[k] = g
-			}
-		}
+		x.indexKeys(o)
 	}
 }
 
@@ -332,13 +320,17 @@ func (x *Index) App(id string) []*Object {
 	if x.byAppID == nil {
 		x.byAppID = make(map[string][]*Object, len(x.objects))
 		for _, o := range x.objects {
-			if o.P.AppID != "" {
-				k := strings.ToLower(o.P.AppID)
-				x.byAppID[k] = append(x.byAppID[k], o)
-			}
+			x.indexAppID(o)
 		}
 	}
 	return x.byAppID[id]
+}
+
+func (x *Index) indexAppID(o *Object) {
+	if o.P.AppID != "" {
+		id := strings.ToLower(o.P.AppID)
+		x.byAppID[id] = append(x.byAppID[id], o)
+	}
 }
 
 // Named lists the objects whose display name is exactly name.
@@ -346,12 +338,16 @@ func (x *Index) Named(name string) []*Object {
 	if x.byName == nil {
 		x.byName = make(map[string][]*Object, len(x.objects))
 		for _, o := range x.objects {
-			if o.P.DisplayName != "" {
-				x.byName[o.P.DisplayName] = append(x.byName[o.P.DisplayName], o)
-			}
+			x.indexName(o)
 		}
 	}
 	return x.byName[name]
+}
+
+func (x *Index) indexName(o *Object) {
+	if n := o.P.DisplayName; n != "" {
+		x.byName[n] = append(x.byName[n], o)
+	}
 }
 
 // Resolve finds the objects app names: by appId (the application and its
@@ -632,14 +628,18 @@ func (x *Index) GroupOf(k *KeyCredential) *CertGroup {
 	if x.byKey == nil {
 		x.byKey = make(map[*KeyCredential]*CertGroup)
 		for _, o := range x.objects {
-			for _, g := range o.Groups {
-				for _, gk := range g.Keys {
-					x.byKey[gk] = g
-				}
-			}
+			x.indexKeys(o)
 		}
 	}
 	return x.byKey[k]
+}
+
+func (x *Index) indexKeys(o *Object) {
+	for _, g := range o.Groups {
+		for _, k := range g.Keys {
+			x.byKey[k] = g
+		}
+	}
 }
 
 // RefOf describes registration k of the certificate for a finding: k as

@@ -45,14 +45,10 @@ func newInterest(inv *Inventory, usage *Usage) interest {
 			subject(lc.Cert)
 		}
 	}
-	for _, v := range inv.Vaults {
-		for _, c := range v.Certificates {
-			for _, ver := range c.Versions {
-				thumbs(ver.Thumbprints)
-				subject(ver.Cert)
-			}
-		}
-	}
+	eachVaultVersion(inv.Vaults, func(_ *Vault, _ *VaultCertificate, ver *VaultVersion) {
+		thumbs(ver.Thumbprints)
+		subject(ver.Cert)
+	})
 	if usage != nil {
 		for _, f := range usage.Failed {
 			in.appIDs[strings.ToLower(f.AppID)] = true

@@ -62,7 +62,7 @@ func (s *scan) join() {
 	rows, loads := s.vaultRows()
 	for i := range rows {
 		row := &rows[i]
-		d := &deployment{source: row.Source, tp: row.Thumbprints, local: deploymentRef(row), vault: s.vaultCertOf(loads[row])}
+		d := &deployment{source: row.Source, tp: row.Thumbprints, local: deploymentRef(row), vault: loads[row]}
 		s.deployments = append(s.deployments, d)
 		objs, why := s.x.Resolve(row.App, s.complete)
 		if objs == nil {

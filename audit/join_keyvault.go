@@ -50,15 +50,19 @@ func (v *vaultCert) localRef() *LocalRef {
 // vaultRows gives the mapping rows that name a Key Vault certificate the
 // thumbprints of the version they sign with (ResolveVaultDeployments: a
 // row that cannot be resolved is left out with a warning), and says which
-// vault certificate each row loads.
-func (s *scan) vaultRows() ([]Deployment, map[*Deployment]*VaultCertificate) {
+// joined vault certificate (s.vaultCerts) each row loads.
+func (s *scan) vaultRows() ([]Deployment, map[*Deployment]*vaultCert) {
 	rows, warnings := ResolveVaultDeployments(s.inv.Deployments, s.inv.Vaults, s.now)
 	s.r.Warnings = append(s.r.Warnings, warnings...)
-	loads := map[*Deployment]*VaultCertificate{}
+	joined := make(map[*VaultCertificate]*vaultCert, len(s.vaultCerts))
+	for _, vc := range s.vaultCerts {
+		joined[vc.cert] = vc
+	}
+	loads := map[*Deployment]*vaultCert{}
 	for i := range rows {
 		if ref := rows[i].KeyVault; ref != nil {
 			if _, c := ResolveVaultRef(s.inv.Vaults, *ref); c != nil {
-				loads[&rows[i]] = c
+				loads[&rows[i]] = joined[c]
 			}
 		}
 	}
@@ -70,8 +74,7 @@ func (s *scan) vaultRows() ([]Deployment, map[*Deployment]*VaultCertificate) {
 // incomplete.
 func (s *scan) vaultCertsRead() []*vaultCert {
 	if why := VaultsIncomplete(s.inv.Vaults); why != "" {
-		s.r.Complete = false
-		s.r.Incomplete = strings.TrimPrefix(s.r.Incomplete+"; "+why, "; ")
+		s.r.MarkIncomplete(why)
 	}
 	var out []*vaultCert
 	for i := range s.inv.Vaults {
@@ -82,16 +85,6 @@ func (s *scan) vaultCertsRead() []*vaultCert {
 		}
 	}
 	return out
-}
-
-// vaultCertOf is the joined certificate c; nil for nil.
-func (s *scan) vaultCertOf(c *VaultCertificate) *vaultCert {
-	for _, vc := range s.vaultCerts {
-		if vc.cert == c && c != nil {
-			return vc
-		}
-	}
-	return nil
 }
 
 // joinVaults joins every certificate of the vaults read: the apps that
@@ -172,12 +165,8 @@ func (s *scan) vaultStatus() {
 				}
 			}
 		}
-		subject := cur.Subject
-		if subject == "" && vc.cert.Policy != nil {
-			subject = vc.cert.Policy.Subject
-		}
 		s.r.LocalCertificates = append(s.r.LocalCertificates, LocalCertStatus{
-			Source: VaultVersionName(vc.vault, vc.cert, cur), Subject: subject,
+			Source: VaultVersionName(vc.vault, vc.cert, cur), Subject: vc.cert.subjectOf(cur),
 			Thumbprints: cur.Thumbprints, NotAfter: cur.Expires, HasKey: true, RegisteredOn: nonNil(on),
 		})
 	}

@@ -370,16 +370,26 @@ func VaultsIncomplete(vaults []Vault) string {
 // registered certificates a vault holds.
 func VaultThumbprints(vaults []Vault) []Thumbprints {
 	var out []Thumbprints
-	for _, v := range vaults {
-		for _, c := range v.Certificates {
-			for _, ver := range c.Versions {
-				if ver.Thumbprints.Known() {
-					out = append(out, ver.Thumbprints)
-				}
+	eachVaultVersion(vaults, func(_ *Vault, _ *VaultCertificate, ver *VaultVersion) {
+		if ver.Thumbprints.Known() {
+			out = append(out, ver.Thumbprints)
+		}
+	})
+	return out
+}
+
+// eachVaultVersion calls f with every version of every certificate of
+// vaults, in order.
+func eachVaultVersion(vaults []Vault, f func(*Vault, *VaultCertificate, *VaultVersion)) {
+	for i := range vaults {
+		v := &vaults[i]
+		for j := range v.Certificates {
+			c := &v.Certificates[j]
+			for k := range c.Versions {
+				f(v, c, &c.Versions[k])
 			}
 		}
 	}
-	return out
 }
 
 // ResolveVaultDeployments gives each deployment that names a vault
@@ -447,15 +457,11 @@ func resolveVersion(vaults []Vault, ref VaultRef, now time.Time) (*VaultVersion,
 // certificate was not read is known by its thumbprints and dates only.
 func VaultLocals(vaults []Vault) []LocalCert {
 	var out []LocalCert
-	for _, v := range vaults {
-		for _, c := range v.Certificates {
-			for _, ver := range c.Versions {
-				if ver.Thumbprints.Known() {
-					out = append(out, VaultLocal(&v, &c, &ver))
-				}
-			}
+	eachVaultVersion(vaults, func(v *Vault, c *VaultCertificate, ver *VaultVersion) {
+		if ver.Thumbprints.Known() {
+			out = append(out, VaultLocal(v, c, ver))
 		}
-	}
+	})
 	return out
 }
 
@@ -464,13 +470,19 @@ func VaultLocals(vaults []Vault) []LocalCert {
 func VaultLocal(v *Vault, c *VaultCertificate, ver *VaultVersion) LocalCert {
 	cert := ver.Cert
 	if cert == nil {
-		subject := ver.Subject
-		if subject == "" && c.Policy != nil {
-			subject = c.Policy.Subject
-		}
-		cert = &Certificate{Subject: subject, NotBefore: ver.NotBefore, NotAfter: ver.Expires, Thumbprints: ver.Thumbprints}
+		cert = &Certificate{Subject: c.subjectOf(ver), NotBefore: ver.NotBefore, NotAfter: ver.Expires, Thumbprints: ver.Thumbprints}
 	}
 	return LocalCert{Source: VaultVersionName(v, c, ver), Path: ver.ID, Cert: cert, HasKey: true}
+}
+
+// subjectOf is the subject of version ver: its own when its cer was read,
+// else the one the certificate's policy gives its versions; "" when
+// neither is known.
+func (c *VaultCertificate) subjectOf(ver *VaultVersion) string {
+	if ver.Subject == "" && c.Policy != nil {
+		return c.Policy.Subject
+	}
+	return ver.Subject
 }
 
 // VaultVersionName names a version for messages: "Key Vault

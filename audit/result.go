@@ -3,6 +3,7 @@ package audit
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -62,6 +63,14 @@ func (r *Result) setTenant(t *Tenant) {
 	if !t.Complete && r.Incomplete == "" {
 		r.Incomplete = "the tenant data is marked incomplete"
 	}
+}
+
+// MarkIncomplete makes r incomplete for reason why, given after the
+// reasons already known: part of what the audit holds against the tenant
+// (a vault, the usage evidence) was not read whole.
+func (r *Result) MarkIncomplete(why string) {
+	r.Complete = false
+	r.Incomplete = strings.TrimPrefix(r.Incomplete+"; "+why, "; ")
 }
 
 // FinishFindings fingerprints the findings, sorts them worst first and

@@ -3,7 +3,6 @@ package audit
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -116,8 +115,7 @@ func (sc *Scanner) Finish(t *Tenant) *Result {
 		if why == "" {
 			why = "the usage evidence was not read whole"
 		}
-		r.Complete = false
-		r.Incomplete = strings.TrimPrefix(r.Incomplete+"; "+why, "; ")
+		r.MarkIncomplete(why)
 	}
 	s.join()
 	for _, rl := range scanRules() {

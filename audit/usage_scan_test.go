@@ -136,3 +136,27 @@ func TestUsageNotReadWholeIsIncomplete(t *testing.T) {
 		t.Errorf("complete %v, reason %q", r.Complete, r.Incomplete)
 	}
 }
+
+// A rotation of client secrets done on the registration only is reported
+// like one of certificates, on the old secret, naming the new one.
+func TestRotationIncompleteOfSecrets(t *testing.T) {
+	const app = "00000000-0000-4000-a000-000000000001"
+	a := audittest.App(app, "Svc")
+	oldSecret, newSecret := audittest.Secret("s-old", now.Add(days(-170)), now.Add(days(10))), audittest.Secret("s-new", now.Add(days(-5)), now.Add(days(175)))
+	newSecret.DisplayName = "rotated"
+	a.PasswordCredentials = []audit.PasswordCredential{oldSecret, newSecret}
+	tenant := audittest.Tenant(a)
+	secretActivity := func(keyID string, last time.Time) audit.CredentialActivity {
+		return audit.CredentialActivity{KeyID: keyID, KeyType: "clientSecret", AppID: app, Origin: "application", LastSignIn: last}
+	}
+	tenant.Usage = readUsage([]audit.CredentialActivity{secretActivity("s-old", now.Add(-2*time.Hour)), secretActivity("s-new", time.Time{})})
+	f := one(t, run(t, tenant, nil), audit.CheckRotationIncomplete, audit.SeverityHigh,
+		"ends on "+audit.Day(now.Add(days(10))), "still signs in (last on "+audit.Day(now.Add(-2*time.Hour))+", 2 hours ago)",
+		`while the newer client secret "rotated" (keyId s-new), registered on `+audit.Day(now.Add(days(-5)))+", has no sign-in recorded")
+	if f.Credential == nil || f.Credential.Kind != audit.CredentialSecret || f.Credential.KeyID != "s-old" {
+		t.Errorf("credential %+v, want the old secret", f.Credential)
+	}
+	if f.LastSignIn == nil || !f.LastSignIn.Equal(now.Add(-2*time.Hour)) {
+		t.Errorf("last sign-in %v, want the old secret's", f.LastSignIn)
+	}
+}
