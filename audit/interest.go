@@ -34,7 +34,7 @@ func newInterest(inv *Inventory, usage *Usage) interest {
 		in.appIDs[strings.ToLower(app)] = true
 		in.names[app], in.names[strings.ToLower(app)] = true, true
 		thumbs(d.Thumbprints)
-		if d.Cert != nil {
+		if d.Cert != nil && d.Cert.Cert != nil {
 			thumbs(d.Cert.Cert.Thumbprints)
 			subject(d.Cert.Cert)
 		}

@@ -493,3 +493,23 @@ func TestCatalogue(t *testing.T) {
 		}
 	}
 }
+
+// A mapping row whose certificate file gave no certificate (only a key,
+// say) is checked by its thumbprint alone, not a panic: audit.Run takes
+// inventories callers build, not only those audit/localfiles reads.
+func TestDeploymentWithoutACertificate(t *testing.T) {
+	c := cert("payroll.contoso.com", -10, 300)
+	tenant := &audit.Tenant{Complete: true, Applications: []audit.Application{
+		audittest.App("00000000-0000-4000-a000-000000000001", "Payroll", c.KeyCredential("k", audit.UsageVerify, true))}}
+	inv := &audit.Inventory{Deployments: []audit.Deployment{{App: "Payroll", Source: "deployed.csv:2", Thumbprints: c.Thumbprints(),
+		Cert: &audit.LocalCert{Source: "certs/payroll.key"}}}}
+	r := run(t, tenant, inv)
+	if !r.Complete || r.Summary.Deployments != 1 {
+		t.Errorf("complete %v, %d deployments", r.Complete, r.Summary.Deployments)
+	}
+	for _, f := range r.Findings {
+		if f.Check == audit.CheckCertNotRegistered {
+			t.Errorf("the row's thumbprint is registered: %+v", f)
+		}
+	}
+}

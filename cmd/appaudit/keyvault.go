@@ -134,15 +134,9 @@ func joinVaults(inv *audit.Inventory, fromSnapshot, live []audit.Vault) {
 // markVaults makes r incomplete when a vault was not read whole: an
 // audit that could not see all that is deployed never looks clean.
 func markVaults(r *audit.Result, vaults []audit.Vault) {
-	why := audit.VaultsIncomplete(vaults)
-	if why == "" {
-		return
+	if why := audit.VaultsIncomplete(vaults); why != "" {
+		r.MarkIncomplete(why)
 	}
-	r.Complete = false
-	if r.Incomplete != "" {
-		why = r.Incomplete + "; " + why
-	}
-	r.Incomplete = why
 }
 
 // vaultCertRef reads --cert as a Key Vault certificate (VAULT/CERTIFICATE
