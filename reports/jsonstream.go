@@ -30,6 +30,9 @@ type jsonStream struct {
 	// until the container just opened has a member.
 	depth int
 	first bool
+	// unwritable is set by a writer of jsonwrite.go that meets a value
+	// encoding/json would fail on; elementOr takes the value back.
+	unwritable bool
 }
 
 func newJSONStream(w io.Writer) *jsonStream {
