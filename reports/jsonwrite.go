@@ -171,26 +171,6 @@ func (s *jsonStream) auditedObject(o *audit.AuditedObject) {
 	s.close('}')
 }
 
-// sep starts the next member or element of the open container, as next
-// does but never handing w what is buffered: a value being written by
-// the writers here can be taken back whole.
-func (s *jsonStream) sep() {
-	if !s.first {
-		s.buf = append(s.buf, ',')
-	}
-	s.first = false
-	s.buf = append(s.buf, '\n')
-	s.buf = append(s.buf, indentAt(s.depth)...)
-}
-
-// member starts the member name of the open object.
-func (s *jsonStream) member(name string) {
-	s.sep()
-	s.buf = append(s.buf, '"')
-	s.buf = append(s.buf, name...)
-	s.buf = append(s.buf, `": `...)
-}
-
 // str writes the member name: v.
 func (s *jsonStream) str(name, v string) {
 	s.member(name)
