@@ -13,7 +13,7 @@ import (
 // markdownReporter writes a summary and a findings table in GitHub
 // Flavored Markdown, for a pull request comment or a wiki page. Text from
 // the tenant is escaped so that it cannot add links, images, HTML,
-// mentions or table cells: see mdText and mdCode.
+// mentions or table cells: see mdText and appendMdCode.
 type markdownReporter struct{ opts Options }
 
 func newMarkdown(o Options) Reporter { return &markdownReporter{opts: o} }
@@ -189,12 +189,10 @@ func appendMdText(b []byte, s string) []byte {
 	return append(b, s[last:]...)
 }
 
-// mdCode writes s as a code span: shown literally, with no Markdown, HTML
-// or mentions inside. The fence is longer than any run of backticks in s;
-// pipes are escaped, which GitHub's tables require even inside code.
-func mdCode(s string) string { return string(appendMdCode(nil, s)) }
-
-// appendMdCode appends mdCode(s) to b.
+// appendMdCode appends s to b as a code span: shown literally, with no
+// Markdown, HTML or mentions inside. The fence is longer than any run of
+// backticks in s; pipes are escaped, which GitHub's tables require even
+// inside code.
 func appendMdCode(b []byte, s string) []byte {
 	if s == "" {
 		return b
