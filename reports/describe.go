@@ -94,12 +94,12 @@ func noFindingsLine(r *audit.Result) string {
 }
 
 // severityCounts is "2 critical", "1 high" and so on for every severity
-// with findings, worst first, each passed through style.
-func severityCounts(s audit.Summary, style func(audit.Severity, string) string) []string {
+// with findings, worst first.
+func severityCounts(s audit.Summary) []string {
 	var parts []string
 	for _, sev := range audit.Severities() {
 		if n := s.BySeverity[sev.String()]; n > 0 {
-			parts = append(parts, style(sev, fmt.Sprintf("%d %s", n, sev)))
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
 		}
 	}
 	return parts
@@ -206,7 +206,7 @@ func mostSevere(r *audit.Result) ([]audit.Finding, string) {
 // --ignore entry)". A command prints it when every report goes to a file.
 func FindingsLine(r *audit.Result) string {
 	line := audit.Plural(r.Summary.Findings, "finding")
-	if parts := severityCounts(r.Summary, func(_ audit.Severity, s string) string { return s }); len(parts) > 0 {
+	if parts := severityCounts(r.Summary); len(parts) > 0 {
 		line += ": " + strings.Join(parts, ", ")
 	}
 	return line + withheldNote(r)

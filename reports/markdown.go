@@ -41,7 +41,7 @@ func (m *markdownReporter) Write(w io.Writer, r *audit.Result) error {
 		ew.printf("| %s | %d |\n", row.name, row.n)
 	}
 	ew.printf("\n**%s**", audit.Plural(sum.Findings, "finding"))
-	if parts := severityCounts(sum, func(_ audit.Severity, s string) string { return s }); len(parts) > 0 {
+	if parts := severityCounts(sum); len(parts) > 0 {
 		ew.printf(": %s", strings.Join(parts, ", "))
 	}
 	ew.printf("%s.\n", withheldNote(r))
