@@ -137,12 +137,12 @@ func firstPerCheck(fs []audit.Finding) []audit.Finding {
 // and its end date. Names are clipped to nameWidth runes.
 func credentialLines(c *audit.CredentialRef, nameWidth int) []string {
 	// No line holds a line break: plainText escapes them.
-	return strings.Split(string(appendCredentialLines(nil, c, nameWidth, "\n")), "\n")
+	return strings.Split(string(appendCredentialLines(nil, c, nameWidth)), "\n")
 }
 
-// appendCredentialLines appends the lines of credentialLines to b, with
-// sep between them.
-func appendCredentialLines(b []byte, c *audit.CredentialRef, nameWidth int, sep string) []byte {
+// appendCredentialLines appends the lines of credentialLines to b, a line
+// feed between two.
+func appendCredentialLines(b []byte, c *audit.CredentialRef, nameWidth int) []byte {
 	switch c.Kind {
 	case audit.CredentialSecret:
 		name := c.DisplayName
@@ -150,7 +150,7 @@ func appendCredentialLines(b []byte, c *audit.CredentialRef, nameWidth int, sep 
 			name = c.KeyID
 		}
 		b = append(b, "secret"...)
-		b = append(b, sep...)
+		b = append(b, '\n')
 		b = append(b, clipRunes(plainText(name), nameWidth)...)
 	default:
 		b = append(b, "cert"...)
@@ -159,7 +159,7 @@ func appendCredentialLines(b []byte, c *audit.CredentialRef, nameWidth int, sep 
 			b = append(b, c.Thumbprints.Short()...)
 		}
 		if c.Usage != "" || len(c.PairedUsages) > 0 {
-			b = append(b, sep...)
+			b = append(b, '\n')
 			b = append(b, plainText(c.Usage)...)
 			if len(c.PairedUsages) > 0 {
 				b = append(b, '+')
@@ -168,7 +168,7 @@ func appendCredentialLines(b []byte, c *audit.CredentialRef, nameWidth int, sep 
 		}
 	}
 	if c.EndDateTime != nil {
-		b = append(b, sep...)
+		b = append(b, '\n')
 		b = append(b, "ends "...)
 		b = c.EndDateTime.UTC().AppendFormat(b, "2006-01-02")
 	}

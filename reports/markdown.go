@@ -138,7 +138,7 @@ func appendMdCredential(b []byte, f *audit.Finding) []byte {
 	// each is escaped as text, and the lines joined with <br>. plainText
 	// has made every newline inside a line visible, so "\n" parts them.
 	var tmp [160]byte
-	lines := appendCredentialLines(tmp[:0], f.Credential, 40, "\n")
+	lines := appendCredentialLines(tmp[:0], f.Credential, 40)
 	for i, line := range bytes.Split(lines, []byte{'\n'}) {
 		if i > 0 {
 			b = append(b, "<br>"...)
