@@ -94,12 +94,12 @@ func noFindingsLine(r *audit.Result) string {
 }
 
 // severityCounts is "2 critical", "1 high" and so on for every severity
-// with findings, worst first, each passed through style.
-func severityCounts(s audit.Summary, style func(audit.Severity, string) string) []string {
+// with findings, worst first.
+func severityCounts(s audit.Summary) []string {
 	var parts []string
 	for _, sev := range audit.Severities() {
 		if n := s.BySeverity[sev.String()]; n > 0 {
-			parts = append(parts, style(sev, fmt.Sprintf("%d %s", n, sev)))
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
 		}
 	}
 	return parts
@@ -137,12 +137,12 @@ func firstPerCheck(fs []audit.Finding) []audit.Finding {
 // and its end date. Names are clipped to nameWidth runes.
 func credentialLines(c *audit.CredentialRef, nameWidth int) []string {
 	// No line holds a line break: plainText escapes them.
-	return strings.Split(string(appendCredentialLines(nil, c, nameWidth, "\n")), "\n")
+	return strings.Split(string(appendCredentialLines(nil, c, nameWidth)), "\n")
 }
 
-// appendCredentialLines appends the lines of credentialLines to b, with
-// sep between them.
-func appendCredentialLines(b []byte, c *audit.CredentialRef, nameWidth int, sep string) []byte {
+// appendCredentialLines appends the lines of credentialLines to b, a line
+// feed between two.
+func appendCredentialLines(b []byte, c *audit.CredentialRef, nameWidth int) []byte {
 	switch c.Kind {
 	case audit.CredentialSecret:
 		name := c.DisplayName
@@ -150,7 +150,7 @@ func appendCredentialLines(b []byte, c *audit.CredentialRef, nameWidth int, sep 
 			name = c.KeyID
 		}
 		b = append(b, "secret"...)
-		b = append(b, sep...)
+		b = append(b, '\n')
 		b = append(b, clipRunes(plainText(name), nameWidth)...)
 	default:
 		b = append(b, "cert"...)
@@ -159,7 +159,7 @@ func appendCredentialLines(b []byte, c *audit.CredentialRef, nameWidth int, sep 
 			b = append(b, c.Thumbprints.Short()...)
 		}
 		if c.Usage != "" || len(c.PairedUsages) > 0 {
-			b = append(b, sep...)
+			b = append(b, '\n')
 			b = append(b, plainText(c.Usage)...)
 			if len(c.PairedUsages) > 0 {
 				b = append(b, '+')
@@ -168,7 +168,7 @@ func appendCredentialLines(b []byte, c *audit.CredentialRef, nameWidth int, sep 
 		}
 	}
 	if c.EndDateTime != nil {
-		b = append(b, sep...)
+		b = append(b, '\n')
 		b = append(b, "ends "...)
 		b = c.EndDateTime.UTC().AppendFormat(b, "2006-01-02")
 	}
@@ -206,7 +206,7 @@ func mostSevere(r *audit.Result) ([]audit.Finding, string) {
 // --ignore entry)". A command prints it when every report goes to a file.
 func FindingsLine(r *audit.Result) string {
 	line := audit.Plural(r.Summary.Findings, "finding")
-	if parts := severityCounts(r.Summary, func(_ audit.Severity, s string) string { return s }); len(parts) > 0 {
+	if parts := severityCounts(r.Summary); len(parts) > 0 {
 		line += ": " + strings.Join(parts, ", ")
 	}
 	return line + withheldNote(r)

@@ -241,9 +241,9 @@ func passedText(r *audit.Result) string {
 		obj := keys.object(f.App)
 		found[obj] = struct{}{}
 		if c := f.Credential; c != nil {
-			found[keys.credential(obj, strings.ToLower(c.KeyID))] = struct{}{}
+			found[keys.credential(obj, c.KeyID)] = struct{}{}
 			for _, k := range c.PairedKeyIDs {
-				found[keys.credential(obj, strings.ToLower(k))] = struct{}{}
+				found[keys.credential(obj, k)] = struct{}{}
 			}
 		}
 	}
@@ -263,7 +263,7 @@ func passedText(r *audit.Result) string {
 		}
 		for j := range o.Credentials {
 			creds++
-			if !has(keys.credential(obj, strings.ToLower(o.Credentials[j].KeyID))) {
+			if !has(keys.credential(obj, o.Credentials[j].KeyID)) {
 				credsPassed++
 			}
 		}
@@ -362,9 +362,9 @@ func timelineCreds(r *audit.Result, yield func(timelineCred)) {
 		f := &r.Findings[i]
 		if f.App != nil && f.Credential != nil && f.Check == audit.CheckCertWrongUsage {
 			obj := keys.object(f.App)
-			wrongUsage[keys.credential(obj, strings.ToLower(f.Credential.KeyID))] = true
+			wrongUsage[keys.credential(obj, f.Credential.KeyID)] = true
 			for _, id := range f.Credential.PairedKeyIDs {
-				wrongUsage[keys.credential(obj, strings.ToLower(id))] = true
+				wrongUsage[keys.credential(obj, id)] = true
 			}
 		}
 	}
@@ -395,7 +395,7 @@ func timelineCreds(r *audit.Result, yield func(timelineCred)) {
 			if c.End.IsZero() {
 				continue
 			}
-			wrong := len(wrongUsage) > 0 && wrongUsage[keys.credential(obj, strings.ToLower(c.KeyID))]
+			wrong := len(wrongUsage) > 0 && wrongUsage[keys.credential(obj, c.KeyID)]
 			if c.Kind == audit.CredentialCertificate {
 				at := -1
 				if index != nil {

@@ -3,6 +3,7 @@ package reports
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"strings"
 
 	"github.com/appaudit/appaudit/audit"
 )
@@ -39,10 +40,12 @@ func (k *objectKeys) object(o *audit.ObjectRef) objectKey {
 }
 
 // credential is the key of the credential keyID of the object whose key
-// is obj: the key of the object is hashed, not the object again.
+// is obj: the key of the object is hashed, not the object again. Key IDs
+// are GUIDs, matched whatever their case: the key ID is hashed in lower
+// case.
 func (k *objectKeys) credential(obj objectKey, keyID string) objectKey {
 	b := append(append(k.buf[:0], 1), obj[:]...)
-	return k.sum(append(b, keyID...))
+	return k.sum(append(b, strings.ToLower(keyID)...))
 }
 
 func (k *objectKeys) sum(b []byte) objectKey {

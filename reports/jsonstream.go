@@ -30,6 +30,9 @@ type jsonStream struct {
 	// until the container just opened has a member.
 	depth int
 	first bool
+	// unwritable is set by a writer of jsonwrite.go that meets a value
+	// encoding/json would fail on; elementOr takes the value back.
+	unwritable bool
 }
 
 func newJSONStream(w io.Writer) *jsonStream {
@@ -100,14 +103,24 @@ func (s *jsonStream) newline(d int) {
 	s.writeString(indentAt(d))
 }
 
-// next starts the next member or element of the open container.
+// next starts the next member or element of the open container, first
+// handing w what is buffered once it is streamBuffer bytes or more.
 func (s *jsonStream) next() {
-	s.flush(false)
+	if s.flush(false); s.err == nil {
+		s.sep()
+	}
+}
+
+// sep starts the next member or element of the open container, as next
+// does but never handing w what is buffered: a value being written by
+// the writers of jsonwrite.go can be taken back whole.
+func (s *jsonStream) sep() {
 	if !s.first {
-		s.writeString(",")
+		s.buf = append(s.buf, ',')
 	}
 	s.first = false
-	s.newline(s.depth)
+	s.buf = append(s.buf, '\n')
+	s.buf = append(s.buf, indentAt(s.depth)...)
 }
 
 // open opens an object ('{') or an array ('[') as the value being written.
@@ -129,12 +142,20 @@ func (s *jsonStream) close(delim byte) {
 }
 
 // key starts the member name of the open object; its value comes next.
-// The name is written as it is: the reports' names need no escaping.
 func (s *jsonStream) key(name string) {
-	s.next()
-	s.writeString(`"`)
-	s.writeString(name)
-	s.writeString(`": `)
+	if s.flush(false); s.err == nil {
+		s.member(name)
+	}
+}
+
+// member starts the member name of the open object, as key does but
+// never handing w what is buffered. The name is written as it is: the
+// reports' names need no escaping.
+func (s *jsonStream) member(name string) {
+	s.sep()
+	s.buf = append(s.buf, '"')
+	s.buf = append(s.buf, name...)
+	s.buf = append(s.buf, `": `...)
 }
 
 // value writes v, encoded and indented for where it stands.

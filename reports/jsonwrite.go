@@ -31,27 +31,29 @@ func objectElement(s *jsonStream, o *audit.AuditedObject) {
 }
 
 // elementOr writes v as the next element of the open array with write.
-// When write cannot write it as encoding/json would (it returns false),
+// When write cannot write it as encoding/json would (it sets unwritable),
 // what it wrote is taken back and encoding/json encodes wire(v), to fail
 // on it with its own error.
-func elementOr[T any](s *jsonStream, v *T, write func(*jsonStream, *T) bool, wire func(*T) any) {
+func elementOr[T any](s *jsonStream, v *T, write func(*jsonStream, *T), wire func(*T) any) {
 	s.next()
 	if s.err != nil {
 		return
 	}
 	mark, depth := len(s.buf), s.depth
-	if !write(s, v) {
-		s.buf, s.depth, s.first = s.buf[:mark], depth, false
+	write(s, v)
+	if s.unwritable {
+		s.buf, s.depth, s.first, s.unwritable = s.buf[:mark], depth, false, false
 		s.value(wire(v))
 	}
 }
 
-// finding writes f as its audit.WireFinding, or returns false when
+// finding writes f as its audit.WireFinding, or sets unwritable when
 // encoding/json would fail on it: an invalid severity, a time RFC 3339
 // cannot write.
-func (s *jsonStream) finding(f *audit.Finding) bool {
+func (s *jsonStream) finding(f *audit.Finding) {
 	if !f.Severity.Valid() {
-		return false
+		s.unwritable = true
+		return
 	}
 	t := f.Text()
 	s.open('{')
@@ -64,22 +66,19 @@ func (s *jsonStream) finding(f *audit.Finding) bool {
 		s.objectRef(f.App)
 		s.close('}')
 	}
-	if f.Credential != nil && !s.credentialRef(f.Credential) {
-		return false
+	if f.Credential != nil {
+		s.credentialRef(f.Credential)
 	}
-	if f.Local != nil && !s.localRef(f.Local) {
-		return false
+	if f.Local != nil {
+		s.localRef(f.Local)
 	}
 	s.str("message", f.Message)
 	s.str("remediation", t.Remediation)
 	s.strs("aadsts", t.AADSTS)
 	s.strOmitEmpty("reference", t.Reference)
-	if !s.optTime("lastSignIn", f.LastSignIn) {
-		return false
-	}
+	s.optTime("lastSignIn", f.LastSignIn)
 	s.str("fingerprint", f.Fingerprint)
 	s.close('}')
-	return true
 }
 
 // objectRef writes the members of an audit.ObjectRef.
@@ -91,7 +90,7 @@ func (s *jsonStream) objectRef(o *audit.ObjectRef) {
 }
 
 // credentialRef writes the member "credential": c.
-func (s *jsonStream) credentialRef(c *audit.CredentialRef) bool {
+func (s *jsonStream) credentialRef(c *audit.CredentialRef) {
 	s.member("credential")
 	s.open('{')
 	s.str("kind", c.Kind)
@@ -101,21 +100,16 @@ func (s *jsonStream) credentialRef(c *audit.CredentialRef) bool {
 	s.strOmitEmpty("usage", c.Usage)
 	s.strs("pairedKeyIds", c.PairedKeyIDs)
 	s.strs("pairedUsages", c.PairedUsages)
-	if !s.optTime("startDateTime", c.StartDateTime) {
-		return false
-	}
-	if !s.optTime("endDateTime", c.EndDateTime) {
-		return false
-	}
+	s.optTime("startDateTime", c.StartDateTime)
+	s.optTime("endDateTime", c.EndDateTime)
 	s.thumbprints(c.Thumbprints)
 	s.strOmitEmpty("thumbprintSource", string(c.ThumbprintSource))
 	s.strOmitEmpty("subject", c.Subject)
 	s.close('}')
-	return true
 }
 
 // localRef writes the member "local": l.
-func (s *jsonStream) localRef(l *audit.LocalRef) bool {
+func (s *jsonStream) localRef(l *audit.LocalRef) {
 	s.member("local")
 	s.open('{')
 	s.str("source", l.Source)
@@ -123,14 +117,9 @@ func (s *jsonStream) localRef(l *audit.LocalRef) bool {
 	s.strOmitEmpty("certPath", l.CertPath)
 	s.thumbprints(l.Thumbprints)
 	s.strOmitEmpty("subject", l.Subject)
-	if !s.optTime("notBefore", l.NotBefore) {
-		return false
-	}
-	if !s.optTime("notAfter", l.NotAfter) {
-		return false
-	}
+	s.optTime("notBefore", l.NotBefore)
+	s.optTime("notAfter", l.NotAfter)
 	s.close('}')
-	return true
 }
 
 // thumbprints writes the member "thumbprints": t, unless t is nil.
@@ -145,9 +134,9 @@ func (s *jsonStream) thumbprints(t *audit.Thumbprints) {
 	s.close('}')
 }
 
-// auditedObject writes o, or returns false when encoding/json would fail
-// on it.
-func (s *jsonStream) auditedObject(o *audit.AuditedObject) bool {
+// auditedObject writes o, or sets unwritable when encoding/json would
+// fail on it.
+func (s *jsonStream) auditedObject(o *audit.AuditedObject) {
 	s.open('{')
 	s.objectRef(&o.ObjectRef)
 	if o.Deployed {
@@ -167,11 +156,11 @@ func (s *jsonStream) auditedObject(o *audit.AuditedObject) bool {
 			s.str("keyId", c.KeyID)
 			s.strOmitEmpty("displayName", c.DisplayName)
 			s.strOmitEmpty("usage", c.Usage)
-			if !c.Start.IsZero() && !s.timeMember("startDateTime", c.Start) {
-				return false
+			if !c.Start.IsZero() {
+				s.timeMember("startDateTime", c.Start)
 			}
-			if !c.End.IsZero() && !s.timeMember("endDateTime", c.End) {
-				return false
+			if !c.End.IsZero() {
+				s.timeMember("endDateTime", c.End)
 			}
 			s.close('}')
 		}
@@ -180,27 +169,6 @@ func (s *jsonStream) auditedObject(o *audit.AuditedObject) bool {
 	s.strs("withheldChecks", o.Withheld)
 	s.strs("uncheckedChecks", o.Unchecked)
 	s.close('}')
-	return true
-}
-
-// sep starts the next member or element of the open container, as next
-// does but never handing w what is buffered: a value being written by
-// the writers here can be taken back whole.
-func (s *jsonStream) sep() {
-	if !s.first {
-		s.buf = append(s.buf, ',')
-	}
-	s.first = false
-	s.buf = append(s.buf, '\n')
-	s.buf = append(s.buf, indentAt(s.depth)...)
-}
-
-// member starts the member name of the open object.
-func (s *jsonStream) member(name string) {
-	s.sep()
-	s.buf = append(s.buf, '"')
-	s.buf = append(s.buf, name...)
-	s.buf = append(s.buf, `": `...)
 }
 
 // str writes the member name: v.
@@ -232,21 +200,23 @@ func (s *jsonStream) strs(name string, vs []string) {
 
 // optTime writes the member name: *t unless t is nil (omitempty), as
 // timeMember does.
-func (s *jsonStream) optTime(name string, t *time.Time) bool {
-	return t == nil || s.timeMember(name, *t)
+func (s *jsonStream) optTime(name string, t *time.Time) {
+	if t != nil {
+		s.timeMember(name, *t)
+	}
 }
 
 // timeMember writes the member name: t as time.Time.MarshalJSON does, or
-// returns false when it fails: a year outside 0 to 9999, an offset of a
-// day or more.
-func (s *jsonStream) timeMember(name string, t time.Time) bool {
+// sets unwritable when that fails: a year outside 0 to 9999, an offset of
+// a day or more.
+func (s *jsonStream) timeMember(name string, t time.Time) {
 	s.member(name)
 	b, err := t.AppendText(append(s.buf, '"'))
 	if err != nil {
-		return false
+		s.unwritable = true
+		return
 	}
 	s.buf = append(b, '"')
-	return true
 }
 
 // jsonSafe marks the bytes below utf8.RuneSelf that encoding/json writes

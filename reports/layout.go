@@ -102,14 +102,6 @@ func firstGrapheme(s string) string {
 	return s
 }
 
-// padRight pads s with spaces to n columns.
-func padRight(s string, n int) string {
-	if w := textWidth(s); w < n {
-		return s + strings.Repeat(" ", n-w)
-	}
-	return s
-}
-
 // grid lays out rows of cells in columns for a terminal, each column as
 // wide as its widest cell. When the rows are wider than the terminal, the
 // columns that may shrink (min > 0) give up room as shrink says, down to

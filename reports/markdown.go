@@ -13,7 +13,7 @@ import (
 // markdownReporter writes a summary and a findings table in GitHub
 // Flavored Markdown, for a pull request comment or a wiki page. Text from
 // the tenant is escaped so that it cannot add links, images, HTML,
-// mentions or table cells: see mdText and mdCode.
+// mentions or table cells: see mdText and appendMdCode.
 type markdownReporter struct{ opts Options }
 
 func newMarkdown(o Options) Reporter { return &markdownReporter{opts: o} }
@@ -41,7 +41,7 @@ func (m *markdownReporter) Write(w io.Writer, r *audit.Result) error {
 		ew.printf("| %s | %d |\n", row.name, row.n)
 	}
 	ew.printf("\n**%s**", audit.Plural(sum.Findings, "finding"))
-	if parts := severityCounts(sum, func(_ audit.Severity, s string) string { return s }); len(parts) > 0 {
+	if parts := severityCounts(sum); len(parts) > 0 {
 		ew.printf(": %s", strings.Join(parts, ", "))
 	}
 	ew.printf("%s.\n", withheldNote(r))
@@ -138,7 +138,7 @@ func appendMdCredential(b []byte, f *audit.Finding) []byte {
 	// each is escaped as text, and the lines joined with <br>. plainText
 	// has made every newline inside a line visible, so "\n" parts them.
 	var tmp [160]byte
-	lines := appendCredentialLines(tmp[:0], f.Credential, 40, "\n")
+	lines := appendCredentialLines(tmp[:0], f.Credential, 40)
 	for i, line := range bytes.Split(lines, []byte{'\n'}) {
 		if i > 0 {
 			b = append(b, "<br>"...)
@@ -189,12 +189,10 @@ func appendMdText(b []byte, s string) []byte {
 	return append(b, s[last:]...)
 }
 
-// mdCode writes s as a code span: shown literally, with no Markdown, HTML
-// or mentions inside. The fence is longer than any run of backticks in s;
-// pipes are escaped, which GitHub's tables require even inside code.
-func mdCode(s string) string { return string(appendMdCode(nil, s)) }
-
-// appendMdCode appends mdCode(s) to b.
+// appendMdCode appends s to b as a code span: shown literally, with no
+// Markdown, HTML or mentions inside. The fence is longer than any run of
+// backticks in s; pipes are escaped, which GitHub's tables require even
+// inside code.
 func appendMdCode(b []byte, s string) []byte {
 	if s == "" {
 		return b

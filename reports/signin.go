@@ -41,7 +41,6 @@ var signInChecks = []string{audit.CheckSAMLCertExpired, audit.CheckSAMLCertExpir
 // thing to do.
 type outlook struct {
 	app    *audit.ObjectRef
-	check  string
 	when   string
 	action string
 	end    time.Time
@@ -70,7 +69,7 @@ func signInOutlook(r *audit.Result) (now, soon []outlook) {
 			continue
 		}
 		seen[*f.App] = true
-		o := outlook{app: f.App, check: f.Check, when: "now", action: shortAction(f)}
+		o := outlook{app: f.App, when: "now", action: shortAction(f)}
 		if c := f.Credential; c != nil {
 			switch {
 			case c.EndDateTime != nil && !c.EndDateTime.After(r.AsOf):
@@ -88,7 +87,7 @@ func signInOutlook(r *audit.Result) (now, soon []outlook) {
 		if f.App == nil || seen[*f.App] || !ok {
 			continue
 		}
-		o := outlook{app: f.App, check: f.Check, when: "on " + audit.Day(end), action: shortAction(f), end: end}
+		o := outlook{app: f.App, when: "on " + audit.Day(end), action: shortAction(f), end: end}
 		if j, dup := first[*f.App]; !dup {
 			first[*f.App] = len(soon)
 			soon = append(soon, o)

@@ -103,7 +103,7 @@ func flagUsages(fs *pflag.FlagSet, width int) string {
 	for _, line := range strings.Split(strings.TrimRight(fs.FlagUsagesWrapped(0), "\n"), "\n") {
 		// pflag pads each flag's name to the longest with at least two
 		// spaces; the description has no run of two.
-		margin := len(line) - len(strings.TrimLeft(line, " "))
+		margin := indentOf(line)
 		name, usage, _ := strings.Cut(line[margin:], "  ")
 		f := flag{line[:margin] + name, strings.TrimSpace(usage)}
 		flags = append(flags, f)
@@ -201,7 +201,7 @@ func continueLine(line string, width int) string {
 	if len(line) <= width || width <= 0 {
 		return line
 	}
-	indent := line[:len(line)-len(strings.TrimLeft(line, " "))]
+	indent := line[:indentOf(line)]
 	var units []string
 	for _, word := range strings.Fields(line) {
 		if n := len(units); n > 0 && strings.HasPrefix(units[n-1], "-") && !strings.Contains(units[n-1], " ") &&

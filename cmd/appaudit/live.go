@@ -298,9 +298,6 @@ func (o *liveOptions) credential(s *streams) (*signIn, error) {
 // client builds the Graph client the flags describe. Every problem found
 // here is a usage error: nothing has been sent yet.
 func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
-	if _, err := o.fetch(); err != nil {
-		return nil, err
-	}
 	in, err := o.credential(s)
 	if err != nil {
 		return nil, err
@@ -332,11 +329,14 @@ func (o *liveOptions) client(s *streams) (*graphclient.Client, error) {
 // returns what takes each object as it is read (scan audits the tenant as
 // it comes): the tenant read back then holds no objects.
 func (o *liveOptions) read(ctx context.Context, s *streams, quiet bool, begin func(*audit.Usage) func(graphclient.Object)) (liveRead, error) {
+	fetch, err := o.fetch()
+	if err != nil {
+		return liveRead{}, err
+	}
 	c, err := o.client(s)
 	if err != nil {
 		return liveRead{}, err
 	}
-	fetch, _ := o.fetch() // validated by client
 	// The usage evidence before the tenant: it is a few report pages, and
 	// says which objects an audit of the tenant as it is read must keep.
 	var usage *audit.Usage

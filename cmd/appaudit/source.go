@@ -127,11 +127,7 @@ func (o *sourceOptions) streamSnapshot(inv *audit.Inventory, vaults []audit.Vaul
 			return nil, err
 		}
 		return func(obj graphclient.Object) error {
-			if obj.Kind == audit.KindServicePrincipal {
-				sc.AddServicePrincipal(&obj.ServicePrincipal)
-			} else {
-				sc.AddApplication(&obj.Application)
-			}
+			scanObject(sc, &obj)
 			return nil
 		}, nil
 	})
@@ -159,18 +155,22 @@ func (o *sourceOptions) streamLive(ctx context.Context, s *streams, inv *audit.I
 	var sc *audit.Scanner
 	lr, err := o.live.read(ctx, s, quiet, func(u *audit.Usage) func(graphclient.Object) {
 		sc = audit.NewScanner(inv, u, p, now)
-		return func(obj graphclient.Object) {
-			if obj.Kind == audit.KindServicePrincipal {
-				sc.AddServicePrincipal(&obj.ServicePrincipal)
-			} else {
-				sc.AddApplication(&obj.Application)
-			}
-		}
+		return func(obj graphclient.Object) { scanObject(sc, &obj) }
 	})
 	if err != nil {
 		return nil, loaded{}, err
 	}
 	return sc.Finish(lr.tenant), loaded{tenant: lr.tenant, source: lr.source, warnings: lr.warnings}, nil
+}
+
+// scanObject hands obj, as it is read, to the audit sc: as an
+// application or as a service principal, as its Kind says.
+func scanObject(sc *audit.Scanner, obj *graphclient.Object) {
+	if obj.Kind == audit.KindServicePrincipal {
+		sc.AddServicePrincipal(&obj.ServicePrincipal)
+	} else {
+		sc.AddApplication(&obj.Application)
+	}
 }
 
 // loadTenant reads the tenant from the chosen source; quiet shows no
